@@ -1,0 +1,40 @@
+// Builds everything that runs outside the test runner: the command line, the Electron main and
+// preload scripts, the benchmarks and the renderer. One script so `npm ci` (prepare) leaves a
+// working checkout.
+import { build } from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const r = (p) => path.join(root, p);
+const only = process.argv.slice(2);
+const want = (name) => only.length === 0 || only.includes(name);
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  packages: 'external',
+  logLevel: 'warning',
+};
+
+const jobs = [];
+if (want('cli')) {
+  jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/cli/main.ts')], outfile: r('dist/cli/main.js') }));
+}
+if (want('electron') && existsSync(r('electron/main/index.ts'))) {
+  jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/main/index.ts')], outfile: r('dist/electron/main.js'), external: ['electron'] }));
+  jobs.push(build({ ...nodeCommon, format: 'cjs', entryPoints: [r('electron/preload/index.ts')], outfile: r('dist/electron/preload.cjs'), external: ['electron'] }));
+}
+if (want('bench') && existsSync(r('bench/run.ts'))) {
+  jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('bench/run.ts')], outfile: r('dist/bench/run.js') }));
+}
+await Promise.all(jobs);
+
+if (want('renderer') && existsSync(r('renderer/vite.config.ts'))) {
+  const { build: viteBuild } = await import('vite');
+  rmSync(r('dist/renderer'), { recursive: true, force: true });
+  await viteBuild({ configFile: r('renderer/vite.config.ts'), logLevel: 'warn' });
+}

@@ -1,0 +1,97 @@
+/**
+ * Domain types shared by the core (main process, command line) and the renderer.
+ * Stream ids are always strings; `t` is always a decimal string (it is a u64).
+ */
+
+/** One stream entry as the inspector sees it: what net-mesh would accept (`ok`) or skip (`corrupt`). */
+export type MeshEntry = OkEntry | CorruptEntry;
+
+export interface OkEntry {
+  id: string;
+  status: 'ok';
+  /** Absent when the entry has no `dedup_id` field. */
+  dedupId?: string;
+  /** Decimal u64 (nanoseconds since the producer's shard clock started; not wall time). */
+  t: string;
+  s: number;
+  /** The event's raw JSON text, byte-exact as stored (never re-serialized). */
+  r: string;
+}
+
+export interface CorruptEntry {
+  id: string;
+  status: 'corrupt';
+  /** Why the net-mesh reader would skip it, for a person. */
+  reason: string;
+  dedupId?: string;
+  /** The stored `d` text, or `base64:<...>` when it is not UTF-8; absent when there is no `d`. */
+  d?: string;
+}
+
+/** One page, with net-mesh `poll_shard` semantics (contract 1.5). */
+export interface ShardPage {
+  shard: number;
+  key: string;
+  entries: MeshEntry[];
+  /** The id of the last raw entry looked at; null on an empty page. */
+  nextId: string | null;
+  hasMore: boolean;
+}
+
+export type ErrorKind = 'transient' | 'fatal' | 'usage';
+
+/** Errors as data: the UI and the CLI branch on `kind`, never on message text. */
+export interface MeshErrorInfo {
+  kind: ErrorKind;
+  message: string;
+  /** The Redis error code when Redis said it (`NOPERM`, `READONLY`, ...), or a Node code (`ECONNREFUSED`). */
+  code?: string;
+}
+
+export interface ShardInfo {
+  shard: number;
+  key: string;
+  length: number;
+  firstId: string | null;
+  lastId: string | null;
+}
+
+export interface SkippedKey {
+  key: string;
+  reason: string;
+}
+
+export interface ShardDiscovery {
+  prefix: string;
+  shards: ShardInfo[];
+  skipped: SkippedKey[];
+}
+
+export interface GapRange {
+  nonce: string;
+  /** Inclusive ordinal range (`seq + i`), decimal numbers. */
+  from: number;
+  to: number;
+}
+
+export interface ShardAnalysis {
+  shard: number;
+  key: string;
+  entries: number;
+  ok: number;
+  corrupt: number;
+  duplicateGroups: number;
+  duplicateEntries: number;
+  collisionGroups: number;
+  gaps: GapRange[];
+  misrouted: number;
+}
+
+export interface PublishResult {
+  shard: number;
+  key: string;
+  nonce: string;
+  sequenceStart: number;
+  ids: string[];
+  dedupIds: string[];
+}
