@@ -26,7 +26,8 @@ if (want('cli')) {
 }
 if (want('electron') && existsSync(r('electron/main/index.ts'))) {
   jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/main/index.ts')], outfile: r('dist/electron/main.js'), external: ['electron'] }));
-  jobs.push(build({ ...nodeCommon, format: 'cjs', entryPoints: [r('electron/preload/index.ts')], outfile: r('dist/electron/preload.cjs'), external: ['electron'] }));
+  // A sandboxed preload can require only 'electron': everything else (the contract, zod) is inlined.
+  jobs.push(build({ ...nodeCommon, packages: undefined, format: 'cjs', entryPoints: [r('electron/preload/index.ts')], outfile: r('dist/electron/preload.cjs'), external: ['electron'] }));
 }
 if (want('bench') && existsSync(r('bench/run.ts'))) {
   jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('bench/run.ts')], outfile: r('dist/bench/run.js') }));

@@ -1,0 +1,65 @@
+/**
+ * The app's lifetime rules that do not need Electron to decide: how long quitting may wait for
+ * Redis clients to close, and what the command line asks the window to connect to.
+ */
+
+/** How long quitting waits for `service.dispose()`: long enough for a QUIT round trip, short enough that a hung server never blocks quitting. */
+export const DISPOSE_TIMEOUT_MS = 3000;
+
+export type DisposeOutcome = 'closed' | 'timed-out' | 'failed';
+
+/**
+ * Runs `dispose` with a time bound. Guarantees: always resolves (never rejects), at the latest
+ * after `timeoutMs`; the timer does not keep the process alive.
+ */
+export async function disposeWithin(dispose: () => Promise<void>, timeoutMs: number = DISPOSE_TIMEOUT_MS): Promise<DisposeOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<DisposeOutcome>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), timeoutMs);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([
+      Promise.resolve()
+        .then(dispose)
+        .then(
+          () => 'closed' as const,
+          () => 'failed' as const,
+        ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface LaunchArgs {
+  url?: string;
+  prefix?: string;
+}
+
+/**
+ * Reads `--url <redis-url>` / `--url=<...>` and `--prefix` from the process arguments, the same
+ * flags `serve` takes, so `npm start -- --url redis://...` means the same thing in both modes.
+ * Guarantees: unknown arguments (Chromium's own switches, the app path) are ignored; a flag
+ * without a value is ignored; never throws.
+ */
+export function parseLaunchArgs(argv: readonly string[]): LaunchArgs {
+  const out: LaunchArgs = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    for (const name of ['url', 'prefix'] as const) {
+      if (arg === `--${name}`) {
+        const value = argv[i + 1];
+        if (value !== undefined && !value.startsWith('--')) {
+          out[name] = value;
+          i++;
+        }
+      } else if (arg.startsWith(`--${name}=`)) {
+        const value = arg.slice(name.length + 3);
+        if (value !== '') out[name] = value;
+      }
+    }
+  }
+  return out;
+}
