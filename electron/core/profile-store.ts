@@ -1,0 +1,149 @@
+/**
+ * Connection profiles, kept in `profiles.json` in the config folder WITHOUT passwords: a password
+ * (typed in its own field, or found inside the URL) goes to the host's SecretStore and the profile
+ * only remembers that one is saved. What leaves this module for the renderer is a ProfileView.
+ */
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { ProfileInput, ProfileView } from '../../shared/contract';
+import { usageError } from '../../shared/errors';
+import { redactUrl } from '../../shared/redact';
+import { parseRedisUrl } from './redis-url';
+import { readJsonFile, writeJsonFile } from './json-file';
+import type { SecretStore } from './service-api';
+
+export interface StoredProfile {
+  id: string;
+  name: string;
+  /** scheme://host:port/db, never credentials. */
+  address: string;
+  username?: string;
+  hasPassword: boolean;
+  prefix: string;
+  commandTimeoutMs: number;
+  readOnly: boolean;
+  tls?: ProfileView['tls'];
+  demo?: boolean;
+  /** Opened from a URL (`serve --url`, demo): kept in memory only, password included. */
+  ephemeral?: boolean;
+}
+
+/** Builds `scheme://host:port/db` from a parsed URL, with IPv6 brackets restored. */
+function addressOf(url: string): { address: string; username?: string; password?: string } {
+  const p = parseRedisUrl(url);
+  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
+  const address = `${p.tls ? 'rediss' : 'redis'}://${host}:${p.port}${p.db ? `/${p.db}` : ''}`;
+  return { address, username: p.username, password: p.password };
+}
+
+/** The full URL for connecting: address plus credentials. Stays in the main process. */
+export function connectUrlOf(profile: StoredProfile, password: string | undefined): string {
+  if (profile.username === undefined && password === undefined) return profile.address;
+  const user = profile.username !== undefined ? encodeURIComponent(profile.username) : '';
+  const pass = password !== undefined ? `:${encodeURIComponent(password)}` : '';
+  return profile.address.replace('://', `://${user}${pass}@`);
+}
+
+export function viewOf(p: StoredProfile): ProfileView {
+  const shownUrl = p.username !== undefined || p.hasPassword ? redactUrl(connectUrlOf(p, p.hasPassword ? 'x' : undefined)) : p.address;
+  const view: ProfileView = {
+    id: p.id,
+    name: p.name,
+    url: shownUrl,
+    address: p.address,
+    hasPassword: p.hasPassword,
+    prefix: p.prefix,
+    commandTimeoutMs: p.commandTimeoutMs,
+    readOnly: p.readOnly,
+  };
+  if (p.username !== undefined) view.username = p.username;
+  if (p.tls) view.tls = p.tls;
+  if (p.demo) view.demo = true;
+  return view;
+}
+
+export class ProfileStore {
+  private readonly file: string;
+  private profiles: StoredProfile[];
+  /** Passwords of ephemeral profiles: never written anywhere. */
+  private readonly memorySecrets = new Map<string, string>();
+
+  constructor(
+    home: string,
+    private readonly secrets: SecretStore,
+  ) {
+    this.file = path.join(home, 'profiles.json');
+    const doc = readJsonFile<{ profiles?: StoredProfile[] }>(this.file, {});
+    this.profiles = Array.isArray(doc.profiles) ? doc.profiles.filter((p) => p && typeof p.id === 'string') : [];
+  }
+
+  list(): StoredProfile[] {
+    return this.profiles.slice();
+  }
+
+  get(id: string): StoredProfile | undefined {
+    return this.profiles.find((p) => p.id === id);
+  }
+
+  /**
+   * Creates or updates a profile. A password in the URL or in `password` is moved to the secret
+   * store; `password: null` forgets the saved one. Guarantees nothing secret is written to
+   * profiles.json.
+   */
+  async save(input: ProfileInput, opts: { demo?: boolean; ephemeral?: boolean } = {}): Promise<StoredProfile> {
+    const { address, username, password: urlPassword } = addressOf(input.url);
+    const existing = input.id !== undefined ? this.get(input.id) : undefined;
+    if (input.id !== undefined && !existing) throw usageError(`no profile with id ${input.id}`);
+    const prefix = input.prefix;
+    if (/[\r\n]/.test(prefix)) throw usageError('a prefix cannot contain line breaks');
+    const id = existing?.id ?? randomUUID();
+    const newPassword = input.password ?? urlPassword;
+    const ephemeral = opts.ephemeral ?? existing?.ephemeral ?? false;
+    let hasPassword = existing?.hasPassword ?? false;
+    if (input.password === null) {
+      if (ephemeral) this.memorySecrets.delete(id);
+      else await this.secrets.delete(id);
+      hasPassword = false;
+    } else if (newPassword !== undefined && newPassword !== '') {
+      if (ephemeral) this.memorySecrets.set(id, newPassword);
+      else await this.secrets.set(id, newPassword);
+      hasPassword = true;
+    }
+    const profile: StoredProfile = {
+      id,
+      name: input.name.trim(),
+      address,
+      hasPassword,
+      prefix,
+      commandTimeoutMs: input.commandTimeoutMs,
+      readOnly: input.readOnly,
+    };
+    if (username !== undefined) profile.username = username;
+    if (input.tls && Object.keys(input.tls).length > 0) profile.tls = input.tls;
+    if (opts.demo) profile.demo = true;
+    if (ephemeral) profile.ephemeral = true;
+    this.profiles = existing ? this.profiles.map((p) => (p.id === id ? profile : p)) : [...this.profiles, profile];
+    this.persist();
+    return profile;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const before = this.profiles.length;
+    this.profiles = this.profiles.filter((p) => p.id !== id);
+    if (this.profiles.length === before) return false;
+    this.memorySecrets.delete(id);
+    await this.secrets.delete(id);
+    this.persist();
+    return true;
+  }
+
+  async password(profile: StoredProfile): Promise<string | undefined> {
+    if (!profile.hasPassword) return undefined;
+    return profile.ephemeral ? this.memorySecrets.get(profile.id) : this.secrets.get(profile.id);
+  }
+
+  private persist(): void {
+    // Ephemeral profiles (a demo server, a `serve --url`) are not the user's to keep.
+    writeJsonFile(this.file, { profiles: this.profiles.filter((p) => !p.ephemeral) });
+  }
+}

@@ -1,0 +1,628 @@
+/**
+ * The service behind the contract: one implementation for the Electron main process and for
+ * `serve`. It owns every Redis client (one session at a time), the profiles, the background shard
+ * indexes, live tails, analysis jobs, the test-batch publisher and the health loop. Handlers take
+ * requests already parsed at the gate (dispatch.ts) and throw MeshError on failure.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type {
+  AnalysisReport,
+  ConnectionStatus,
+  ContractHandlers,
+  EventSink,
+  ParsedRequestOf,
+  PublishPreview,
+  PublishedBatch,
+  ShardListResult,
+} from '../../shared/contract';
+import { MAX_BATCH_BYTES } from '../../shared/contract';
+import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
+import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
+import { streamKey } from '../../shared/stream-key';
+import { streamIdPredecessor, parseStreamId } from '../../shared/stream-id';
+import { encodePayload } from '../../shared/wire';
+import type { MeshEntry, MeshErrorInfo } from '../../shared/types';
+import { MeshAdapter } from './adapter';
+import type { ConnectionProfile } from './connection';
+import { parseRedisUrl } from './redis-url';
+import { discoverShards } from './discovery';
+import { scanShards } from './scan';
+import { configHome } from './home';
+import { loadOrCreateNonce, SequenceStore } from './nonce-store';
+import { ProfileStore, connectUrlOf, viewOf, type StoredProfile } from './profile-store';
+import { ShardIndex } from './shard-index';
+import { TailManager } from './tail';
+import { HealthMonitor } from './health';
+import { BatchHistory } from './batch-history';
+import type { CreateService, MeshService, ServiceOptions } from './service-api';
+
+const RECONNECT_INIT_MS = [500, 1000, 2000, 4000, 5000];
+
+interface Session {
+  profile: StoredProfile;
+  adapter: MeshAdapter;
+  health: HealthMonitor;
+  tail: TailManager;
+  indexes: Map<number, ShardIndex>;
+  secrets: string[];
+  status: ConnectionStatus;
+  lastLengths: { at: number; lengths: Map<number, number> } | null;
+  jobs: Map<string, AbortController>;
+  commandCount: number;
+  initTimer: NodeJS.Timeout | null;
+  closed: boolean;
+}
+
+export const createService: CreateService = (opts: ServiceOptions): MeshService => new Service(opts);
+
+class Service implements MeshService {
+  readonly handlers: ContractHandlers;
+  private readonly home: string;
+  private readonly sink: EventSink;
+  private readonly profiles: ProfileStore;
+  private readonly history: BatchHistory;
+  private sequences: SequenceStore | null = null;
+  private session: Session | null = null;
+  private demo: { stop(): Promise<void> } | null = null;
+  private disposed = false;
+
+  constructor(private readonly opts: ServiceOptions) {
+    this.home = opts.home ?? configHome();
+    this.sink = opts.sink;
+    this.profiles = new ProfileStore(this.home, opts.secrets);
+    this.history = new BatchHistory(this.home);
+    this.handlers = this.buildHandlers();
+  }
+
+  knownSecrets(): string[] {
+    return this.session?.secrets ?? [];
+  }
+
+  async connectUrl(url: string, prefix: string, o: { name?: string; demo?: boolean; commandTimeoutMs?: number } = {}): Promise<void> {
+    const parsed = parseRedisUrl(url);
+    const profile = await this.profiles.save(
+      { name: o.name ?? `${parsed.host}:${parsed.port}`, url, prefix, commandTimeoutMs: o.commandTimeoutMs ?? 1000, readOnly: false },
+      { ephemeral: true, demo: o.demo ?? false },
+    );
+    const status = await this.open(profile);
+    if (status.error && status.state === 'down') throw new MeshError(status.error.kind, status.error.message, { code: status.error.code });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.closeSession();
+    if (this.demo) {
+      const d = this.demo;
+      this.demo = null;
+      await d.stop().catch(() => {});
+    }
+  }
+
+  // ---------- connection ----------
+
+  private statusOf(): ConnectionStatus {
+    return this.session?.status ?? { state: 'disconnected', profileId: null, url: null, prefix: null, readOnly: false, since: Date.now() };
+  }
+
+  private setStatus(s: Session, patch: Partial<ConnectionStatus>): void {
+    if (s.closed) return;
+    const next = { ...s.status, ...patch };
+    if (patch.state && patch.state !== s.status.state) next.since = Date.now();
+    if (patch.state === 'ready') delete next.error;
+    s.status = next;
+    this.sink('connection:changed', next);
+  }
+
+  private async open(profile: StoredProfile): Promise<ConnectionStatus> {
+    await this.closeSession();
+    const password = await this.profiles.password(profile);
+    const url = connectUrlOf(profile, password);
+    const conn: ConnectionProfile = {
+      url,
+      prefix: profile.prefix,
+      commandTimeoutMs: profile.commandTimeoutMs,
+      readOnly: profile.readOnly,
+      connectionName: 'mesh-inspector',
+    };
+    if (profile.tls) conn.tls = profile.tls;
+    const adapter = new MeshAdapter(conn);
+    const redacted = viewOf(profile).url;
+    const session: Session = {
+      profile,
+      adapter,
+      indexes: new Map(),
+      secrets: password ? [password, encodeURIComponent(password)] : [],
+      status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
+      lastLengths: null,
+      jobs: new Map(),
+      commandCount: 0,
+      initTimer: null,
+      closed: false,
+      health: undefined as unknown as HealthMonitor,
+      tail: undefined as unknown as TailManager,
+    };
+    session.health = new HealthMonitor(adapter, {
+      onChange: (snap) => {
+        this.sink('health:changed', snap);
+        if (snap.state !== session.status.state && (snap.state === 'ready' || session.status.state === 'ready')) {
+          this.setStatus(session, { state: snap.state, ...(snap.state !== 'ready' && snap.errors.length ? { error: lastError(snap.errors) } : {}) });
+          if (snap.state === 'ready') this.onRecovered(session);
+        }
+      },
+      takeCommandCount: () => {
+        const n = session.commandCount;
+        session.commandCount = 0;
+        return n;
+      },
+    });
+    session.tail = new TailManager(
+      adapter,
+      this.sink,
+      (shard) => streamKey(profile.prefix, shard),
+      (shard) => session.indexes.get(shard)?.noteGrowth(),
+      () => session.health.isHealthy,
+    );
+    this.session = session;
+    this.sink('connection:changed', session.status);
+    await this.initSession(session, 0);
+    return session.status;
+  }
+
+  /** First connect; a transient failure is retried in the background with capped backoff. */
+  private async initSession(s: Session, attempt: number): Promise<void> {
+    try {
+      await s.adapter.init();
+      if (s.closed) return;
+      this.countCommands(s);
+      this.watchClient(s);
+      const patch: Partial<ConnectionStatus> = { state: 'ready' };
+      if (s.adapter.serverVersion) patch.serverVersion = s.adapter.serverVersion;
+      this.setStatus(s, patch);
+      s.health.start();
+    } catch (e) {
+      if (s.closed) return;
+      const info = this.scrub(s, toErrorInfo(e));
+      s.health.recordError(info, 'connect');
+      this.setStatus(s, { state: info.kind === 'transient' ? 'reconnecting' : 'down', error: info });
+      if (info.kind === 'transient') {
+        const delay = RECONNECT_INIT_MS[Math.min(attempt, RECONNECT_INIT_MS.length - 1)] as number;
+        s.initTimer = setTimeout(() => void this.initSession(s, attempt + 1), delay);
+        s.initTimer.unref?.();
+      }
+    }
+  }
+
+  /** The client's own events move the state at once; the health probe confirms. */
+  private watchClient(s: Session): void {
+    const c = s.adapter.client;
+    c.on('reconnecting', () => {
+      s.health.setState('reconnecting');
+      this.setStatus(s, { state: 'reconnecting' });
+    });
+    c.on('end', () => {
+      s.health.setState('down');
+      this.setStatus(s, { state: 'down' });
+    });
+    c.on('ready', () => {
+      s.health.setState('ready');
+      this.setStatus(s, { state: 'ready' });
+      this.onRecovered(s);
+    });
+    c.on('error', (e: unknown) => {
+      s.health.recordError(this.scrub(s, toErrorInfo(e)), 'connection');
+    });
+  }
+
+  private countCommands(s: Session): void {
+    const c = s.adapter.client as unknown as { sendCommand: (...a: unknown[]) => unknown };
+    const orig = c.sendCommand.bind(c);
+    c.sendCommand = (...args: unknown[]) => {
+      s.commandCount++;
+      return orig(...args);
+    };
+  }
+
+  /** After an outage, background work resumes by itself. */
+  private onRecovered(s: Session): void {
+    for (const idx of s.indexes.values()) {
+      if (idx.status().state === 'failed') void idx.refresh();
+    }
+  }
+
+  private async closeSession(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
+    s.closed = true;
+    if (s.initTimer) clearTimeout(s.initTimer);
+    s.health.stop();
+    s.tail.dispose();
+    for (const idx of s.indexes.values()) idx.stop();
+    for (const job of s.jobs.values()) job.abort();
+    await s.adapter.shutdown().catch(() => {});
+    this.sink('connection:changed', this.statusOf());
+  }
+
+  private requireSession(): Session {
+    const s = this.session;
+    if (!s) throw new MeshError('usage', 'not connected: open a connection profile first');
+    return s;
+  }
+
+  private scrub(s: Session, info: MeshErrorInfo): MeshErrorInfo {
+    let message = info.message;
+    for (const secret of s.secrets) if (secret) message = message.split(secret).join('[REDACTED]');
+    return { ...info, message };
+  }
+
+  /** Runs a Redis operation; failures are logged in the health error log, then rethrown. */
+  private async redis<T>(s: Session, command: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const info = this.scrub(s, toErrorInfo(e));
+      if (info.kind !== 'usage') s.health.recordError(info, command);
+      throw new MeshError(info.kind, info.message, { code: info.code, command });
+    }
+  }
+
+  // ---------- shards and events ----------
+
+  private index(s: Session, shard: number): ShardIndex {
+    let idx = s.indexes.get(shard);
+    if (!idx) {
+      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => this.whenHealthy(s));
+      s.indexes.set(shard, idx);
+      void idx.refresh();
+    }
+    return idx;
+  }
+
+  /** Background work waits here while Redis is unhealthy: no load added to a sick server. */
+  private async whenHealthy(s: Session): Promise<void> {
+    while (!s.closed && s.status.state !== 'ready') {
+      await new Promise<void>((resolve) => {
+        const off = () => {
+          clearInterval(t);
+          resolve();
+        };
+        const t = setInterval(() => {
+          if (s.closed || s.status.state === 'ready') off();
+        }, 200);
+        t.unref?.();
+      });
+    }
+    if (s.closed) throw new MeshError('usage', 'connection closed');
+  }
+
+  private async listShards(s: Session): Promise<ShardListResult> {
+    const found = await this.redis(s, 'SCAN', () => discoverShards(s.adapter.client, s.profile.prefix));
+    const at = Date.now();
+    const prev = s.lastLengths;
+    const lengths = new Map<number, number>();
+    const shards = found.shards.map((sh) => {
+      lengths.set(sh.shard, sh.length);
+      const before = prev?.lengths.get(sh.shard);
+      const dt = prev ? (at - prev.at) / 1000 : 0;
+      const appendRate = before !== undefined && dt > 0 ? Math.max(0, (sh.length - before) / dt) : null;
+      return { ...sh, appendRate };
+    });
+    s.lastLengths = { at, lengths };
+    return { prefix: found.prefix, shards, skipped: found.skipped, at };
+  }
+
+  private async pageAt(s: Session, req: ParsedRequestOf<'events:at'>) {
+    const idx = this.index(s, req.shard);
+    const loc = idx.locate(req.position);
+    if (loc) {
+      const before = streamIdPredecessor(loc.startId);
+      const page = await this.redis(s, 'XRANGE', () => s.adapter.poll(req.shard, before, loc.skip + req.limit));
+      return { ...page, entries: page.entries.slice(loc.skip), position: req.position, exact: true };
+    }
+    // Not indexed yet: estimate from the id times (ids are ms timestamps) until the index is there.
+    const key = streamKey(s.profile.prefix, req.shard);
+    const [len, first, last] = await this.redis(s, 'XRANGE', () =>
+      Promise.all([s.adapter.client.xlen(key), s.adapter.client.xrange(key, '-', '+', 'COUNT', 1), s.adapter.client.xrevrange(key, '+', '-', 'COUNT', 1)]),
+    );
+    const firstId = first[0]?.[0];
+    const lastId = last[0]?.[0];
+    if (!firstId || !lastId || len === 0) return { shard: req.shard, key, entries: [], nextId: null, hasMore: false, position: 0, exact: true };
+    const f = parseStreamId(firstId);
+    const l = parseStreamId(lastId);
+    const frac = len > 1 ? Math.min(1, req.position / (len - 1)) : 0;
+    const ms = f && l ? f.ms + BigInt(Math.floor(Number(l.ms - f.ms) * frac)) : 0n;
+    const startId = `${ms}-0`;
+    const cursor = startId === '0-0' ? null : streamIdPredecessor(startId);
+    const page = await this.redis(s, 'XRANGE', () => s.adapter.poll(req.shard, cursor, req.limit));
+    return { ...page, position: Math.min(req.position, Math.max(0, len - req.limit)), exact: false };
+  }
+
+  // ---------- publishing ----------
+
+  private async nonceFor(req: { nonce?: string }): Promise<bigint> {
+    if (req.nonce !== undefined) {
+      try {
+        return parseNonce(req.nonce);
+      } catch (e) {
+        throw usageError((e as Error).message);
+      }
+    }
+    return loadOrCreateNonce(path.join(this.home, 'producer.nonce'));
+  }
+
+  private seqStore(): SequenceStore {
+    this.sequences ??= new SequenceStore(path.join(this.home, 'sequences.json'));
+    return this.sequences;
+  }
+
+  private checkWritable(s: Session, shard: number, confirmShard: number | undefined): void {
+    if (s.profile.readOnly) {
+      throw new MeshError('fatal', `the profile "${s.profile.name}" is read-only: publishing and deleting are disabled`, { code: 'READ_ONLY_PROFILE' });
+    }
+    if (!isLoopback(parseRedisUrl(s.profile.address).host) && confirmShard !== shard) {
+      throw new MeshError('usage', `this server is not on this machine: type the shard id (${shard}) to confirm publishing to it`, { code: 'CONFIRM_REQUIRED' });
+    }
+  }
+
+  private validateEvents(events: string[]): number {
+    let bytes = 0;
+    events.forEach((text, i) => {
+      bytes += Buffer.byteLength(text);
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        throw usageError(`event ${i + 1} is not valid JSON: ${(e as Error).message}`);
+      }
+    });
+    if (bytes > MAX_BATCH_BYTES) throw usageError(`the batch is ${bytes} bytes; the limit is ${MAX_BATCH_BYTES} bytes (64 MB)`);
+    return bytes;
+  }
+
+  private async prepare(s: Session, req: ParsedRequestOf<'publish:batch'>) {
+    const bytes = this.validateEvents(req.events);
+    const nonce = await this.nonceFor(req);
+    const key = streamKey(s.profile.prefix, req.shard);
+    const nonceHex = formatNonce(nonce);
+    const sequenceStart = req.sequenceStart !== undefined ? BigInt(req.sequenceStart) : this.seqStore().next(nonceHex, key);
+    return { bytes, nonce, nonceHex, key, sequenceStart };
+  }
+
+  private async preview(s: Session, req: ParsedRequestOf<'publish:preview'>): Promise<PublishPreview> {
+    const p = await this.prepare(s, req);
+    const trim = req.maxLen !== undefined ? ` MAXLEN ~ ${req.maxLen}` : '';
+    const tNow = BigInt(Date.now()) * 1_000_000n;
+    const shown = Math.min(req.events.length, 50);
+    const commands = ['MULTI'];
+    for (let i = 0; i < shown; i++) {
+      const d = encodePayload(req.events[i] as string, tNow + BigInt(i), req.shard);
+      const dShown = d.length > 160 ? `${d.slice(0, 157)}...` : d;
+      commands.push(`XADD ${p.key}${trim} * d ${dShown} dedup_id ${formatDedupId(p.nonce, req.shard, p.sequenceStart, i)}`);
+    }
+    if (req.events.length > shown) commands.push(`... ${req.events.length - shown} more XADD`);
+    commands.push('EXEC');
+    return {
+      key: p.key,
+      nonce: p.nonceHex,
+      sequenceStart: p.sequenceStart.toString(),
+      count: req.events.length,
+      bytes: p.bytes,
+      commands: req.events.length === 0 ? [] : commands,
+      confirmRequired: !isLoopback(parseRedisUrl(s.profile.address).host),
+    };
+  }
+
+  private async publish(s: Session, req: ParsedRequestOf<'publish:batch'>, replay?: { tValues: string[] }): Promise<PublishedBatch> {
+    this.checkWritable(s, req.shard, req.confirmShard);
+    const p = await this.prepare(s, req);
+    const tBase = BigInt(Date.now()) * 1_000_000n;
+    const tValues = replay?.tValues ?? req.events.map((_, i) => (tBase + BigInt(i)).toString());
+    const result = await this.redis(s, 'MULTI/EXEC', () =>
+      s.adapter.publish({
+        shard: req.shard,
+        events: req.events,
+        nonce: p.nonce,
+        sequenceStart: p.sequenceStart,
+        ...(req.maxLen !== undefined ? { maxLen: req.maxLen } : {}),
+        t: (i: number) => BigInt(tValues[i] as string),
+      }),
+    );
+    if (!replay && req.sequenceStart === undefined) this.seqStore().advance(p.nonceHex, p.key, p.sequenceStart, req.events.length);
+    const batch: PublishedBatch = {
+      batchId: randomUUID(),
+      at: Date.now(),
+      profileId: s.profile.id,
+      shard: req.shard,
+      key: p.key,
+      nonce: p.nonceHex,
+      sequenceStart: p.sequenceStart.toString(),
+      ids: result.ids,
+      dedupIds: result.dedupIds,
+      latencyMs: result.latencyMs,
+    };
+    this.history.add(batch, { events: req.events, tValues, maxLen: req.maxLen });
+    return batch;
+  }
+
+  // ---------- analysis ----------
+
+  private startAnalysis(s: Session, shards: number[] | undefined): string {
+    const jobId = randomUUID();
+    const ctrl = new AbortController();
+    s.jobs.set(jobId, ctrl);
+    const startedAt = Date.now();
+    const doneByShard = new Map<number, { done: number; total: number }>();
+    let lastEmit = 0;
+    const selection = shards && shards.length > 0 ? shards : undefined;
+    void (async () => {
+      let report: AnalysisReport;
+      const provenance = () => ({
+        server: s.status.url ?? '',
+        prefix: s.profile.prefix,
+        shards: selection ?? [...doneByShard.keys()].sort((a, b) => a - b),
+        startedAt,
+        finishedAt: Date.now(),
+        appVersion: this.opts.appVersion,
+      });
+      try {
+        const result = await scanShards(s.adapter, {
+          ...(selection ? { shards: selection } : {}),
+          signal: ctrl.signal,
+          onProgress: (p) => {
+            doneByShard.set(p.shard, { done: p.done, total: p.total });
+            const now = Date.now();
+            if (now - lastEmit < 200 && p.done < p.total) return;
+            lastEmit = now;
+            let entriesDone = 0;
+            let entriesTotal = 0;
+            for (const v of doneByShard.values()) {
+              entriesDone += v.done;
+              entriesTotal += v.total;
+            }
+            this.sink('analysis:progress', {
+              jobId,
+              shard: p.shard,
+              shardsDone: [...doneByShard.values()].filter((v) => v.done >= v.total).length,
+              shardsTotal: selection?.length ?? doneByShard.size,
+              entriesDone,
+              entriesTotal,
+              entriesPerSec: p.entriesPerSec,
+            });
+          },
+        });
+        report = { jobId, state: 'done', provenance: { ...provenance(), shards: result.shards.map((x) => x.shard) }, shards: result.shards, skipped: result.skipped };
+      } catch (e) {
+        const cancelled = ctrl.signal.aborted;
+        report = { jobId, state: cancelled ? 'cancelled' : 'failed', provenance: provenance(), shards: [], skipped: [] };
+        if (!cancelled) report.error = this.scrub(s, toErrorInfo(e));
+      } finally {
+        s.jobs.delete(jobId);
+      }
+      this.sink('analysis:done', report);
+    })();
+    return jobId;
+  }
+
+  // ---------- demo ----------
+
+  private async startDemo(): Promise<ConnectionStatus> {
+    const { startDemoSandbox } = await import('./demo');
+    if (this.demo) {
+      await this.demo.stop().catch(() => {});
+      this.demo = null;
+    }
+    const sandbox = await startDemoSandbox({ trickle: true });
+    this.demo = sandbox;
+    await this.connectUrl(sandbox.url, sandbox.prefix, { name: 'Demo sandbox', demo: true });
+    return this.statusOf();
+  }
+
+  // ---------- the table ----------
+
+  private buildHandlers(): ContractHandlers {
+    return {
+      'app:info': async () => ({ version: this.opts.appVersion, transport: this.opts.transport, demoAvailable: onPath('redis-server') }),
+      'profiles:list': async () => ({
+        profiles: this.profiles.list().map(viewOf),
+        activeProfileId: this.session?.profile.id ?? null,
+      }),
+      'profiles:save': async (req) => viewOf(await this.profiles.save(req)),
+      'profiles:delete': async (req) => {
+        if (this.session?.profile.id === req.id) await this.closeSession();
+        return { deleted: await this.profiles.delete(req.id) };
+      },
+      'connection:open': async (req) => {
+        const profile = this.profiles.get(req.profileId);
+        if (!profile) throw usageError(`no profile with id ${req.profileId}`);
+        return this.open(profile);
+      },
+      'connection:close': async () => {
+        await this.closeSession();
+        return this.statusOf();
+      },
+      'connection:status': async () => this.statusOf(),
+      'demo:start': async () => this.startDemo(),
+      'shards:list': async () => this.listShards(this.requireSession()),
+      'events:page': async (req) => {
+        const s = this.requireSession();
+        if (req.direction === 'forward') return this.redis(s, 'XRANGE', () => s.adapter.poll(req.shard, req.cursor, req.limit));
+        return this.redis(s, 'XREVRANGE', () => s.adapter.pollReverse(req.shard, req.cursor, req.limit));
+      },
+      'events:at': async (req) => this.pageAt(this.requireSession(), req),
+      'events:entry': async (req) => {
+        const s = this.requireSession();
+        return this.redis(s, 'XRANGE', () => s.adapter.fetchEntry(req.shard, req.id));
+      },
+      'index:status': async (req) => this.index(this.requireSession(), req.shard).status(),
+      'duplicates:lookup': async (req) => {
+        const idx = this.index(this.requireSession(), req.shard);
+        return { ready: idx.ready, marks: idx.duplicateMarks(req.dedupIds) };
+      },
+      'tail:subscribe': async (req) => {
+        const s = this.requireSession();
+        return { subscriptionId: s.tail.subscribe(req.shards, req.after) };
+      },
+      'tail:unsubscribe': async (req) => {
+        this.session?.tail.unsubscribe(req.subscriptionId);
+        return { ok: true as const };
+      },
+      'publish:preview': async (req) => this.preview(this.requireSession(), req),
+      'publish:batch': async (req) => this.publish(this.requireSession(), req),
+      'publish:again': async (req) => {
+        const s = this.requireSession();
+        const rec = this.history.get(req.batchId);
+        if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
+        if (!rec.replay) throw usageError('this batch was too large to keep its events, so it cannot be published again');
+        return this.publish(
+          s,
+          { shard: rec.batch.shard, events: rec.replay.events, nonce: rec.batch.nonce, sequenceStart: rec.batch.sequenceStart, ...(rec.replay.maxLen !== undefined ? { maxLen: rec.replay.maxLen } : {}), confirmShard: rec.batch.shard },
+          { tValues: rec.replay.tValues },
+        );
+      },
+      'publish:history': async () => ({ batches: this.history.list() }),
+      'publish:delete': async (req) => {
+        const s = this.requireSession();
+        const rec = this.history.get(req.batchId);
+        if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
+        this.checkWritable(s, rec.batch.shard, rec.batch.shard);
+        let deleted = 0;
+        // XDEL exactly the ids this batch got, in bounded chunks.
+        for (let i = 0; i < rec.batch.ids.length; i += 1000) {
+          const chunk = rec.batch.ids.slice(i, i + 1000);
+          deleted += await this.redis(s, 'XDEL', () => s.adapter.client.xdel(rec.batch.key, ...chunk));
+        }
+        this.history.markDeleted(req.batchId);
+        return { deleted };
+      },
+      'analysis:start': async (req) => ({ jobId: this.startAnalysis(this.requireSession(), req.shards) }),
+      'analysis:cancel': async (req) => {
+        const job = this.session?.jobs.get(req.jobId);
+        job?.abort();
+        return { cancelled: job !== undefined };
+      },
+      'health:snapshot': async () => {
+        const s = this.requireSession();
+        return s.health.snapshot();
+      },
+    };
+  }
+}
+
+function lastError(errors: MeshErrorInfo[]): MeshErrorInfo {
+  const e = errors[errors.length - 1] as MeshErrorInfo;
+  const out: MeshErrorInfo = { kind: e.kind, message: e.message };
+  if (e.code) out.code = e.code;
+  return out;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function onPath(binary: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, binary)));
+}
+
+export type { MeshEntry };

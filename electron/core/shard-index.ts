@@ -1,0 +1,179 @@
+/**
+ * The background index of one shard: a sparse list of stream ids (one per `step` entries, oldest
+ * first) so any position of a million-entry stream can be opened with one bounded XRANGE, and the
+ * shard's dedup analysis so a row's duplicate status is right even when the other copy is far
+ * away. Built page by page through the adapter (the same decoding as every other read), paced so
+ * it never monopolises a struggling server, and extended incrementally as the stream grows.
+ */
+import type { IndexStatus, DuplicateMark } from '../../shared/contract';
+import { toErrorInfo } from '../../shared/errors';
+import { ShardAnalyzer } from '../../shared/analysis';
+import type { MeshEntry } from '../../shared/types';
+import { compareStreamIds } from '../../shared/stream-id';
+import type { MeshAdapter } from './adapter';
+
+export const INDEX_STEP = 256;
+const PAGE = 2000;
+
+export class ShardIndex {
+  readonly step = INDEX_STEP;
+  /** ids[k] is the id of the entry at position k * step. */
+  private ids: string[] = [];
+  private count = 0;
+  private lastId: string | null = null;
+  private firstId: string | null = null;
+  private analyzer: ShardAnalyzer;
+  private state: IndexStatus['state'] = 'idle';
+  private error: IndexStatus['error'];
+  private total = 0;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private lastGrowthRefresh = 0;
+
+  constructor(
+    private readonly adapter: MeshAdapter,
+    readonly shard: number,
+    readonly key: string,
+    private readonly onChange: (s: IndexStatus) => void,
+    /** Awaited between pages: lets the service pause indexing while Redis is unhealthy. */
+    private readonly pace: () => Promise<void> = () => Promise.resolve(),
+  ) {
+    this.analyzer = new ShardAnalyzer(shard, key);
+  }
+
+  status(): IndexStatus {
+    const s: IndexStatus = { shard: this.shard, state: this.state, indexed: this.count, total: Math.max(this.total, this.count), step: this.step };
+    if (this.error) s.error = this.error;
+    return s;
+  }
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  get indexedCount(): number {
+    return this.count;
+  }
+
+  /** Starts (or continues) indexing up to the current end of the stream. */
+  refresh(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * The id to start an inclusive XRANGE from for `position`, and how many entries to skip after
+   * it. Null when the position is not indexed yet.
+   */
+  locate(position: number): { startId: string; skip: number } | null {
+    if (position >= this.count) return null;
+    const k = Math.floor(position / this.step);
+    const startId = this.ids[k];
+    if (startId === undefined) return null;
+    return { startId, skip: position - k * this.step };
+  }
+
+  /** Position of the entry with the greatest id <= `id` among indexed anchors (for jump-to-id). */
+  anchorBefore(compare: (a: string, b: string) => number, id: string): { startId: string; position: number } | null {
+    let lo = 0;
+    let hi = this.ids.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(this.ids[mid] as string, id) <= 0) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return null;
+    return { startId: this.ids[found] as string, position: found * this.step };
+  }
+
+  duplicateMarks(dedupIds: string[]): DuplicateMark[] {
+    const marks: DuplicateMark[] = [];
+    const seen = new Set<string>();
+    for (const id of dedupIds) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const info = this.analyzer.duplicateInfo(id);
+      if (info) marks.push({ dedupId: id, kind: info.kind, copies: info.copies });
+    }
+    return marks;
+  }
+
+  private async run(): Promise<void> {
+    this.state = 'building';
+    this.error = undefined;
+    try {
+      const len = await this.adapter.client.xlen(this.key);
+      const first = await this.adapter.client.xrange(this.key, '-', '+', 'COUNT', 1);
+      const firstId = first[0]?.[0] ?? null;
+      if (this.firstId !== null && firstId !== this.firstId) {
+        // The stream was trimmed (MAXLEN) or recreated: positions moved, start over.
+        this.reset();
+      }
+      this.firstId = firstId;
+      this.total = len;
+      this.onChange(this.status());
+      let lastEmit = Date.now();
+      while (!this.stopped) {
+        await this.pace();
+        const page = await this.adapter.poll(this.shard, this.lastId, PAGE);
+        for (const entry of page.entries) this.add(entry);
+        if (page.nextId !== null) this.lastId = page.nextId;
+        if (this.count > this.total) this.total = this.count;
+        if (!page.hasMore) break;
+        if (Date.now() - lastEmit > 250) {
+          lastEmit = Date.now();
+          this.onChange(this.status());
+        }
+      }
+      this.state = this.stopped ? 'idle' : 'ready';
+    } catch (e) {
+      this.state = 'failed';
+      this.error = toErrorInfo(e);
+    }
+    this.onChange(this.status());
+  }
+
+  /**
+   * The stream grew (live tail saw new entries): extend the index from where it stopped, at most
+   * every couple of seconds, reading only the new entries.
+   */
+  noteGrowth(): void {
+    if (this.state !== 'ready' || this.stopped) return;
+    const now = Date.now();
+    if (now - this.lastGrowthRefresh < 2000) return;
+    this.lastGrowthRefresh = now;
+    void this.refresh();
+  }
+
+  private add(entry: MeshEntry): void {
+    if (this.count % this.step === 0) this.ids.push(entry.id);
+    this.count++;
+    this.analyzer.add(entry, entry.status === 'ok' ? payloadOf(entry) : (entry.d ?? ''));
+  }
+
+  private reset(): void {
+    this.ids = [];
+    this.count = 0;
+    this.lastId = null;
+    this.analyzer = new ShardAnalyzer(this.shard, this.key);
+  }
+}
+
+/** The stored `d` of an ok entry, rebuilt byte-exact from its decoded parts (contract 1.4). */
+function payloadOf(e: MeshEntry & { status: 'ok' }): string {
+  return `{"r":${e.r},"t":${e.t},"s":${e.s}}`;
+}
+
+function greater(a: string, b: string): boolean {
+  return compareStreamIds(a, b) > 0;
+}
