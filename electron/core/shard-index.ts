@@ -9,7 +9,6 @@ import type { IndexStatus, DuplicateMark } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
 import { ShardAnalyzer } from '../../shared/analysis';
 import type { MeshEntry } from '../../shared/types';
-import { compareStreamIds } from '../../shared/stream-id';
 import type { MeshAdapter } from './adapter';
 
 export const INDEX_STEP = 256;
@@ -174,6 +173,3 @@ function payloadOf(e: MeshEntry & { status: 'ok' }): string {
   return `{"r":${e.r},"t":${e.t},"s":${e.s}}`;
 }
 
-function greater(a: string, b: string): boolean {
-  return compareStreamIds(a, b) > 0;
-}

@@ -20,7 +20,7 @@ import { configHome } from '../core/home';
 import { parseRedisUrl } from '../core/redis-url';
 import type { CreateService, MeshService } from '../core/service-api';
 import { FileSecretStore } from './file-secret-store';
-import { PROTOCOL_VERSION, WS_PATH, decodeClientMessage, type ServerMessage } from './protocol';
+import { PROTOCOL_VERSION, WS_PATH, decodeClientMessage, type ServerMessage } from '../../shared/serve-protocol';
 import {
   allowedAuthority,
   generateToken,

@@ -12,7 +12,7 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { channelNames, type ContractHandlers, type EventName } from '../../shared/contract';
 import { MeshError } from '../../shared/errors';
 import type { CreateService, ServiceOptions } from '../../electron/core/service-api';
-import type { ServerMessage } from '../../electron/serve/protocol';
+import type { ServerMessage } from '../../shared/serve-protocol';
 import { FileSecretStore } from '../../electron/serve/file-secret-store';
 import { startServe, type ServeHandle } from '../../electron/serve/server';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeClientMessage, decodeServerMessage, isValidId } from '../../electron/serve/protocol';
+import { decodeClientMessage, decodeServerMessage, isValidId } from '../../shared/serve-protocol';
 
 describe('decodeClientMessage', () => {
   it('decodes a well-formed invoke, payload untouched', () => {

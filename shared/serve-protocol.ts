@@ -46,8 +46,8 @@
  *
  * Versioning: `protocol` in `hello` changes only on incompatible changes; fields may be added.
  */
-import type { Envelope, EventName, EventPayloadOf } from '../../shared/contract';
-import type { MeshErrorInfo } from '../../shared/types';
+import type { Envelope, EventName, EventPayloadOf } from './contract';
+import type { MeshErrorInfo } from './types';
 
 /** Bumped only on an incompatible change to the messages below. */
 export const PROTOCOL_VERSION = 1;

@@ -1,0 +1,95 @@
+import { useEffect, useState } from 'react';
+import type { ProfileView } from '../../../../shared/contract';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { BrandMark, Icon } from '../../components/Icon';
+import { ThemeToggle } from '../../components/ThemeToggle';
+import { useApp } from '../../store';
+import { ProfileForm } from './ProfileForm';
+import { ProfileList } from './ProfileList';
+
+const errorTitles = { open: 'Could not connect', close: 'Could not disconnect', demo: 'Could not start the demo' } as const;
+
+/** Where the app starts when it is not connected: saved profiles, a profile form, the demo. */
+export function ConnectScreen() {
+  const info = useApp((s) => s.info);
+  const error = useApp((s) => s.connectionError);
+  const errorAction = useApp((s) => s.connectionErrorAction);
+  const profilesError = useApp((s) => s.profilesError);
+  const clearError = useApp((s) => s.clearConnectionError);
+  const startDemo = useApp((s) => s.startDemo);
+  const busy = useApp((s) => s.connectionBusy);
+  const [editing, setEditing] = useState<ProfileView | null>(null);
+  // Remounting the form resets it after a save or cancel.
+  const [formKey, setFormKey] = useState(0);
+
+  const profiles = useApp((s) => s.profiles);
+  // The profile being edited was deleted: back to a new one rather than resurrecting it on save.
+  useEffect(() => {
+    if (editing && !profiles.some((p) => p.id === editing.id)) {
+      setEditing(null);
+      setFormKey((k) => k + 1);
+    }
+  }, [editing, profiles]);
+
+  const done = () => {
+    setEditing(null);
+    setFormKey((k) => k + 1);
+  };
+
+  return (
+    <div className="connect" data-screen="connect">
+      <header className="connect-bar">
+        <div className="brand">
+          <BrandMark />
+          <span className="brand-name">Mesh Inspector</span>
+        </div>
+        <span className="spacer" />
+        {info ? (
+          <span className="muted small">
+            v{info.version} · {info.transport === 'serve' ? 'browser mode' : 'desktop'}
+          </span>
+        ) : null}
+        <ThemeToggle />
+      </header>
+
+      <main className="connect-main">
+        <div className="connect-intro">
+          <h1>Connect to a net-mesh bus</h1>
+          <p className="muted">Browse shard streams, find corrupt entries and duplicate ids, and watch Redis health. Reads are bounded; nothing is written unless you publish.</p>
+        </div>
+
+        {error ? <ErrorNotice error={error} title={errorTitles[errorAction ?? 'open']} onDismiss={clearError} /> : null}
+
+        <div className="connect-grid">
+          <section className="panel" aria-labelledby="profiles-heading">
+            <div className="panel-head">
+              <h2 id="profiles-heading">Saved profiles</h2>
+              <span className="spacer" />
+              {info?.demoAvailable ? (
+                <button type="button" className="btn btn-sm" onClick={() => void startDemo()} disabled={busy !== null} data-action="demo">
+                  <Icon name="flask" />
+                  {busy === 'demo' ? 'Starting demo…' : 'Try with demo data'}
+                </button>
+              ) : null}
+            </div>
+            {profilesError ? <ErrorNotice error={profilesError} compact /> : null}
+            <ProfileList
+              editingId={editing?.id ?? null}
+              onEdit={(p) => {
+                setEditing(p);
+                setFormKey((k) => k + 1);
+              }}
+            />
+          </section>
+
+          <section className="panel" aria-labelledby="form-heading">
+            <div className="panel-head">
+              <h2 id="form-heading">{editing ? `Edit ${editing.name}` : 'New profile'}</h2>
+            </div>
+            <ProfileForm key={formKey} editing={editing} onDone={done} />
+          </section>
+        </div>
+      </main>
+    </div>
+  );
+}

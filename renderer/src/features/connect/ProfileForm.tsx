@@ -1,0 +1,218 @@
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import type { ProfileView } from '../../../../shared/contract';
+import type { MeshErrorInfo } from '../../../../shared/types';
+import { toApiError } from '../../api';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { useApp } from '../../store';
+import { defaultName, draftFromProfile, emptyDraft, validateDraft, type DraftErrors, type DraftField, type ProfileDraft } from './profile-form-model';
+
+interface Props {
+  /** The saved profile being edited, or null for a new one. */
+  editing: ProfileView | null;
+  onDone(saved: ProfileView | null): void;
+}
+
+function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: ReactNode; error?: string; children: ReactNode }) {
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {children}
+      {error ? (
+        <div className="field-error" id={`${id}-error`} data-field-error>
+          {error}
+        </div>
+      ) : hint ? (
+        <div className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * Create or edit a connection profile. The password is never shown or prefilled: the core keeps
+ * it and tells the renderer only whether one is saved (PRODUCT.md feature 1).
+ */
+export function ProfileForm({ editing, onDone }: Props) {
+  const saveProfile = useApp((s) => s.saveProfile);
+  const openProfile = useApp((s) => s.openProfile);
+  const busy = useApp((s) => s.connectionBusy);
+  const [draft, setDraft] = useState<ProfileDraft>(() => (editing ? draftFromProfile(editing) : emptyDraft()));
+  const [errors, setErrors] = useState<DraftErrors>({});
+  const [submitted, setSubmitted] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<MeshErrorInfo | null>(null);
+  const uid = useId();
+  const id = (f: string) => `${uid}-${f}`;
+
+  const update = <K extends keyof ProfileDraft>(key: K, value: ProfileDraft[K]) => {
+    const next = { ...draft, [key]: value };
+    setDraft(next);
+    // Validate as the user types only after a first submit: no red before they have finished.
+    if (submitted) {
+      const r = validateDraft(next);
+      setErrors(r.ok ? {} : r.errors);
+    }
+  };
+
+  const submit = async (connect: boolean) => {
+    setSubmitted(true);
+    const r = validateDraft(draft);
+    if (!r.ok) {
+      setErrors(r.errors);
+      return;
+    }
+    setErrors({});
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const saved = await saveProfile(r.input);
+      setDraft(draftFromProfile(saved));
+      if (connect) await openProfile(saved.id);
+      onDone(saved);
+    } catch (e) {
+      setSaveError(toApiError(e).toInfo());
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void submit(true);
+  };
+
+  const describedBy = (f: DraftField) => (errors[f] ? `${id(f)}-error` : `${id(f)}-hint`);
+  const hasPassword = editing?.hasPassword === true;
+  const disabled = saving || busy !== null;
+
+  return (
+    <form className="profile-form" onSubmit={onSubmit} noValidate aria-label={editing ? 'Edit profile' : 'New profile'}>
+      <div className="form-grid">
+        <Field id={id('url')} label="Redis URL" error={errors.url} hint="redis:// or rediss:// (TLS), optional user and /db">
+          <input
+            id={id('url')}
+            name="url"
+            className="input input-mono"
+            type="text"
+            inputMode="url"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="redis://127.0.0.1:6379"
+            value={draft.url}
+            onChange={(e) => update('url', e.target.value)}
+            aria-invalid={errors.url ? true : undefined}
+            aria-describedby={describedBy('url')}
+            autoFocus={!editing}
+          />
+        </Field>
+        <Field id={id('name')} label="Name" error={errors.name} hint="Shown in the profile list">
+          <input
+            id={id('name')}
+            name="name"
+            className="input"
+            type="text"
+            autoComplete="off"
+            placeholder={defaultName(draft.url) || 'production bus'}
+            value={draft.name}
+            onChange={(e) => update('name', e.target.value)}
+            aria-invalid={errors.name ? true : undefined}
+            aria-describedby={describedBy('name')}
+          />
+        </Field>
+        <Field
+          id={id('password')}
+          label="Password"
+          error={errors.password}
+          hint={
+            hasPassword ? (
+              <span className="password-saved" data-password-saved>
+                Password saved. Leave blank to keep it.
+              </span>
+            ) : (
+              'Kept by the app, never shown again'
+            )
+          }
+        >
+          <div className="input-row">
+            <input
+              id={id('password')}
+              name="password"
+              className="input"
+              type="password"
+              autoComplete="new-password"
+              placeholder={hasPassword ? '•••••••• saved' : 'none'}
+              value={draft.password}
+              disabled={draft.forgetPassword}
+              onChange={(e) => update('password', e.target.value)}
+              aria-describedby={describedBy('password')}
+            />
+            {hasPassword ? (
+              <label className="check check-inline">
+                <input type="checkbox" checked={draft.forgetPassword} onChange={(e) => update('forgetPassword', e.target.checked)} />
+                Forget
+              </label>
+            ) : null}
+          </div>
+        </Field>
+        <div className="form-row-2">
+          <Field id={id('prefix')} label="Stream prefix" error={errors.prefix} hint={<>Keys <code>{`${draft.prefix.trim() || 'net'}:shard:<n>`}</code></>}>
+            <input
+              id={id('prefix')}
+              name="prefix"
+              className="input input-mono"
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              value={draft.prefix}
+              onChange={(e) => update('prefix', e.target.value)}
+              aria-invalid={errors.prefix ? true : undefined}
+              aria-describedby={describedBy('prefix')}
+            />
+          </Field>
+          <Field id={id('timeout')} label="Command timeout" error={errors.commandTimeoutMs} hint="ms, net-mesh default 1000">
+            <input
+              id={id('timeout')}
+              name="commandTimeoutMs"
+              className="input input-mono input-num"
+              type="text"
+              inputMode="numeric"
+              autoComplete="off"
+              value={draft.commandTimeoutMs}
+              onChange={(e) => update('commandTimeoutMs', e.target.value)}
+              aria-invalid={errors.commandTimeoutMs ? true : undefined}
+              aria-describedby={errors.commandTimeoutMs ? `${id('timeout')}-error` : `${id('timeout')}-hint`}
+            />
+          </Field>
+        </div>
+        <label className="check">
+          <input type="checkbox" name="readOnly" checked={draft.readOnly} onChange={(e) => update('readOnly', e.target.checked)} />
+          <span>
+            Read-only
+            <span className="check-hint">Never publish or delete through this profile</span>
+          </span>
+        </label>
+      </div>
+
+      {saveError ? <ErrorNotice error={saveError} title="Could not save the profile" onDismiss={() => setSaveError(null)} /> : null}
+
+      <div className="form-actions">
+        {editing ? (
+          <button type="button" className="btn btn-ghost" onClick={() => onDone(null)} disabled={saving}>
+            Cancel
+          </button>
+        ) : null}
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={() => void submit(false)} disabled={disabled} data-action="save">
+          Save
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={disabled} data-action="save-connect">
+          {saving || busy === 'opening' ? 'Connecting…' : 'Save and connect'}
+        </button>
+      </div>
+    </form>
+  );
+}

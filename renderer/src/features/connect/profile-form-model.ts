@@ -1,0 +1,93 @@
+import { profileInputSchema, type ProfileInput, type ProfileView } from '../../../../shared/contract';
+
+/** What the form holds: text as typed, so a half-typed number is not lost. */
+export interface ProfileDraft {
+  id: string | undefined;
+  name: string;
+  url: string;
+  /** Never prefilled; empty keeps a saved password. */
+  password: string;
+  forgetPassword: boolean;
+  prefix: string;
+  commandTimeoutMs: string;
+  readOnly: boolean;
+}
+
+export type DraftField = 'name' | 'url' | 'password' | 'prefix' | 'commandTimeoutMs';
+export type DraftErrors = Partial<Record<DraftField, string>>;
+
+export const DEFAULT_PREFIX = 'net';
+export const DEFAULT_TIMEOUT_MS = 1000;
+
+export function emptyDraft(): ProfileDraft {
+  return { id: undefined, name: '', url: '', password: '', forgetPassword: false, prefix: DEFAULT_PREFIX, commandTimeoutMs: String(DEFAULT_TIMEOUT_MS), readOnly: false };
+}
+
+/** A saved profile, back in the form: the address without credentials, the user name kept, no password. */
+export function draftFromProfile(p: ProfileView): ProfileDraft {
+  const url = p.username ? p.address.replace('://', `://${encodeURIComponent(p.username)}@`) : p.address;
+  return { id: p.id, name: p.name, url, password: '', forgetPassword: false, prefix: p.prefix, commandTimeoutMs: String(p.commandTimeoutMs), readOnly: p.readOnly };
+}
+
+/** The name a profile gets when the user leaves it blank: the server's host and port. */
+export function defaultName(url: string): string {
+  try {
+    const u = new URL(url.trim());
+    return u.host || url.trim();
+  } catch {
+    return '';
+  }
+}
+
+const sentence = (m: string) => m.charAt(0).toUpperCase() + m.slice(1);
+
+function checkUrl(url: string): string | undefined {
+  const t = url.trim();
+  if (t === '') return 'A URL is required, e.g. redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\//i.test(t)) return 'The URL must start with redis:// or rediss:// (TLS)';
+  try {
+    const u = new URL(t);
+    if (!u.hostname) return 'The URL needs a host';
+    if (u.pathname && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) return 'The path, when present, is a database number: /0';
+  } catch {
+    return 'This is not a valid URL';
+  }
+  return undefined;
+}
+
+/**
+ * Checks a draft and builds the request. The same schema the core parses at the gate decides,
+ * so the form cannot accept what the core would refuse; URL checks come first for a friendlier
+ * message than the core's.
+ */
+export function validateDraft(d: ProfileDraft): { ok: true; input: ProfileInput } | { ok: false; errors: DraftErrors } {
+  const errors: DraftErrors = {};
+  const urlError = checkUrl(d.url);
+  if (urlError) errors.url = urlError;
+  const timeoutText = d.commandTimeoutMs.trim();
+  const timeout = /^\d+$/.test(timeoutText) ? Number(timeoutText) : NaN;
+  if (!Number.isInteger(timeout) || timeout < 50 || timeout > 60_000) errors.commandTimeoutMs = 'Whole milliseconds, 50 to 60000';
+  if (d.prefix.trim() === '') errors.prefix = 'A prefix is required (net-mesh uses net by default)';
+
+  const input: ProfileInput = {
+    ...(d.id ? { id: d.id } : {}),
+    name: d.name.trim() || defaultName(d.url),
+    url: d.url.trim(),
+    ...(d.forgetPassword ? { password: null } : d.password !== '' ? { password: d.password } : {}),
+    prefix: d.prefix.trim(),
+    commandTimeoutMs: timeout,
+    readOnly: d.readOnly,
+  };
+  const parsed = profileInputSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0];
+      // A blank name is derived from the URL: while the URL is wrong, that is the one to fix.
+      if (field === 'name' && errors.url && input.name === '') continue;
+      if ((field === 'name' || field === 'url' || field === 'password' || field === 'prefix' || field === 'commandTimeoutMs') && !errors[field]) {
+        errors[field] = sentence(issue.message);
+      }
+    }
+  }
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, input };
+}

@@ -1,0 +1,30 @@
+import { formatClock } from '../../lib/format';
+import { useApp } from '../../store';
+
+/** The quiet facts at the bottom: app version, transport, link, when data was last fetched. */
+export function StatusBar() {
+  const info = useApp((s) => s.info);
+  const link = useApp((s) => s.link);
+  const shardsAt = useApp((s) => s.shards?.at ?? null);
+  const pageAt = useApp((s) => s.page?.at ?? null);
+  return (
+    <footer className="statusbar">
+      <span>Mesh Inspector {info?.version}</span>
+      <span className="statusbar-sep" aria-hidden="true" />
+      <span>{info?.transport === 'serve' ? 'browser mode' : 'desktop'}</span>
+      <span className="statusbar-sep" aria-hidden="true" />
+      <span className={`link-state link-${link}`} data-link-state={link}>
+        <span className="link-dot" aria-hidden="true" />
+        {link === 'open' ? 'linked' : link}
+      </span>
+      <span className="spacer" />
+      {shardsAt ? <span>shards at {formatClock(new Date(shardsAt))}</span> : null}
+      {pageAt ? (
+        <>
+          <span className="statusbar-sep" aria-hidden="true" />
+          <span>page at {formatClock(new Date(pageAt))}</span>
+        </>
+      ) : null}
+    </footer>
+  );
+}

@@ -1,0 +1,45 @@
+import { BrandMark, Icon } from '../../components/Icon';
+import { StatusPill } from '../../components/StatusPill';
+import { ThemeToggle } from '../../components/ThemeToggle';
+import { useApp } from '../../store';
+
+/** Which bus this window looks at and whether it can be trusted right now. */
+export function TopBar() {
+  const connection = useApp((s) => s.connection);
+  const closeConnection = useApp((s) => s.closeConnection);
+  const busy = useApp((s) => s.connectionBusy);
+  const link = useApp((s) => s.link);
+  if (!connection) return null;
+  return (
+    <header className="topbar" data-region="topbar">
+      <div className="brand">
+        <BrandMark />
+        <span className="brand-name">Mesh Inspector</span>
+      </div>
+      <span className="topbar-sep" aria-hidden="true" />
+      <StatusPill state={connection.state} stale={link !== 'open'} />
+      <span className="topbar-url mono" title={connection.url ?? undefined} data-connection-url>
+        {connection.url ?? '—'}
+      </span>
+      {connection.prefix ? (
+        <span className="chip" title="Stream prefix">
+          <span className="chip-label">prefix</span>
+          <code data-connection-prefix>{connection.prefix}</code>
+        </span>
+      ) : null}
+      {connection.readOnly ? (
+        <span className="badge badge-warn" data-read-only title="This profile never publishes or deletes">
+          <Icon name="lock" className="icon-xs" />
+          read-only
+        </span>
+      ) : null}
+      {connection.serverVersion ? <span className="muted small topbar-version">Redis {connection.serverVersion}</span> : null}
+      <span className="spacer" />
+      <ThemeToggle />
+      <button type="button" className="btn btn-sm" onClick={() => void closeConnection()} disabled={busy !== null} data-action="disconnect">
+        <Icon name="unplug" />
+        {busy === 'closing' ? 'Disconnecting…' : 'Disconnect'}
+      </button>
+    </header>
+  );
+}

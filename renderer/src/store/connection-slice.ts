@@ -1,0 +1,81 @@
+import { toApiError } from '../api';
+import type { ConnectionStatus } from '../../../shared/contract';
+import type { ConnectionSlice, Slice } from './types';
+
+/** Two statuses describe the same connection (same profile and server), whatever its state. */
+function sameTarget(a: ConnectionStatus | null, b: ConnectionStatus): boolean {
+  return a !== null && a.profileId === b.profileId && a.url === b.url && a.prefix === b.prefix;
+}
+
+export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => ({
+  connection: null,
+  connectionBusy: null,
+  connectionError: null,
+  connectionErrorAction: null,
+  setConnection(status) {
+    const prev = get().connection;
+    set({ connection: status });
+    if (status.state === 'disconnected' || !sameTarget(prev, status)) {
+      // Another server or none: what we showed belongs to the old one.
+      set({ shards: null, shardsError: null, selectedShard: null });
+      get().clearEvents();
+    }
+    // Discover shards when a connection becomes usable (first time, or Redis came back).
+    if (status.state === 'ready' && (prev?.state !== 'ready' || !sameTarget(prev, status))) {
+      void get().loadShards();
+    }
+  },
+  async refreshConnection() {
+    const status = await get().api.invoke('connection:status');
+    get().setConnection(status);
+  },
+  async openProfile(profileId) {
+    set({ connectionBusy: 'opening', connectionError: null, connectionErrorAction: 'open' });
+    try {
+      const status = await get().api.invoke('connection:open', { profileId });
+      if (status.state === 'down') {
+        // A fatal first connect (wrong password, NOPERM, bad TLS) is not retried by the core:
+        // close the dead session and keep the user on the form with the reason.
+        set({ connectionError: status.error ?? { kind: 'fatal', message: 'the connection failed' } });
+        get().setConnection(await get().api.invoke('connection:close'));
+        return false;
+      }
+      // Transient (unreachable, LOADING): the core keeps retrying; the shell shows it reconnecting.
+      get().setConnection(status);
+      void get().loadProfiles();
+      return status.state !== 'disconnected';
+    } catch (e) {
+      set({ connectionError: toApiError(e).toInfo() });
+      return false;
+    } finally {
+      set({ connectionBusy: null });
+    }
+  },
+  async closeConnection() {
+    set({ connectionBusy: 'closing', connectionError: null, connectionErrorAction: 'close' });
+    try {
+      get().setConnection(await get().api.invoke('connection:close'));
+    } catch (e) {
+      set({ connectionError: toApiError(e).toInfo() });
+    } finally {
+      set({ connectionBusy: null });
+    }
+  },
+  async startDemo() {
+    set({ connectionBusy: 'demo', connectionError: null, connectionErrorAction: 'demo' });
+    try {
+      const status = await get().api.invoke('demo:start');
+      get().setConnection(status);
+      void get().loadProfiles();
+      return true;
+    } catch (e) {
+      set({ connectionError: toApiError(e).toInfo() });
+      return false;
+    } finally {
+      set({ connectionBusy: null });
+    }
+  },
+  clearConnectionError() {
+    set({ connectionError: null, connectionErrorAction: null });
+  },
+});

@@ -1,0 +1,68 @@
+/**
+ * The renderer's state: one zustand store made of slices (app, connection, profiles, shards,
+ * events), created around one api client. The store subscribes to the core's events and to the
+ * link; components read it through `useApp(selector)`.
+ */
+import { createContext, createElement, useContext, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ApiClient } from '../api';
+import { createAppSlice } from './app-slice';
+import { createConnectionSlice } from './connection-slice';
+import { createEventsSlice } from './events-slice';
+import { createProfilesSlice } from './profiles-slice';
+import { createShardsSlice } from './shards-slice';
+import type { AppState } from './types';
+
+export type AppStore = StoreApi<AppState> & { dispose(): void };
+
+export function createAppStore(api: ApiClient): AppStore {
+  const store = createStore<AppState>()((...a) => ({
+    ...createAppSlice(api)(...a),
+    ...createConnectionSlice(...a),
+    ...createProfilesSlice(...a),
+    ...createShardsSlice(...a),
+    ...createEventsSlice(...a),
+  }));
+
+  const unsubscribe = [
+    api.on('connection:changed', (status) => store.getState().setConnection(status)),
+    api.onLink((link) => {
+      const wasReconnecting = store.getState().link === 'reconnecting';
+      store.setState({ link });
+      // Events sent while the link was down are lost: ask again rather than trust the old state.
+      if (link === 'open' && wasReconnecting && store.getState().ready) {
+        void store.getState().refreshConnection().catch(() => {});
+        void store.getState().loadProfiles();
+      }
+      // Boot failed because the server was away: try again as soon as it is back.
+      if (link === 'open' && !store.getState().ready && store.getState().bootError) void store.getState().boot();
+    }),
+  ];
+
+  return Object.assign(store, {
+    dispose() {
+      for (const u of unsubscribe) u();
+    },
+  });
+}
+
+const StoreContext = createContext<AppStore | null>(null);
+
+export function StoreProvider({ store, children }: { store: AppStore; children: ReactNode }) {
+  return createElement(StoreContext.Provider, { value: store }, children);
+}
+
+function useAppStore(): AppStore {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useApp outside <StoreProvider>');
+  return store;
+}
+
+/** Reads one value of the app state; re-renders only when it changes (Object.is). */
+export function useApp<T>(selector: (state: AppState) => T): T {
+  return useStore(useAppStore(), selector);
+}
+
+export type { AppState, EventPage } from './types';
+export { FIRST_PAGE_LIMIT } from './events-slice';
