@@ -12,6 +12,7 @@ import { createConnectionSlice } from './connection-slice';
 import { createEventsSlice } from './events-slice';
 import { createProfilesSlice } from './profiles-slice';
 import { createShardsSlice } from './shards-slice';
+import { createUiSlice } from './ui-slice';
 import type { AppState } from './types';
 
 export type AppStore = StoreApi<AppState> & { dispose(): void };
@@ -23,6 +24,7 @@ export function createAppStore(api: ApiClient): AppStore {
     ...createProfilesSlice(...a),
     ...createShardsSlice(...a),
     ...createEventsSlice(...a),
+    ...createUiSlice(...a),
   }));
 
   const unsubscribe = [
@@ -64,5 +66,5 @@ export function useApp<T>(selector: (state: AppState) => T): T {
   return useStore(useAppStore(), selector);
 }
 
-export type { AppState, EventPage } from './types';
+export type { AppState, EventPage, ViewName } from './types';
 export { FIRST_PAGE_LIMIT } from './events-slice';

@@ -72,5 +72,12 @@ export interface EventsSlice {
   clearEvents(): void;
 }
 
-export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice;
+export type ViewName = 'browse' | 'publish' | 'analysis' | 'health';
+
+export interface UiSlice {
+  view: ViewName;
+  setView(view: ViewName): void;
+}
+
+export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice & UiSlice;
 export type Slice<S> = StateCreator<AppState, [], [], S>;

@@ -1,4 +1,8 @@
+import { useApp } from '../../store';
+import { AnalysisView } from '../analysis/AnalysisView';
 import { EventPane } from '../events/EventPane';
+import { HealthView } from '../health/HealthView';
+import { PublisherView } from '../publisher/PublisherView';
 import { ShardSidebar } from '../shards/ShardSidebar';
 import { ConnectionBanner } from './ConnectionBanner';
 import { StatusBar } from './StatusBar';
@@ -9,13 +13,17 @@ import { TopBar } from './TopBar';
  * (issue 4) replaces the main pane with lanes; the frame stays.
  */
 export function AppShell() {
+  const view = useApp((s) => s.view);
   return (
     <div className="shell" data-screen="shell">
       <TopBar />
       <ConnectionBanner />
       <div className="shell-body">
         <ShardSidebar />
-        <EventPane />
+        {view === 'browse' ? <EventPane /> : null}
+        {view === 'publish' ? <PublisherView /> : null}
+        {view === 'analysis' ? <AnalysisView /> : null}
+        {view === 'health' ? <HealthView /> : null}
       </div>
       <StatusBar />
     </div>

@@ -2,6 +2,7 @@ import { BrandMark, Icon } from '../../components/Icon';
 import { StatusPill } from '../../components/StatusPill';
 import { ThemeToggle } from '../../components/ThemeToggle';
 import { useApp } from '../../store';
+import { ViewTabs } from './ViewTabs';
 
 /** Which bus this window looks at and whether it can be trusted right now. */
 export function TopBar() {
@@ -35,6 +36,7 @@ export function TopBar() {
       ) : null}
       {connection.serverVersion ? <span className="muted small topbar-version">Redis {connection.serverVersion}</span> : null}
       <span className="spacer" />
+      <ViewTabs />
       <ThemeToggle />
       <button type="button" className="btn btn-sm" onClick={() => void closeConnection()} disabled={busy !== null} data-action="disconnect">
         <Icon name="unplug" />
