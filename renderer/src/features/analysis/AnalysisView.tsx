@@ -1,11 +1,401 @@
+import { Fragment, useEffect, useState } from 'react';
+import type { AnalysisReport } from '../../../../shared/contract';
+import type { ShardAnalysis } from '../../../../shared/types';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Icon } from '../../components/Icon';
+import { formatClock, formatCount, formatTimestamp } from '../../lib/format';
+import { useApp } from '../../store';
+import type { AnalysisJob } from '../../store/analysis-slice';
+import { useOpenInBrowser, type BrowserFilter } from '../publisher/links';
+import '../publisher/publisher.css';
+import './analysis.css';
+import { downloadText, exportFileName, missingOrdinals, reportCsv, reportJson } from './report-export';
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 1) return '< 1 s';
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  if (m < 60) return `${m} min ${s} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+function Progress({ job, onCancel }: { job: AnalysisJob; onCancel(): void }) {
+  const p = job.progress;
+  const done = p?.entriesDone ?? 0;
+  const total = Math.max(job.expectedEntries, p?.entriesTotal ?? 0, done);
+  const elapsed = ((job.progressAt ?? Date.now()) - job.startedAt) / 1000;
+  const rate = p && elapsed > 0 ? done / elapsed : 0;
+  const left = rate > 0 ? (total - done) / rate : NaN;
+  const frac = total > 0 ? Math.min(1, done / total) : 0;
+  const shardsTotal = Math.max(job.expectedShards, p?.shardsTotal ?? 0);
+  return (
+    <section className="card an-progress" aria-label="Analysis progress" data-analysis-running data-entries-done={done}>
+      <div className="an-progress-top">
+        <span className="spinner" aria-hidden="true" />
+        <b>{job.cancelling ? 'Cancelling…' : 'Analysing'}</b>
+        <span className="muted">
+          {job.shards ? `${job.shards.length} selected ${job.shards.length === 1 ? 'shard' : 'shards'}` : 'all shards'}
+          {p ? ` · shard ${p.shard}` : ''}
+        </span>
+        <span className="spacer" />
+        <button type="button" className="btn btn-sm" onClick={onCancel} disabled={job.cancelling || job.jobId === null} data-action="cancel-analysis">
+          Cancel
+        </button>
+      </div>
+      <div
+        className="an-bar"
+        role="progressbar"
+        aria-label="Entries analysed"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={done}
+        aria-valuetext={`${formatCount(done)} of ${formatCount(total)} entries`}
+      >
+        <div className="an-bar-fill" style={{ transform: `scaleX(${frac})` }} />
+      </div>
+      <div className="an-progress-facts">
+        <span>
+          <b className="mono">{formatCount(done)}</b> of <span className="mono">{formatCount(total)}</span> entries
+        </span>
+        <span>
+          <b className="mono">{formatCount(p?.shardsDone ?? 0)}</b> of {formatCount(shardsTotal)} shards
+        </span>
+        <span>
+          <b className="mono" data-analysis-rate>
+            {rate > 0 ? formatCount(Math.round(rate)) : '—'}
+          </b>{' '}
+          entries/s
+        </span>
+        <span>
+          <b className="mono">{formatDuration(left)}</b> left
+        </span>
+      </div>
+    </section>
+  );
+}
+
+const COUNT_COLUMNS: Array<{ key: keyof ShardAnalysis; label: string; title: string; tone?: 'danger' | 'warn'; filter?: BrowserFilter }> = [
+  { key: 'entries', label: 'Entries', title: 'Entries read' },
+  { key: 'ok', label: 'OK', title: 'Entries the net-mesh reader accepts' },
+  { key: 'corrupt', label: 'Corrupt', title: 'Entries the net-mesh reader would skip', tone: 'danger', filter: 'corrupt' },
+  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', filter: 'duplicates' },
+  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', filter: 'duplicates' },
+  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', filter: 'duplicates' },
+];
+
+function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_COLUMNS)[number]; onOpen(filter?: BrowserFilter): void }) {
+  const v = s[col.key] as number;
+  const cls = `an-num${v > 0 && col.tone ? ` tone-${col.tone}` : ''}`;
+  return (
+    <span role="cell" className={cls} data-col={col.key} data-value={v}>
+      {v > 0 && col.key !== 'ok' ? (
+        <button type="button" className="an-count" onClick={() => onOpen(col.filter)} title={`${col.title}: open shard ${s.shard} in the browser`}>
+          {formatCount(v)}
+        </button>
+      ) : (
+        <span className={v === 0 ? 'an-zero' : ''}>{formatCount(v)}</span>
+      )}
+    </span>
+  );
+}
+
+function Results({ report }: { report: AnalysisReport }) {
+  const open = useOpenInBrowser();
+  const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
+  const shards = report.shards;
+  const sum = (k: keyof ShardAnalysis) => shards.reduce((n, s) => n + (s[k] as number), 0);
+  const totalMissing = shards.reduce((n, s) => n + missingOrdinals(s), 0);
+  const toggle = (shard: number) =>
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      if (next.has(shard)) next.delete(shard);
+      else next.add(shard);
+      return next;
+    });
+  const tiles: Array<{ label: string; value: number; tone?: 'danger' | 'warn'; id: string }> = [
+    { id: 'entries', label: 'Entries', value: sum('entries') },
+    { id: 'corrupt', label: 'Corrupt', value: sum('corrupt'), tone: 'danger' },
+    { id: 'duplicateEntries', label: 'Duplicate entries', value: sum('duplicateEntries'), tone: 'warn' },
+    { id: 'collisionGroups', label: 'Collisions', value: sum('collisionGroups'), tone: 'danger' },
+    { id: 'missing', label: 'Missing ordinals', value: totalMissing, tone: 'warn' },
+    { id: 'misrouted', label: 'Misrouted', value: sum('misrouted'), tone: 'danger' },
+  ];
+
+  return (
+    <>
+      <div className="an-tiles" data-analysis-totals>
+        {tiles.map((t) => (
+          <div key={t.id} className={`an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`} data-total={t.id} data-value={t.value}>
+            <span className="an-tile-label">{t.label}</span>
+            <span className="an-tile-value mono">{formatCount(t.value)}</span>
+          </div>
+        ))}
+      </div>
+
+      <section className="card" aria-label="Results per shard">
+        <div className="card-head">
+          <h2>Per shard</h2>
+          <span className="count-badge">{shards.length}</span>
+          <span className="spacer" />
+          <span className="muted small">Definitions as <code>mesh-inspector scan</code>. Click a count to open the shard.</span>
+        </div>
+        {shards.length === 0 ? (
+          <div className="card-empty muted">No shard streams were analysed.</div>
+        ) : (
+          <div className="an-table" role="table" aria-label="Analysis per shard" data-analysis-results>
+            <div className="an-row an-head" role="row">
+              <span role="columnheader">Shard</span>
+              {COUNT_COLUMNS.map((c) => (
+                <span key={c.key} role="columnheader" className="an-num" title={c.title}>
+                  {c.label}
+                </span>
+              ))}
+              <span role="columnheader" className="an-num" title="Per producer nonce, missing ordinals (seq + i) between the lowest and highest seen: lost batches">
+                Gaps
+              </span>
+              <span role="columnheader" className="an-num" title="Entries whose payload s, or whose dedup_id shard part, differs from the stream's shard id">
+                Misrouted
+              </span>
+            </div>
+            {shards.map((s) => {
+              const gapsOpen = expanded.has(s.shard);
+              const missing = missingOrdinals(s);
+              return (
+                <Fragment key={s.shard}>
+                  <div className="an-row" role="row" data-analysis-shard={s.shard}>
+                    <span role="cell" className="an-shard">
+                      <button type="button" className="an-shard-btn" onClick={() => open(s.shard)} title={`Open ${s.key} in the browser`}>
+                        <span className="mono">#{s.shard}</span>
+                        <span className="an-key mono">{s.key}</span>
+                      </button>
+                    </span>
+                    {COUNT_COLUMNS.map((c) => (
+                      <CountCell key={c.key} s={s} col={c} onOpen={(filter) => open(s.shard, filter ? { filter } : {})} />
+                    ))}
+                    <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
+                      {s.gaps.length > 0 ? (
+                        <button type="button" className="an-count" aria-expanded={gapsOpen} onClick={() => toggle(s.shard)} title="Show the missing ranges per nonce">
+                          {formatCount(s.gaps.length)} <span className="an-sub">({formatCount(missing)} missing)</span>
+                          <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
+                        </button>
+                      ) : (
+                        <span className="an-zero">0</span>
+                      )}
+                    </span>
+                    <span role="cell" className={`an-num${s.misrouted > 0 ? ' tone-danger' : ''}`} data-col="misrouted" data-value={s.misrouted}>
+                      {s.misrouted > 0 ? (
+                        <button type="button" className="an-count" onClick={() => open(s.shard)}>
+                          {formatCount(s.misrouted)}
+                        </button>
+                      ) : (
+                        <span className="an-zero">0</span>
+                      )}
+                    </span>
+                  </div>
+                  {gapsOpen ? (
+                    <div className="an-gaps" role="row" data-analysis-gaps={s.shard}>
+                      <span role="cell" className="an-gaps-inner">
+                        <span className="an-gaps-title">Missing ordinals (lost batches) on shard {s.shard}</span>
+                        {s.gaps.map((g) => (
+                          <span key={`${g.nonce}:${g.from}`} className="an-gap mono" data-gap={`${g.nonce}:${g.from}-${g.to}`}>
+                            <span className="muted">{g.nonce}</span> {g.from === g.to ? g.from : `${g.from}..${g.to}`}
+                            <span className="an-sub"> · {formatCount(g.to - g.from + 1)}</span>
+                          </span>
+                        ))}
+                      </span>
+                    </div>
+                  ) : null}
+                </Fragment>
+              );
+            })}
+            <div className="an-row an-total" role="row" data-analysis-total-row>
+              <span role="cell">Total</span>
+              {COUNT_COLUMNS.map((c) => (
+                <span key={c.key} role="cell" className="an-num mono">
+                  {formatCount(sum(c.key))}
+                </span>
+              ))}
+              <span role="cell" className="an-num mono">
+                {formatCount(shards.reduce((n, s) => n + s.gaps.length, 0))}
+              </span>
+              <span role="cell" className="an-num mono">
+                {formatCount(sum('misrouted'))}
+              </span>
+            </div>
+          </div>
+        )}
+      </section>
+
+      {report.skipped.length > 0 ? (
+        <section className="card" aria-label="Skipped keys">
+          <div className="card-head">
+            <Icon name="alert" className="icon-xs an-warn-icon" />
+            <h2>Skipped keys</h2>
+            <span className="count-badge count-badge-warn">{report.skipped.length}</span>
+            <span className="spacer" />
+            <span className="muted small">Look like shards but are not usable ones</span>
+          </div>
+          <ul className="an-skipped">
+            {report.skipped.map((k) => (
+              <li key={k.key} data-analysis-skipped={k.key}>
+                <code>{k.key}</code>
+                <span className="muted">{k.reason}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
 /**
- * PLACEHOLDER, not a feature: the analysis view is being built under its own issue. Until then the
- * tab says so plainly.
+ * Whole-bus analysis (PRODUCT.md feature 10): all shards or a selection, progress with entries/s
+ * and time left, cancel, results per shard with cli.md `scan`'s definitions, drill-down to the
+ * browser, and JSON/CSV export with provenance.
  */
 export function AnalysisView() {
+  const state = useApp((s) => s.analysis);
+  const shards = useApp((s) => s.shards?.shards ?? null);
+  const connection = useApp((s) => s.connection);
+  const setScope = useApp((s) => s.setAnalysisScope);
+  const start = useApp((s) => s.startAnalysis);
+  const cancel = useApp((s) => s.cancelAnalysis);
+  const loadShards = useApp((s) => s.loadShards);
+  const { job, report, scope, selected, ended, error } = state;
+  const [, tick] = useState(0);
+
+  // Refresh "time left" between progress events.
+  useEffect(() => {
+    if (!job) return;
+    const t = setInterval(() => tick((n) => n + 1), 500);
+    return () => clearInterval(t);
+  }, [job]);
+
+  const run = async () => {
+    await loadShards();
+    await start();
+  };
+  const toggle = (shard: number) => setScope('selected', selected.includes(shard) ? selected.filter((s) => s !== shard) : [...selected, shard]);
+  const sameTarget = report !== null && connection !== null && report.provenance.prefix === connection.prefix && report.provenance.server === connection.url;
+
   return (
-    <main className="pane pane-empty" data-view="analysis">
-      <p className="muted">This view is not built yet.</p>
+    <main className="pane an" data-view="analysis" aria-label="Whole-bus analysis">
+      <div className="pane-head">
+        <div className="pane-title">
+          <span className="pane-title-main">Whole-bus analysis</span>
+          <span className="pane-key">duplicates · collisions · gaps · misrouted · corrupt</span>
+        </div>
+        <span className="spacer" />
+        <button type="button" className="btn btn-sm btn-primary" onClick={() => void run()} disabled={job !== null || (scope === 'selected' && selected.length === 0)} data-action="run-analysis">
+          <Icon name="flask" />
+          {report ? 'Run again' : 'Run analysis'}
+        </button>
+      </div>
+      <div className="pub-scroll">
+        <section className="card an-scope" aria-label="Scope">
+          <div className="card-head">
+            <h2>Scope</h2>
+            <div className="segmented" role="radiogroup" aria-label="Shards to analyse">
+              <button type="button" role="radio" aria-checked={scope === 'all'} className={scope === 'all' ? 'seg is-on' : 'seg'} onClick={() => setScope('all')} disabled={job !== null} data-scope="all">
+                All shards{shards ? ` (${shards.length})` : ''}
+              </button>
+              <button type="button" role="radio" aria-checked={scope === 'selected'} className={scope === 'selected' ? 'seg is-on' : 'seg'} onClick={() => setScope('selected')} disabled={job !== null} data-scope="selected">
+                Selected shards{scope === 'selected' ? ` (${selected.length})` : ''}
+              </button>
+            </div>
+            <span className="spacer" />
+            <span className="muted small">Reads every entry with bounded XRANGE pages; nothing is written.</span>
+          </div>
+          {scope === 'selected' ? (
+            <div className="an-shard-picks" data-analysis-picks>
+              {(shards ?? []).map((s) => (
+                <label key={s.shard} className={`an-pick${selected.includes(s.shard) ? ' is-on' : ''}`}>
+                  <input type="checkbox" checked={selected.includes(s.shard)} onChange={() => toggle(s.shard)} disabled={job !== null} data-pick-shard={s.shard} />
+                  <span className="mono">#{s.shard}</span>
+                  <span className="an-sub">{formatCount(s.length)}</span>
+                </label>
+              ))}
+              {shards && shards.length > 0 ? (
+                <span className="an-pick-actions">
+                  <button type="button" className="btn btn-ghost btn-sm" onClick={() => setScope('selected', shards.map((s) => s.shard))} disabled={job !== null}>
+                    Select all
+                  </button>
+                  <button type="button" className="btn btn-ghost btn-sm" onClick={() => setScope('selected', [])} disabled={job !== null}>
+                    None
+                  </button>
+                </span>
+              ) : (
+                <span className="muted small">No shards discovered.</span>
+              )}
+            </div>
+          ) : null}
+        </section>
+
+        {error ? (
+          <div data-analysis-error>
+            <ErrorNotice error={error} title={ended?.state === 'failed' ? 'The analysis failed' : 'Analysis'} compact />
+          </div>
+        ) : null}
+        {job ? <Progress job={job} onCancel={() => void cancel()} /> : null}
+        {ended?.state === 'cancelled' && !job ? (
+          <div className="an-ended" role="status" data-analysis-cancelled>
+            <Icon name="alert" className="icon-xs" />
+            Cancelled at {formatCount(ended.entriesDone)} of {formatCount(ended.entriesTotal)} entries, {formatClock(new Date(ended.at))}. A cancelled run has no partial results
+            {report ? '; the last complete report is below' : ''}.
+          </div>
+        ) : null}
+
+        {report ? (
+          <>
+            <section className="card an-prov" aria-label="Report provenance" data-analysis-report={report.jobId}>
+              <dl className="pub-facts an-prov-facts">
+                <div>
+                  <dt>Server</dt>
+                  <dd className="mono" data-prov-server>
+                    {report.provenance.server}
+                  </dd>
+                </div>
+                <div>
+                  <dt>Prefix</dt>
+                  <dd className="mono">{report.provenance.prefix}</dd>
+                </div>
+                <div>
+                  <dt>Finished</dt>
+                  <dd className="mono">{formatTimestamp(new Date(report.provenance.finishedAt))}</dd>
+                </div>
+                <div>
+                  <dt>Took</dt>
+                  <dd className="mono">{formatDuration((report.provenance.finishedAt - report.provenance.startedAt) / 1000)}</dd>
+                </div>
+              </dl>
+              <span className="spacer" />
+              {!sameTarget ? <span className="badge badge-warn">another connection</span> : null}
+              <div className="an-export">
+                <button type="button" className="btn btn-sm" onClick={() => downloadText(`${JSON.stringify(reportJson(report), null, 2)}\n`, exportFileName(report, 'json'), 'application/json')} data-action="export-json">
+                  Export JSON
+                </button>
+                <button type="button" className="btn btn-sm" onClick={() => downloadText(reportCsv(report), exportFileName(report, 'csv'), 'text/csv')} data-action="export-csv">
+                  Export CSV
+                </button>
+              </div>
+            </section>
+            <Results report={report} />
+          </>
+        ) : !job ? (
+          <div className="pane-empty-inner an-empty">
+            <div className="empty-card">
+              <Icon name="flask" className="empty-icon" />
+              <div className="empty-title">Find what consumers will see</div>
+              <div className="empty-text">
+                Duplicate dedup_ids (retries and collisions), lost batches as gaps per producer nonce, misrouted and corrupt entries, for every shard or the ones you pick. The report exports as JSON (the <code>scan --json</code> shape) and CSV.
+              </div>
+            </div>
+          </div>
+        ) : null}
+      </div>
     </main>
   );
 }

@@ -1,0 +1,140 @@
+/**
+ * The analysis report as files. JSON: exactly `mesh-inspector scan --json`'s document (cli.md:
+ * `prefix`, `shards` with the same fields in the same order, `skipped`) plus a `provenance` object.
+ * CSV: one row per shard with the same figures, gap ranges in one cell, and the provenance on every
+ * row, so the file stays a plain table any CSV reader takes.
+ */
+import type { AnalysisReport } from '../../../../shared/contract';
+import type { ShardAnalysis } from '../../../../shared/types';
+
+export interface ExportProvenance {
+  tool: 'mesh-inspector';
+  appVersion: string;
+  /** Redacted as net-mesh's redact_url does: never a password. */
+  server: string;
+  prefix: string;
+  shards: number[];
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ScanDocument {
+  prefix: string;
+  shards: ShardAnalysis[];
+  skipped: Array<{ key: string; reason: string }>;
+  provenance: ExportProvenance;
+}
+
+export function provenanceOf(report: AnalysisReport): ExportProvenance {
+  const p = report.provenance;
+  return {
+    tool: 'mesh-inspector',
+    appVersion: p.appVersion,
+    server: p.server,
+    prefix: p.prefix,
+    shards: [...p.shards],
+    startedAt: new Date(p.startedAt).toISOString(),
+    finishedAt: new Date(p.finishedAt).toISOString(),
+  };
+}
+
+/** The `scan --json` document (field order as cli.md shows it) plus provenance. */
+export function reportJson(report: AnalysisReport): ScanDocument {
+  return {
+    prefix: report.provenance.prefix,
+    shards: report.shards.map((s) => ({
+      shard: s.shard,
+      key: s.key,
+      entries: s.entries,
+      ok: s.ok,
+      corrupt: s.corrupt,
+      duplicateGroups: s.duplicateGroups,
+      duplicateEntries: s.duplicateEntries,
+      collisionGroups: s.collisionGroups,
+      gaps: s.gaps.map((g) => ({ nonce: g.nonce, from: g.from, to: g.to })),
+      misrouted: s.misrouted,
+    })),
+    skipped: report.skipped.map((k) => ({ key: k.key, reason: k.reason })),
+    provenance: provenanceOf(report),
+  };
+}
+
+export const CSV_COLUMNS = [
+  'shard',
+  'key',
+  'entries',
+  'ok',
+  'corrupt',
+  'duplicateGroups',
+  'duplicateEntries',
+  'collisionGroups',
+  'gapRanges',
+  'missingOrdinals',
+  'gaps',
+  'misrouted',
+  'server',
+  'prefix',
+  'startedAt',
+  'finishedAt',
+  'appVersion',
+] as const;
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break; a leading formula character is neutralised. */
+function csvField(v: string | number): string {
+  let s = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function missingOrdinals(s: ShardAnalysis): number {
+  return s.gaps.reduce((n, g) => n + (g.to - g.from + 1), 0);
+}
+
+export function reportCsv(report: AnalysisReport): string {
+  const p = provenanceOf(report);
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const s of report.shards) {
+    const row: Array<string | number> = [
+      s.shard,
+      s.key,
+      s.entries,
+      s.ok,
+      s.corrupt,
+      s.duplicateGroups,
+      s.duplicateEntries,
+      s.collisionGroups,
+      s.gaps.length,
+      missingOrdinals(s),
+      s.gaps.map((g) => `${g.nonce}:${g.from}-${g.to}`).join(' '),
+      s.misrouted,
+      p.server,
+      p.prefix,
+      p.startedAt,
+      p.finishedAt,
+      p.appVersion,
+    ];
+    lines.push(row.map(csvField).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function exportFileName(report: AnalysisReport, ext: 'json' | 'csv'): string {
+  const d = new Date(report.provenance.finishedAt);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+  const prefix = report.provenance.prefix.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40) || 'bus';
+  return `mesh-analysis-${prefix}-${stamp}.${ext}`;
+}
+
+/** Saves text as a file through a Blob and <a download>: works in the browser mode and in the desktop window alike. */
+export function downloadText(text: string, fileName: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
