@@ -1,0 +1,90 @@
+import { useState } from 'react';
+import type { HealthErrorEntry } from '../../../../shared/contract';
+import { formatClock, formatTime } from '../../lib/format';
+import { errorKey } from '../../store/health-slice';
+
+type Filter = 'all' | 'transient' | 'fatal';
+
+const hints = {
+  transient: 'Transient: retrying may help (net-mesh retries it)',
+  fatal: 'Fatal: retrying will not help (net-mesh drops the batch)',
+  usage: 'Invalid request',
+} as const;
+
+/**
+ * Every Redis failure the app saw, newest first: when, which command, its class as net-mesh
+ * classifies it, Redis' own reason. Repeats are counted on one row (first and last time).
+ */
+export function ErrorLog({ errors, total }: { errors: readonly HealthErrorEntry[]; total: number }) {
+  const [filter, setFilter] = useState<Filter>('all');
+  const transient = errors.filter((e) => e.kind === 'transient').length;
+  const fatal = errors.filter((e) => e.kind === 'fatal').length;
+  const shown = errors.filter((e) => filter === 'all' || e.kind === filter).slice().reverse();
+
+  return (
+    <section className="hv-card hv-card-errors" aria-labelledby="errors-title" data-error-log data-error-total={total}>
+      <header className="hv-card-head">
+        <h2 id="errors-title">Error log</h2>
+        <span className="hv-card-hint">{total === 0 ? 'nothing failed' : `${formatCountShort(total)} since connect · repeats folded`}</span>
+        <span className="spacer" />
+        <div className="hv-seg" role="group" aria-label="Show errors">
+          {(
+            [
+              ['all', `All ${errors.length}`],
+              ['transient', `Transient ${transient}`],
+              ['fatal', `Fatal ${fatal}`],
+            ] as Array<[Filter, string]>
+          ).map(([f, text]) => (
+            <button key={f} type="button" className={filter === f ? 'hv-seg-btn active' : 'hv-seg-btn'} aria-pressed={filter === f} onClick={() => setFilter(f)} data-error-filter={f}>
+              {text}
+            </button>
+          ))}
+        </div>
+      </header>
+      {shown.length === 0 ? (
+        <div className="hv-card-empty">{errors.length === 0 ? 'No Redis errors in this session.' : 'No errors of this class.'}</div>
+      ) : (
+        <div className="hv-errlog-scroll">
+          <table className="hv-errlog">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Command</th>
+                <th scope="col">Class</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((e) => (
+                <tr key={errorKey(e)} className={`hv-errlog-row hv-errlog-${e.kind}`} data-error-row data-error-kind={e.kind} data-error-code={e.code ?? ''} data-error-command={e.command ?? ''}>
+                  <td className="hv-errlog-time mono">
+                    <span>{formatTime(new Date(e.lastAt ?? e.at))}</span>
+                    {e.count && e.count > 1 ? (
+                      <span className="hv-errlog-repeat" title={`First at ${formatTime(new Date(e.at))}`}>
+                        ×{e.count} since {formatClock(new Date(e.at))}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className="hv-errlog-cmd mono">{e.command ?? '—'}</td>
+                  <td>
+                    <span className={`kind-badge kind-${e.kind}`} title={hints[e.kind]}>
+                      {e.kind}
+                    </span>
+                  </td>
+                  <td className="hv-errlog-reason">
+                    {e.code ? <code className="hv-errlog-code">{e.code}</code> : null}
+                    <span className="hv-errlog-message">{e.message}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function formatCountShort(n: number): string {
+  return n >= 10_000 ? `${Math.round(n / 1000)}k` : new Intl.NumberFormat('en-US').format(n);
+}
