@@ -22,9 +22,15 @@ import { classifyError, isCommandTimeout } from './classify';
 import {
   CONNECT_TIMEOUT_MS,
   createRedisClient,
+  detectTopology,
+  isClusterClient,
   lastClientError,
+  topologyModeOf,
   watchClientErrors,
   type ConnectionProfile,
+  type RedisLike,
+  type ResolvedTopology,
+  type TopologyMode,
 } from './connection';
 import { parseRedisUrl } from './redis-url';
 
@@ -78,7 +84,7 @@ export interface MeshAdapterOptions {
    * client built elsewhere). The adapter connects it if needed but does not close it on
    * shutdown: its creator owns it.
    */
-  client?: Redis;
+  client?: RedisLike;
   /**
    * Treat the server as this Redis version instead of asking INFO (tests of the pre-6.2 path;
    * servers whose ACL hides INFO). Only the `(` exclusive-range decision depends on it.
@@ -121,9 +127,11 @@ export class MeshAdapter {
   readonly prefix: string;
 
   private readonly profile: ConnectionProfile;
-  private readonly readClient: Redis;
+  private readClient: RedisLike;
   private readonly ownsReadClient: boolean;
-  private writeClient: Redis | undefined;
+  private writeClient: RedisLike | undefined;
+  /** The profile's topology until init decides `auto`; then what the connection is. */
+  private mode: TopologyMode;
   private readonly secrets: string[];
   private readonly versionOverride: string | undefined;
   private version: string | undefined;
@@ -147,28 +155,42 @@ export class MeshAdapter {
       const encoded = encodeURIComponent(s);
       if (encoded !== s) this.secrets.push(encoded);
     }
+    const sentinelPassword = profile.topology?.sentinelPassword;
+    if (sentinelPassword) this.secrets.push(sentinelPassword);
     this.versionOverride = opts.serverVersionOverride;
+    this.mode = topologyModeOf(profile);
     if (opts.client) {
       this.readClient = opts.client;
       this.ownsReadClient = false;
+      if (this.mode === 'auto') this.mode = isClusterClient(opts.client) ? 'cluster' : 'standalone';
       watchClientErrors(opts.client);
     } else {
-      this.readClient = createRedisClient(profile, 'read');
+      // `auto` starts standalone; init() switches to a Cluster when the server says it is one.
+      this.readClient = createRedisClient(profile, 'read', this.mode === 'auto' ? 'standalone' : this.mode);
       this.ownsReadClient = true;
     }
-    if (!profile.readOnly) this.writeClient = createRedisClient(profile, 'publish');
+    if (!profile.readOnly) this.writeClient = createRedisClient(profile, 'publish', this.mode === 'auto' ? 'standalone' : this.mode);
   }
 
-  /** The read connection, for discovery and scans by other core modules. Do not close it. */
-  get client(): Redis {
+  /**
+   * The read connection, for discovery and scans by other core modules. Do not close it. A Cluster
+   * client once the topology is (or was detected as) a Redis Cluster: it routes each key's command
+   * to the key's node. Read it after `init()`: detection may replace it.
+   */
+  get client(): RedisLike {
     return this.readClient;
+  }
+
+  /** `standalone`, `cluster` or `sentinel`; before `init()` an `auto` profile reads `standalone`. */
+  get topology(): ResolvedTopology {
+    return this.mode === 'auto' ? 'standalone' : this.mode;
   }
 
   /**
    * The publish connection (absent for read-only profiles), for observing its state events only:
    * sending commands on it would bypass publish's guarantees.
    */
-  get publishClient(): Redis | undefined {
+  get publishClient(): RedisLike | undefined {
     return this.writeClient;
   }
 
@@ -211,6 +233,21 @@ export class MeshAdapter {
         connectWithin(this.readClient, bound),
         this.writeClient ? connectWithin(this.writeClient, bound) : undefined,
       ]);
+      if (this.mode === 'auto') {
+        // Topology detection (cli.md: a Cluster is detected from any one node's URL): ask the
+        // node INFO cluster, and replace both clients with Cluster ones if it is part of one.
+        const found = await detectTopology(this.readClient as Redis);
+        this.mode = found;
+        if (found === 'cluster') {
+          await Promise.all([stopClient(this.readClient), this.writeClient ? stopClient(this.writeClient) : undefined]);
+          this.readClient = createRedisClient(this.profile, 'read', 'cluster');
+          if (this.writeClient) this.writeClient = createRedisClient(this.profile, 'publish', 'cluster');
+          await Promise.all([
+            connectWithin(this.readClient, bound),
+            this.writeClient ? connectWithin(this.writeClient, bound) : undefined,
+          ]);
+        }
+      }
       await this.readClient.ping();
     } catch (e) {
       const recorded = lastClientError(this.readClient) ?? (this.writeClient && lastClientError(this.writeClient));
@@ -527,7 +564,7 @@ export class MeshAdapter {
     this.initialized = false;
     this.readAhead.clear();
     this.scanCursors.clear();
-    const own = [this.ownsReadClient ? this.readClient : undefined, this.writeClient].filter((c): c is Redis => c !== undefined);
+    const own = [this.ownsReadClient ? this.readClient : undefined, this.writeClient].filter((c): c is RedisLike => c !== undefined);
     await Promise.all(own.map((c) => closeClient(c, Math.min(this.profile.commandTimeoutMs, 1000))));
   }
 
@@ -587,7 +624,7 @@ export class MeshAdapter {
     return { shard, key, entries, nextId, hasMore: rows.length > limit };
   }
 
-  private async waitUntilReady(client: Redis, purpose: string): Promise<void> {
+  private async waitUntilReady(client: RedisLike, purpose: string): Promise<void> {
     if (client.status === 'ready') return;
     try {
       // No offline queue on the publish connection: rather than fail at once while it is
@@ -713,7 +750,7 @@ function preferReason(recorded: Error | undefined, thrown: unknown): unknown {
   const message = thrown instanceof Error ? thrown.message : '';
   // "Connection is closed." and our own deadline say nothing about why; the recorded error does
   // (WRONGPASS, ECONNREFUSED, ...). A reply error from PING itself is already the reason.
-  if (/connection is closed|not ready within/i.test(message)) return recorded;
+  if (/connection is closed|not ready within|none of startup nodes is available/i.test(message)) return recorded;
   return thrown;
 }
 
@@ -729,7 +766,7 @@ function isWellFormed(s: string): boolean {
 }
 
 /** Connects `client` (whatever its state) and resolves once it is ready, or rejects within `ms`. */
-async function connectWithin(client: Redis, ms: number): Promise<void> {
+async function connectWithin(client: RedisLike, ms: number): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait' || client.status === 'end' || stoppedClients.has(client)) {
     stoppedClients.delete(client);
@@ -750,7 +787,7 @@ async function connectWithin(client: Redis, ms: number): Promise<void> {
 }
 
 /** Resolves on the client's next `ready`, rejects on `end` or after `ms`. */
-function waitForReady(client: Redis, ms: number): Promise<void> {
+function waitForReady(client: RedisLike, ms: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   if (client.status === 'end') return Promise.reject(new Error('Connection is closed.'));
   return new Promise<void>((resolve, reject) => {
@@ -770,19 +807,19 @@ function waitForReady(client: Redis, ms: number): Promise<void> {
 }
 
 /** The status as of now (TypeScript would otherwise keep an earlier narrowing across disconnect()). */
-function statusOf(client: Redis): string {
+function statusOf(client: RedisLike): string {
   return client.status;
 }
 
 /** Clients stopped by {@link stopClient} whose status may still read `reconnecting`. */
-const stoppedClients = new WeakSet<Redis>();
+const stoppedClients = new WeakSet<RedisLike>();
 
 /**
  * Disconnects at once (no QUIT) and stops reconnecting. A client caught between reconnect attempts
  * keeps the status `reconnecting` (ioredis only clears its timer) and emits no `end`, so it is
  * remembered as stopped for {@link connectWithin}.
  */
-async function stopClient(client: Redis): Promise<void> {
+async function stopClient(client: RedisLike): Promise<void> {
   if (client.status === 'end' || client.status === 'wait') return;
   const wasReconnecting = client.status === 'reconnecting';
   client.disconnect();
@@ -800,7 +837,7 @@ async function stopClient(client: Redis): Promise<void> {
 }
 
 /** QUIT within `ms`, then a hard disconnect either way; resolves once the client has ended (or after `ms`). */
-async function closeClient(client: Redis, ms: number): Promise<void> {
+async function closeClient(client: RedisLike, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);

@@ -32,6 +32,11 @@ interface IoredisErrorShape {
   previousErrors?: unknown;
   /** Set by ioredis on reply errors: the command that got the error (its args may hold secrets). */
   command?: { name?: unknown };
+  /** Set by ioredis on a Cluster's "Failed to refresh slots cache.": the last node's own error. */
+  lastNodeError?: unknown;
+  /** Node's ERR_TLS_CERT_ALTNAME_INVALID: the name checked and the peer certificate. */
+  host?: unknown;
+  cert?: { subjectaltname?: unknown; subject?: { CN?: unknown } };
 }
 
 /**
@@ -91,6 +96,31 @@ export function classifyError(e: unknown, context: ClassifyContext = {}): MeshEr
     return make(inner.kind, `${inner.message} (${note})`, inner.code, command);
   }
 
+  // A Cluster that reached no node: the last node's error says why (refused, TLS, WRONGPASS).
+  if (err.lastNodeError !== undefined && err.lastNodeError !== null && err.lastNodeError !== e) {
+    const inner = classifyError(err.lastNodeError, { secrets });
+    return make(inner.kind, `Redis Cluster: no node answered the slot map request; last node error: ${inner.message}`, inner.code, command);
+  }
+  // ioredis' Sentinel round failed: say what it means without its retry bookkeeping.
+  const sentinel = name === 'ReplyError' ? null : /^All sentinels are unreachable[^.]*\.(?: Retrying from scratch after \d+ms\.)?(?: Last error: ([\s\S]*))?$/.exec(message);
+  if (sentinel) {
+    const last = sentinel[1]?.trim();
+    if (last !== undefined && /No such master with that name/i.test(last)) {
+      return make('fatal', scrub(`Sentinel: the sentinels know no master by the name given (--master-name); they answered: ${last}`), undefined, command);
+    }
+    const tlsLast = last !== undefined ? describeTlsFailure(undefined, last) : undefined;
+    if (tlsLast !== undefined) return make('fatal', scrub(`${tlsLast.message} (connecting to the sentinels)`), tlsLast.code, command);
+    if (last !== undefined && /^(?:WRONGPASS|NOAUTH|NOPERM)/.test(last)) {
+      return make('fatal', scrub(`Sentinel: the sentinels refused this client: ${last}`), redisErrorCode(last), command);
+    }
+    return make('transient', scrub(`Sentinel: no sentinel could be reached or named the master${last ? `; last error: ${last}` : ''}`), undefined, command);
+  }
+  const tls = name === 'ReplyError' ? undefined : describeTlsFailure(nodeCode, message, err);
+  if (tls !== undefined) {
+    const where = nodeCode === undefined && /sentinel/i.test(message) ? ' (connecting to the sentinels)' : '';
+    return make('fatal', scrub(tls.message + where), tls.code, command);
+  }
+
   if (name === 'ReplyError' || (nodeCode === undefined && redisErrorCode(message) !== undefined)) {
     return make(classifyRedisReply(message), scrub(message), redisErrorCode(message), command);
   }
@@ -112,6 +142,90 @@ function make(kind: ErrorKind, message: string, code: string | undefined, comman
   if (code !== undefined) options.code = code;
   if (command !== undefined) options.command = command;
   return new MeshError(kind, message, options);
+}
+
+/**
+ * A TLS handshake or certificate failure, told in words that name the problem and the fix, with
+ * Node's code in parentheses; undefined when the error is not one. Always fatal: retrying cannot
+ * make a certificate valid. Recognised from Node's code, or from the text when a client library
+ * passed only the message on (ioredis' "All sentinels are unreachable ... Last error: ...").
+ */
+export function describeTlsFailure(code: string | undefined, message: string, err: IoredisErrorShape = {}): { message: string; code: string } | undefined {
+  const c = code ?? tlsCodeFromText(message);
+  if (c === undefined) return undefined;
+  const say = (text: string) => ({ message: `TLS: ${text} (${c})`, code: c });
+  switch (c) {
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return say('the server certificate is not signed by the given CA (--tls-ca) nor by a CA this system trusts');
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return say('the server certificate is not signed by the given CA (--tls-ca): its chain ends in another, untrusted self-signed CA');
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return say('the server certificate is self-signed and not trusted; give its CA with --tls-ca');
+    case 'CERT_HAS_EXPIRED':
+      return say('the server certificate has expired');
+    case 'CERT_NOT_YET_VALID':
+      return say('the server certificate is not valid yet (check the clocks)');
+    case 'CERT_REVOKED':
+      return say('the server certificate has been revoked');
+    case 'CERT_SIGNATURE_FAILURE':
+    case 'UNABLE_TO_DECRYPT_CERT_SIGNATURE':
+      return say('the server certificate signature does not verify');
+    case 'INVALID_CA':
+    case 'CERT_UNTRUSTED':
+    case 'CERT_REJECTED':
+      return say('the server certificate is not trusted for this use');
+    case 'HOSTNAME_MISMATCH':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID': {
+      const names = certNames(err, message);
+      const host = typeof err.host === 'string' && err.host !== '' ? err.host : hostFromText(message);
+      const is = names.length > 0 ? `for ${names.join(', ')}` : 'for another host name';
+      return say(`the certificate is ${is}, not ${host ?? 'the host connected to'} (use the name it holds, or --tls-servername)`);
+    }
+  }
+  if (/CERTIFICATE_REQUIRED|certificate required/i.test(c + message)) {
+    return say('the server requires a client certificate: give --tls-cert and --tls-key');
+  }
+  if (/ALERT_UNKNOWN_CA|ALERT_BAD_CERTIFICATE|ALERT_CERTIFICATE_UNKNOWN/i.test(c)) {
+    return say('the server refused the client certificate (it does not trust its CA)');
+  }
+  if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL/i.test(c)) {
+    return say('the server did not answer with TLS: is this a plain redis:// port?');
+  }
+  if (/^(?:ERR_TLS_|ERR_SSL_|CERT_)/.test(c)) return say(`the handshake failed: ${message}`);
+  return undefined;
+}
+
+function tlsCodeFromText(message: string): string | undefined {
+  if (/unable to verify the first certificate/i.test(message)) return 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
+  if (/unable to get (local )?issuer certificate/i.test(message)) return 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY';
+  if (/self[- ]signed certificate in certificate chain/i.test(message)) return 'SELF_SIGNED_CERT_IN_CHAIN';
+  if (/self[- ]signed certificate/i.test(message)) return 'DEPTH_ZERO_SELF_SIGNED_CERT';
+  if (/certificate has expired/i.test(message)) return 'CERT_HAS_EXPIRED';
+  if (/does not match certificate's altnames/i.test(message)) return 'ERR_TLS_CERT_ALTNAME_INVALID';
+  if (/alert certificate required/i.test(message)) return 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED';
+  if (/alert unknown ca/i.test(message)) return 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA';
+  if (/wrong version number/i.test(message)) return 'ERR_SSL_WRONG_VERSION_NUMBER';
+  return undefined;
+}
+
+/** The names a certificate holds: its subjectAltName entries (DNS and IP), else its CN. */
+function certNames(err: IoredisErrorShape, message: string): string[] {
+  const san = typeof err.cert?.subjectaltname === 'string' ? err.cert.subjectaltname : /cert's altnames: (.*)$/m.exec(message)?.[1];
+  if (san) {
+    return san
+      .split(/,\s*/)
+      .map((part) => part.replace(/^(?:DNS|IP Address):/, '').trim())
+      .filter((n) => n !== '');
+  }
+  const cn = err.cert?.subject?.CN;
+  return typeof cn === 'string' ? [cn] : [];
+}
+
+function hostFromText(message: string): string | undefined {
+  const m = /(?:Host|IP): (\S+?)\.? is not in the cert/.exec(message);
+  return m?.[1];
 }
 
 /** True when `e` is ioredis' command-timeout error (before classification). */

@@ -3,9 +3,32 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { usageError } from '../../shared/errors';
 import { parseRedisUrl } from './redis-url';
+
+/**
+ * A client of either kind. `Redis` (standalone, or a Sentinel-managed master) and `Cluster` share
+ * every command method the core uses; code that needs one kind narrows with {@link isClusterClient}.
+ */
+export type RedisLike = Redis | Cluster;
+
+/** How a profile reaches its Redis: `auto` asks the server (`INFO cluster`) on connect. */
+export type TopologyMode = 'auto' | 'standalone' | 'cluster' | 'sentinel';
+/** What a connection actually is once `auto` has been decided. */
+export type ResolvedTopology = Exclude<TopologyMode, 'auto'>;
+
+/** Topology settings of a profile (absent: `auto`). */
+export interface TopologyOptions {
+  mode: TopologyMode;
+  /** Sentinel mode: `host:port[,host:port...]` (port 26379 when left out). */
+  sentinels?: string;
+  /** Sentinel mode: the monitored master's name (`sentinel monitor <name> ...`). */
+  masterName?: string;
+  /** Credentials of the Sentinels themselves, when they have their own (`requirepass` on a sentinel). */
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+}
 
 /** What the core needs to reach one bus: where, which prefix, and how long a command may take. */
 export interface ConnectionProfile {
@@ -26,6 +49,8 @@ export interface ConnectionProfile {
   password?: string;
   /** TLS material for `rediss://` URLs. Certificates and host names are always verified. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string; servername?: string };
+  /** Standalone, Cluster or Sentinel; absent means `auto` (detected with `INFO cluster`). */
+  topology?: TopologyOptions;
 }
 
 /**
@@ -74,7 +99,13 @@ export function reconnectDelayMs(attempt: number, random: () => number = Math.ra
  *   MULTI/EXEC whose answer was lost is reported, not replayed (contract 3.13: a replay would
  *   duplicate entries);
  * - reconnection never stops, with capped, jittered backoff ({@link reconnectDelayMs});
- * - `lazyConnect`: nothing is sent until the caller connects.
+ * - `lazyConnect`: nothing is sent until the caller connects;
+ * - Sentinel topology: the master is asked of the profile's sentinels (`sentinels` + `name`, the
+ *   sentinels' own credentials when given) and asked again on every reconnect; a `+switch-master`
+ *   from any sentinel makes the client reconnect at once, so it follows a failover without a
+ *   restart; with `rediss://` the master and the sentinels are both reached over TLS with the
+ *   same verified options. The URL's host is not used then, only its credentials, db and scheme;
+ * - a Cluster's node options are these too ({@link buildClusterOptions}).
  *
  * Throws MeshError `usage` for a bad URL, a non-positive timeout or an unreadable TLS file.
  */
@@ -106,11 +137,133 @@ export function buildRedisOptions(profile: ConnectionProfile, purpose: Connectio
   };
   if (url.username !== undefined) options.username = url.username;
   if (password !== undefined) options.password = password;
-  if (url.tls) options.tls = tlsOptions(url.host, profile.tls);
+  const mode = topologyModeOf(profile);
+  // Behind Sentinel or in a Cluster the nodes are whatever the topology announces, so the URL's
+  // host names no certificate: Node checks each node's own address unless a server name is given.
+  const sniHost = mode === 'sentinel' || mode === 'cluster' ? undefined : url.host;
+  if (url.tls) options.tls = tlsOptions(sniHost, profile.tls);
   else if (profile.tls && Object.values(profile.tls).some((v) => v !== undefined)) {
     throw usageError('TLS options need a rediss:// URL');
   }
+  if (mode === 'sentinel') {
+    const t = profile.topology as TopologyOptions;
+    options.sentinels = parseSentinels(t.sentinels ?? '');
+    options.name = t.masterName as string;
+    options.role = 'master';
+    if (t.sentinelUsername) options.sentinelUsername = t.sentinelUsername;
+    if (t.sentinelPassword) options.sentinelPassword = t.sentinelPassword;
+    options.sentinelCommandTimeout = timeout;
+    // Every round over the sentinels is retried with the same capped backoff as a reconnect.
+    options.sentinelRetryStrategy = (times: number) => reconnectDelayMs(times);
+    options.updateSentinels = true;
+    // Follow a failover at once: the client subscribes to +switch-master on the sentinels and
+    // reconnects (asking them again) when it is published. Without it a client would stay on a
+    // demoted master, still accepting writes that the resync then throws away, until Sentinel
+    // converts that master to a replica seconds later.
+    options.failoverDetector = true;
+    options.sentinelReconnectStrategy = (times: number) => reconnectDelayMs(times);
+    if (options.tls) {
+      // rediss:// behind Sentinel: TLS to the master and to the sentinels, verified alike.
+      options.enableTLSForSentinelMode = true;
+      options.sentinelTLS = { ...options.tls };
+    }
+  }
   return options;
+}
+
+/**
+ * The profile's topology mode, checked: Sentinel needs at least one sentinel address and a master
+ * name. Throws MeshError `usage` otherwise, before anything is sent.
+ */
+export function topologyModeOf(profile: ConnectionProfile): TopologyMode {
+  const t = profile.topology;
+  const mode = t?.mode ?? 'auto';
+  if (!['auto', 'standalone', 'cluster', 'sentinel'].includes(mode)) {
+    throw usageError(`unknown topology mode "${String(mode)}" (auto, standalone, cluster or sentinel)`);
+  }
+  if (mode === 'sentinel') {
+    if (!t?.masterName || t.masterName.trim() === '') throw usageError('Sentinel needs the master name (--master-name)');
+    if (parseSentinels(t.sentinels ?? '').length === 0) throw usageError('Sentinel needs at least one sentinel address (--sentinel host:port)');
+  }
+  // Sentinel addresses kept on a profile switched to another mode are ignored, not an error.
+  return mode;
+}
+
+/** Default Sentinel port. */
+export const SENTINEL_PORT = 26379;
+
+/**
+ * Parses `host:port[,host:port...]` (IPv6 as `[::1]:26379`; port 26379 when left out). Throws
+ * MeshError `usage` naming the bad entry; an empty list gives [].
+ */
+export function parseSentinels(text: string): Array<{ host: string; port: number }> {
+  const out: Array<{ host: string; port: number }> = [];
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    let host: string;
+    let portText: string | undefined;
+    const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
+    if (v6) {
+      host = v6[1] as string;
+      portText = v6[2];
+    } else {
+      const parts = entry.split(':');
+      if (parts.length > 2) throw usageError(`sentinel address "${entry}": write an IPv6 address in brackets, [::1]:26379`);
+      host = parts[0] as string;
+      portText = parts[1];
+    }
+    if (host === '' || /[\s/@]/.test(host)) throw usageError(`sentinel address "${entry}" needs a host, as host:port`);
+    let port = SENTINEL_PORT;
+    if (portText !== undefined) {
+      const n = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+      if (!(n >= 1 && n <= 65535)) throw usageError(`sentinel address "${entry}" has an invalid port (must be 1..65535)`);
+      port = n;
+    }
+    out.push({ host, port });
+  }
+  return out;
+}
+
+/**
+ * The ioredis Cluster options for one connection of a profile: the per-node options are
+ * {@link buildRedisOptions}' (credentials, TLS, timeouts, no resend), so a node connection behaves
+ * like a standalone one; the Cluster follows MOVED/ASK (at most 16 redirections) and refreshes its
+ * slot map every 5 s and on every MOVED.
+ *
+ * Publish safety: a `publish` Cluster never re-sends a command whose connection closed before the
+ * reply (`retryDelayOnFailover: 0`) nor one refused with CLUSTERDOWN (surfaced, transient), so an
+ * applied but unanswered MULTI/EXEC is never replayed (contract 3.13). MOVED, ASK and TRYAGAIN are
+ * followed: Redis refuses those at queue time, before anything of the transaction is applied.
+ *
+ * Throws MeshError `usage` for a URL with a database other than 0 (a Cluster has only db 0).
+ */
+export function buildClusterOptions(profile: ConnectionProfile, purpose: ConnectionPurpose): { startupNodes: Array<{ host: string; port: number }>; options: ClusterOptions } {
+  const node = buildRedisOptions({ ...profile, topology: { mode: 'cluster' } }, purpose);
+  if (node.db !== undefined && node.db !== 0) throw usageError(`Redis Cluster has only database 0; remove /${node.db} from the URL`);
+  // The Cluster owns the node address, reconnects and the offline queue.
+  const { host, port, db, retryStrategy, enableOfflineQueue, lazyConnect, ...redisOptions } = node;
+  void db;
+  void retryStrategy;
+  void enableOfflineQueue;
+  void lazyConnect;
+  const timeout = profile.commandTimeoutMs;
+  const options: ClusterOptions = {
+    redisOptions,
+    lazyConnect: true,
+    enableReadyCheck: true,
+    enableOfflineQueue: purpose === 'read',
+    scaleReads: 'master',
+    maxRedirections: 16,
+    clusterRetryStrategy: (times: number) => reconnectDelayMs(times),
+    retryDelayOnFailover: purpose === 'read' ? 100 : 0,
+    retryDelayOnClusterDown: purpose === 'read' ? 100 : 0,
+    retryDelayOnTryAgain: 100,
+    retryDelayOnMoved: 0,
+    slotsRefreshTimeout: Math.max(1000, timeout),
+    slotsRefreshInterval: 5000,
+  };
+  return { startupNodes: [{ host: host as string, port: port as number }], options };
 }
 
 /**
@@ -119,25 +272,92 @@ export function buildRedisOptions(profile: ConnectionProfile, purpose: Connectio
  * for {@link lastClientError}, which the adapter uses to tell *why* a connect failed (ioredis'
  * `connect()` itself only says "Connection is closed." after an AUTH failure).
  */
-export function createRedisClient(profile: ConnectionProfile, purpose: ConnectionPurpose): Redis {
-  const client = new Redis(buildRedisOptions(profile, purpose));
+export function createRedisClient(profile: ConnectionProfile, purpose: ConnectionPurpose): Redis;
+export function createRedisClient(profile: ConnectionProfile, purpose: ConnectionPurpose, topology: ResolvedTopology): RedisLike;
+export function createRedisClient(profile: ConnectionProfile, purpose: ConnectionPurpose, topology?: ResolvedTopology): RedisLike {
+  const mode = topology ?? standaloneOr(topologyModeOf(profile));
+  let client: RedisLike;
+  if (mode === 'cluster') {
+    const { startupNodes, options } = buildClusterOptions(profile, purpose);
+    client = new Cluster(startupNodes, options);
+  } else {
+    const p = mode === 'standalone' && profile.topology?.mode === 'sentinel' ? { ...profile, topology: { mode: 'standalone' as const } } : profile;
+    client = new Redis(buildRedisOptions(p, purpose));
+  }
   watchClientErrors(client);
   return client;
 }
 
-const lastErrors = new WeakMap<Redis, Error>();
-const watched = new WeakSet<Redis>();
+function standaloneOr(mode: TopologyMode): ResolvedTopology {
+  return mode === 'auto' ? 'standalone' : mode;
+}
+
+/** True for an ioredis Cluster client. */
+export function isClusterClient(client: RedisLike): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true;
+}
+
+/**
+ * Decides `auto` on a connected standalone client: a node with `cluster_enabled:1` in
+ * `INFO cluster` is part of a Redis Cluster. When an ACL refuses INFO, `CLUSTER INFO` decides
+ * ("cluster support disabled" means standalone); when that is refused too, standalone (`--cluster`
+ * forces the Cluster).
+ */
+export async function detectTopology(client: Redis): Promise<'standalone' | 'cluster'> {
+  try {
+    const info = await client.info('cluster');
+    return /^cluster_enabled:1\s*$/m.test(info) ? 'cluster' : 'standalone';
+  } catch {
+    try {
+      await client.call('CLUSTER', 'INFO');
+      return 'cluster';
+    } catch {
+      return 'standalone';
+    }
+  }
+}
+
+const lastErrors = new WeakMap<RedisLike, Error>();
+const watched = new WeakSet<RedisLike>();
 
 /** Attaches the error recorder to a client (idempotent); used for injected clients too. */
-export function watchClientErrors(client: Redis): void {
+export function watchClientErrors(client: RedisLike): void {
   if (watched.has(client)) return;
   watched.add(client);
-  client.on('error', (e: Error) => lastErrors.set(client, e));
+  client.on('error', (e: Error) => {
+    // A TLS verdict (certificate, alert) is the reason; a reset that follows it is its echo.
+    const prev = lastErrors.get(client);
+    if (prev && isTlsError(prev) && !isTlsError(e)) return;
+    lastErrors.set(client, explainTlsReset(client, e));
+  });
   client.on('ready', () => lastErrors.delete(client));
 }
 
+function isTlsError(e: Error): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH)/.test(code);
+}
+
+/**
+ * With TLS 1.3 a server that requires a client certificate accepts the handshake and then sends
+ * an alert and closes; a client that writes first (ioredis does at once) sees only a reset. A
+ * reset between the handshake and `ready` on a TLS connection without a client certificate is
+ * told as what it most likely is (still transient: it is not certain).
+ */
+function explainTlsReset(client: RedisLike, e: Error): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'ECONNRESET' && code !== 'EPIPE') return e;
+  const opts = isClusterClient(client) ? client.options.redisOptions : client.options;
+  const tls = opts?.tls as { cert?: unknown } | undefined;
+  if (!tls || tls.cert !== undefined || client.status !== 'connect') return e;
+  return Object.assign(
+    new Error(`TLS: the server closed the connection right after the handshake (${e.message}); it may require a client certificate: give --tls-cert and --tls-key`),
+    { code },
+  );
+}
+
 /** The last `error` event of a client since it was last ready, if any. */
-export function lastClientError(client: Redis): Error | undefined {
+export function lastClientError(client: RedisLike): Error | undefined {
   return lastErrors.get(client);
 }
 
@@ -147,10 +367,10 @@ function connectionName(base: string | undefined, purpose: ConnectionPurpose): s
   return `${clean}:${purpose}`;
 }
 
-function tlsOptions(host: string, tls: ConnectionProfile['tls']): NonNullable<RedisOptions['tls']> {
+function tlsOptions(host: string | undefined, tls: ConnectionProfile['tls']): NonNullable<RedisOptions['tls']> {
   const out: NonNullable<RedisOptions['tls']> = { rejectUnauthorized: true };
   // SNI must be a host name; for an IP literal Node checks the certificate against the IP itself.
-  const servername = tls?.servername ?? (isIP(host) === 0 ? host : undefined);
+  const servername = tls?.servername ?? (host !== undefined && isIP(host) === 0 ? host : undefined);
   if (servername !== undefined) out.servername = servername;
   if (tls?.caFile) out.ca = readTlsFile(tls.caFile, 'CA');
   if (tls?.certFile || tls?.keyFile) {

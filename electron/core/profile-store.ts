@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProfileInput, ProfileView } from '../../shared/contract';
 import { usageError } from '../../shared/errors';
 import { redactUrl } from '../../shared/redact';
+import { parseSentinels } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { readJsonFile, writeJsonFile } from './json-file';
 import type { SecretStore } from './service-api';
@@ -23,6 +24,8 @@ export interface StoredProfile {
   commandTimeoutMs: number;
   readOnly: boolean;
   tls?: ProfileView['tls'];
+  /** Absent: `auto` (a Cluster is detected on connect). */
+  topology?: ProfileView['topology'];
   demo?: boolean;
   /** Opened from a URL (`serve --url`, demo): kept in memory only, password included. */
   ephemeral?: boolean;
@@ -58,6 +61,7 @@ export function viewOf(p: StoredProfile): ProfileView {
   };
   if (p.username !== undefined) view.username = p.username;
   if (p.tls) view.tls = p.tls;
+  if (p.topology) view.topology = p.topology;
   if (p.demo) view.demo = true;
   return view;
 }
@@ -120,6 +124,13 @@ export class ProfileStore {
     };
     if (username !== undefined) profile.username = username;
     if (input.tls && Object.keys(input.tls).length > 0) profile.tls = input.tls;
+    if (input.topology && input.topology.mode !== 'auto') {
+      // Sentinel addresses are kept only for the sentinel mode (switching away drops them).
+      const t = input.topology;
+      if (t.mode === 'sentinel' && parseSentinels(t.sentinels ?? '').length === 0) throw usageError('Sentinel needs at least one sentinel address, host:port');
+      profile.topology =
+        t.mode === 'sentinel' ? { mode: 'sentinel', sentinels: (t.sentinels ?? '').trim(), masterName: (t.masterName ?? '').trim() } : { mode: t.mode };
+    }
     if (opts.demo) profile.demo = true;
     if (ephemeral) profile.ephemeral = true;
     this.profiles = existing ? this.profiles.map((p) => (p.id === id ? profile : p)) : [...this.profiles, profile];

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { MeshAdapter } from '../../electron/core/adapter';
 import type { ConnectionProfile } from '../../electron/core/connection';
 import { MeshError, toErrorInfo } from '../../shared/errors';
@@ -46,7 +47,7 @@ async function rejection(p: Promise<unknown>): Promise<MeshError> {
 }
 
 /** Resolves on the client's next `ready` (or at once when it is ready). */
-function ready(client: Redis | undefined): Promise<void> {
+function ready(client: Pick<Redis, 'status' | 'once'> | Pick<Cluster, 'status' | 'once'> | undefined): Promise<void> {
   if (!client || client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => client.once('ready', () => resolve()));
 }

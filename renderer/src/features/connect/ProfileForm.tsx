@@ -4,7 +4,17 @@ import type { MeshErrorInfo } from '../../../../shared/types';
 import { toApiError } from '../../api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useApp } from '../../store';
-import { defaultName, draftFromProfile, emptyDraft, validateDraft, type DraftErrors, type DraftField, type ProfileDraft } from './profile-form-model';
+import {
+  defaultName,
+  draftFromProfile,
+  emptyDraft,
+  hasTopologyOrTls,
+  validateDraft,
+  type DraftErrors,
+  type DraftField,
+  type ProfileDraft,
+  type TopologyMode,
+} from './profile-form-model';
 
 interface Props {
   /** The saved profile being edited, or null for a new one. */
@@ -195,6 +205,132 @@ export function ProfileForm({ editing, onDone }: Props) {
             <span className="check-hint">Never publish or delete through this profile</span>
           </span>
         </label>
+        <details className="form-section" data-section="topology-tls" open={hasTopologyOrTls(draft) || errors.sentinels !== undefined || errors.masterName !== undefined || errors.tls !== undefined}>
+          <summary>Topology &amp; TLS</summary>
+          <div className="form-grid">
+            <Field
+              id={id('topology')}
+              label="Topology"
+              hint={
+                draft.topologyMode === 'sentinel'
+                  ? 'The sentinels name the master; the URL then gives only the user, password, db and scheme'
+                  : draft.topologyMode === 'auto'
+                    ? 'A Redis Cluster is detected on connect (INFO cluster)'
+                    : undefined
+              }
+            >
+              <select
+                id={id('topology')}
+                name="topologyMode"
+                className="input"
+                value={draft.topologyMode}
+                onChange={(e) => update('topologyMode', e.target.value as TopologyMode)}
+                aria-describedby={`${id('topology')}-hint`}
+              >
+                <option value="auto">Auto-detect</option>
+                <option value="standalone">Standalone</option>
+                <option value="cluster">Redis Cluster</option>
+                <option value="sentinel">Sentinel</option>
+              </select>
+            </Field>
+            {draft.topologyMode === 'sentinel' ? (
+              <div className="form-row-2">
+                <Field id={id('sentinels')} label="Sentinels" error={errors.sentinels} hint="host:port, comma-separated">
+                  <input
+                    id={id('sentinels')}
+                    name="sentinels"
+                    className="input input-mono"
+                    type="text"
+                    autoComplete="off"
+                    spellCheck={false}
+                    placeholder="10.0.0.1:26379, 10.0.0.2:26379"
+                    value={draft.sentinels}
+                    onChange={(e) => update('sentinels', e.target.value)}
+                    aria-invalid={errors.sentinels ? true : undefined}
+                    aria-describedby={describedBy('sentinels')}
+                  />
+                </Field>
+                <Field id={id('masterName')} label="Master name" error={errors.masterName} hint="As in sentinel monitor <name>">
+                  <input
+                    id={id('masterName')}
+                    name="masterName"
+                    className="input input-mono"
+                    type="text"
+                    autoComplete="off"
+                    spellCheck={false}
+                    placeholder="mymaster"
+                    value={draft.masterName}
+                    onChange={(e) => update('masterName', e.target.value)}
+                    aria-invalid={errors.masterName ? true : undefined}
+                    aria-describedby={describedBy('masterName')}
+                  />
+                </Field>
+              </div>
+            ) : null}
+            <Field
+              id={id('tlsCa')}
+              label="TLS CA certificate file"
+              error={errors.tls}
+              hint="rediss:// only. Paths on the machine running the app; certificates and host names are always verified"
+            >
+              <input
+                id={id('tlsCa')}
+                name="tlsCaFile"
+                className="input input-mono"
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="/etc/redis/ca.pem"
+                value={draft.tlsCaFile}
+                onChange={(e) => update('tlsCaFile', e.target.value)}
+                aria-invalid={errors.tls ? true : undefined}
+                aria-describedby={errors.tls ? `${id('tlsCa')}-error` : `${id('tlsCa')}-hint`}
+              />
+            </Field>
+            <div className="form-row-2">
+              <Field id={id('tlsCert')} label="Client certificate file">
+                <input
+                  id={id('tlsCert')}
+                  name="tlsCertFile"
+                  className="input input-mono"
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="none"
+                  value={draft.tlsCertFile}
+                  onChange={(e) => update('tlsCertFile', e.target.value)}
+                />
+              </Field>
+              <Field id={id('tlsKey')} label="Client key file">
+                <input
+                  id={id('tlsKey')}
+                  name="tlsKeyFile"
+                  className="input input-mono"
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="none"
+                  value={draft.tlsKeyFile}
+                  onChange={(e) => update('tlsKeyFile', e.target.value)}
+                />
+              </Field>
+            </div>
+            <Field id={id('tlsServername')} label="TLS server name" hint="When the certificate names another host than the URL (SNI and host name check)">
+              <input
+                id={id('tlsServername')}
+                name="tlsServername"
+                className="input input-mono"
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="from the URL"
+                value={draft.tlsServername}
+                onChange={(e) => update('tlsServername', e.target.value)}
+                aria-describedby={`${id('tlsServername')}-hint`}
+              />
+            </Field>
+          </div>
+        </details>
       </div>
 
       {saveError ? <ErrorNotice error={saveError} title="Could not save the profile" onDismiss={() => setSaveError(null)} /> : null}

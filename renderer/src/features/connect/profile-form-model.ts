@@ -11,22 +11,56 @@ export interface ProfileDraft {
   prefix: string;
   commandTimeoutMs: string;
   readOnly: boolean;
+  /** Topology & TLS (a collapsed section of the form). */
+  topologyMode: TopologyMode;
+  /** Sentinel only: `host:port, host:port`. */
+  sentinels: string;
+  masterName: string;
+  tlsCaFile: string;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsServername: string;
 }
 
-export type DraftField = 'name' | 'url' | 'password' | 'prefix' | 'commandTimeoutMs';
+export type TopologyMode = 'auto' | 'standalone' | 'cluster' | 'sentinel';
+
+export type DraftField = 'name' | 'url' | 'password' | 'prefix' | 'commandTimeoutMs' | 'sentinels' | 'masterName' | 'tls';
 export type DraftErrors = Partial<Record<DraftField, string>>;
 
 export const DEFAULT_PREFIX = 'net';
 export const DEFAULT_TIMEOUT_MS = 1000;
 
+const NO_TOPOLOGY_TLS = { topologyMode: 'auto', sentinels: '', masterName: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '', tlsServername: '' } as const;
+
 export function emptyDraft(): ProfileDraft {
-  return { id: undefined, name: '', url: '', password: '', forgetPassword: false, prefix: DEFAULT_PREFIX, commandTimeoutMs: String(DEFAULT_TIMEOUT_MS), readOnly: false };
+  return { id: undefined, name: '', url: '', password: '', forgetPassword: false, prefix: DEFAULT_PREFIX, commandTimeoutMs: String(DEFAULT_TIMEOUT_MS), readOnly: false, ...NO_TOPOLOGY_TLS };
+}
+
+/** True when the draft sets anything in the Topology & TLS section (the form opens it then). */
+export function hasTopologyOrTls(d: ProfileDraft): boolean {
+  return d.topologyMode !== 'auto' || [d.tlsCaFile, d.tlsCertFile, d.tlsKeyFile, d.tlsServername].some((v) => v.trim() !== '');
 }
 
 /** A saved profile, back in the form: the address without credentials, the user name kept, no password. */
 export function draftFromProfile(p: ProfileView): ProfileDraft {
   const url = p.username ? p.address.replace('://', `://${encodeURIComponent(p.username)}@`) : p.address;
-  return { id: p.id, name: p.name, url, password: '', forgetPassword: false, prefix: p.prefix, commandTimeoutMs: String(p.commandTimeoutMs), readOnly: p.readOnly };
+  return {
+    id: p.id,
+    name: p.name,
+    url,
+    password: '',
+    forgetPassword: false,
+    prefix: p.prefix,
+    commandTimeoutMs: String(p.commandTimeoutMs),
+    readOnly: p.readOnly,
+    topologyMode: p.topology?.mode ?? 'auto',
+    sentinels: p.topology?.sentinels ?? '',
+    masterName: p.topology?.masterName ?? '',
+    tlsCaFile: p.tls?.caFile ?? '',
+    tlsCertFile: p.tls?.certFile ?? '',
+    tlsKeyFile: p.tls?.keyFile ?? '',
+    tlsServername: p.tls?.servername ?? '',
+  };
 }
 
 /** The name a profile gets when the user leaves it blank: the server's host and port. */
@@ -68,6 +102,22 @@ export function validateDraft(d: ProfileDraft): { ok: true; input: ProfileInput 
   const timeout = /^\d+$/.test(timeoutText) ? Number(timeoutText) : NaN;
   if (!Number.isInteger(timeout) || timeout < 50 || timeout > 60_000) errors.commandTimeoutMs = 'Whole milliseconds, 50 to 60000';
   if (d.prefix.trim() === '') errors.prefix = 'A prefix is required (net-mesh uses net by default)';
+  if (d.topologyMode === 'sentinel') {
+    if (d.sentinels.trim() === '') errors.sentinels = 'Sentinel needs at least one address, host:port';
+    else if (d.sentinels.split(',').some((a) => !/^\s*(?:\[[0-9a-fA-F:.]+\]|[^\s:,/@[\]]+)(?::\d{1,5})?\s*$/.test(a))) {
+      errors.sentinels = 'Addresses are host:port, separated by commas';
+    }
+    if (d.masterName.trim() === '') errors.masterName = 'The master name Sentinel monitors (sentinel monitor <name> ...)';
+  }
+  const tls = {
+    caFile: d.tlsCaFile.trim(),
+    certFile: d.tlsCertFile.trim(),
+    keyFile: d.tlsKeyFile.trim(),
+    servername: d.tlsServername.trim(),
+  };
+  const anyTls = Object.values(tls).some((v) => v !== '');
+  if (anyTls && !/^rediss:\/\//i.test(d.url.trim())) errors.tls = 'TLS settings need a rediss:// URL';
+  else if ((tls.certFile === '') !== (tls.keyFile === '')) errors.tls = 'A client certificate needs both the certificate and the key file';
 
   const input: ProfileInput = {
     ...(d.id ? { id: d.id } : {}),
@@ -77,6 +127,19 @@ export function validateDraft(d: ProfileDraft): { ok: true; input: ProfileInput 
     prefix: d.prefix.trim(),
     commandTimeoutMs: timeout,
     readOnly: d.readOnly,
+    ...(d.topologyMode !== 'auto'
+      ? { topology: d.topologyMode === 'sentinel' ? { mode: 'sentinel' as const, sentinels: d.sentinels.trim(), masterName: d.masterName.trim() } : { mode: d.topologyMode } }
+      : {}),
+    ...(anyTls
+      ? {
+          tls: {
+            ...(tls.caFile ? { caFile: tls.caFile } : {}),
+            ...(tls.certFile ? { certFile: tls.certFile } : {}),
+            ...(tls.keyFile ? { keyFile: tls.keyFile } : {}),
+            ...(tls.servername ? { servername: tls.servername } : {}),
+          },
+        }
+      : {}),
   };
   const parsed = profileInputSchema.safeParse(input);
   if (!parsed.success) {
@@ -86,6 +149,10 @@ export function validateDraft(d: ProfileDraft): { ok: true; input: ProfileInput 
       if (field === 'name' && errors.url && input.name === '') continue;
       if ((field === 'name' || field === 'url' || field === 'password' || field === 'prefix' || field === 'commandTimeoutMs') && !errors[field]) {
         errors[field] = sentence(issue.message);
+      } else if (field === 'topology' && !errors.sentinels && !errors.masterName) {
+        errors.sentinels = sentence(issue.message);
+      } else if (field === 'tls' && !errors.tls) {
+        errors.tls = sentence(issue.message);
       }
     }
   }

@@ -1,0 +1,155 @@
+/**
+ * A real Redis Cluster for tests: N masters with R replicas each, every node a redis-server on a
+ * free loopback port in its own directory (test/helpers/redis-server.ts), joined with
+ * `redis-cli --cluster create`. Readiness is polled (bounded) from the servers themselves:
+ * `cluster_state:ok` on every node, never a fixed sleep.
+ */
+import { execFile } from 'node:child_process';
+import Redis from 'ioredis';
+import { startRedis, type TestRedis } from './redis-server';
+
+export interface ClusterNodeInfo {
+  id: string;
+  port: number;
+  role: 'master' | 'replica';
+  masterId: string | null;
+  failed: boolean;
+  slots: Array<[number, number]>;
+}
+
+export interface TestCluster {
+  nodes: TestRedis[];
+  /** `redis://127.0.0.1:<port of the first node>`: any one node's URL (cli.md: detection). */
+  url: string;
+  /** A plain client to one live node (closed by stop()). */
+  admin(port: number): Redis;
+  /** CLUSTER NODES as seen by the node on `port`. */
+  topology(port?: number): Promise<ClusterNodeInfo[]>;
+  /** The port of the master serving `key`'s slot (CLUSTER KEYSLOT + CLUSTER NODES). */
+  masterPortFor(key: string): Promise<number>;
+  /** Polls (bounded) until every live node reports cluster_state:ok and `check` (if given) holds. */
+  waitUntil(what: string, check?: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
+  node(port: number): TestRedis;
+  stop(): Promise<void>;
+}
+
+const POLL_MS = 100;
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export function parseNodes(text: string): ClusterNodeInfo[] {
+  const out: ClusterNodeInfo[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(' ');
+    if (f.length < 8) continue;
+    const flags = f[2]!.split(',');
+    const port = Number(f[1]!.split('@')[0]!.split(':')[1]);
+    const slots: Array<[number, number]> = [];
+    for (const s of f.slice(8)) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(s);
+      if (m) slots.push([Number(m[1]), Number(m[2] ?? m[1])]);
+    }
+    out.push({
+      id: f[0]!,
+      port,
+      role: flags.includes('master') ? 'master' : 'replica',
+      masterId: f[3] === '-' ? null : f[3]!,
+      failed: flags.includes('fail'),
+      slots,
+    });
+  }
+  return out;
+}
+
+export async function startCluster(opts: { masters?: number; replicas?: number; nodeTimeoutMs?: number; args?: string[] } = {}): Promise<TestCluster> {
+  const masters = opts.masters ?? 3;
+  const replicas = opts.replicas ?? 1;
+  const count = masters * (1 + replicas);
+  const args = [
+    '--cluster-enabled', 'yes',
+    '--cluster-config-file', 'nodes.conf',
+    '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1000),
+    // A replica may take over however long it was cut off (tests kill masters on purpose).
+    '--cluster-replica-validity-factor', '0',
+    ...(opts.args ?? []),
+  ];
+  const nodes = await Promise.all(Array.from({ length: count }, () => startRedis({ args })));
+  const admins = new Map<number, Redis>();
+  const admin = (port: number): Redis => {
+    let c = admins.get(port);
+    if (!c) {
+      c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, lazyConnect: false, retryStrategy: () => null, enableOfflineQueue: true });
+      c.on('error', () => {});
+      admins.set(port, c);
+    }
+    return c;
+  };
+  const alive = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+  const live = (port: number): Redis => {
+    const c = admins.get(port);
+    if (c && c.status === 'end') admins.delete(port);
+    return admin(port);
+  };
+
+  const handle: TestCluster = {
+    nodes,
+    url: `redis://127.0.0.1:${nodes[0]!.port}`,
+    admin: live,
+    async topology(port) {
+      const p = port ?? alive()[0]!.port;
+      return parseNodes(String(await live(p).call('CLUSTER', 'NODES')));
+    },
+    async masterPortFor(key) {
+      const p = alive()[0]!.port;
+      const slot = Number(await live(p).call('CLUSTER', 'KEYSLOT', key));
+      const master = (await handle.topology(p)).find((n) => n.role === 'master' && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
+      if (!master) throw new Error(`no master serves slot ${slot}`);
+      return master.port;
+    },
+    async waitUntil(what, check, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last = '';
+      while (Date.now() < deadline) {
+        try {
+          const states = await Promise.all(alive().map(async (n) => String(await live(n.port).call('CLUSTER', 'INFO'))));
+          const ok = states.every((s) => /^cluster_state:ok/m.test(s));
+          if (ok && (!check || (await check()))) return;
+          last = ok ? 'check not met yet' : 'cluster_state is not ok on every node';
+        } catch (e) {
+          last = (e as Error).message;
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+      throw new Error(`cluster: ${what} not reached within ${timeoutMs} ms (${last})`);
+    },
+    node(port) {
+      const n = nodes.find((x) => x.port === port);
+      if (!n) throw new Error(`no node on port ${port}`);
+      return n;
+    },
+    async stop() {
+      for (const c of admins.values()) c.disconnect();
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+
+  try {
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
+    // Every node agrees the cluster is ok and every replica is attached to a master.
+    await handle.waitUntil('cluster_state:ok with every replica attached', async () => {
+      const t = await handle.topology();
+      return t.filter((n) => n.role === 'master').length === masters && t.filter((n) => n.role === 'replica' && n.masterId !== null).length === masters * replicas;
+    });
+  } catch (e) {
+    await handle.stop();
+    throw e;
+  }
+  return handle;
+}

@@ -1,0 +1,277 @@
+/**
+ * Redis Cluster, for real (issue 7): 3 masters and 3 replicas started by the test and joined with
+ * `redis-cli --cluster create`. Shards spread over every master are discovered, read, published
+ * to and scanned through the command line (detection from one node's URL); a master is killed,
+ * its replica takes over, and the same adapter keeps working, reports the failover and has lost
+ * no acknowledged entry. One cluster is shared by the whole file.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeshAdapter } from '../../electron/core/adapter';
+import { discoverShards } from '../../electron/core/discovery';
+import { dispatch } from '../../electron/core/dispatch';
+import { createService } from '../../electron/core/service';
+import type { SecretStore } from '../../electron/core/service-api';
+import { TopologyMonitor, parseClusterNodes } from '../../electron/core/topology';
+import type { ChannelName, EventName, RequestOf, ResponseOf } from '../../shared/contract';
+import { MeshError } from '../../shared/errors';
+import { encodePayload } from '../../shared/wire';
+import { startCluster, type TestCluster } from '../helpers/redis-cluster';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(root, 'bin/mesh-inspector.js');
+
+let cluster: TestCluster;
+let seeder: Cluster;
+let home: string;
+let files: string;
+/** Two shard ids per master, chosen so that their keys hash to that master's slots. */
+let shardsByMaster: Map<number, number[]>;
+let allShards: number[];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', MESH_INSPECTOR_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function doc(run: Run): Record<string, unknown> {
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}${run.stdout}`);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
+  home = mkdtempSync(path.join(tmpdir(), 'mesh-topo-cluster-home-'));
+  files = mkdtempSync(path.join(tmpdir(), 'mesh-topo-cluster-files-'));
+  cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 });
+  seeder = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.port }], { lazyConnect: false });
+  seeder.on('error', () => {});
+  shardsByMaster = new Map();
+  for (let n = 0; n < 200 && [...shardsByMaster.values()].filter((s) => s.length >= 2).length < 3; n++) {
+    const port = await cluster.masterPortFor(`net:shard:${n}`);
+    const list = shardsByMaster.get(port) ?? [];
+    if (list.length < 2) list.push(n);
+    shardsByMaster.set(port, list);
+  }
+  allShards = [...shardsByMaster.values()].flat().sort((a, b) => a - b);
+  expect(shardsByMaster.size).toBe(3);
+  for (const shard of allShards) {
+    for (let i = 0; i < 3; i++) await seeder.xadd(`net:shard:${shard}`, '*', 'd', encodePayload(`{"seed":${i}}`, BigInt(i), shard), 'dedup_id', `abc:${shard}:0:${i}`);
+  }
+});
+
+afterAll(async () => {
+  seeder?.disconnect();
+  await cluster?.stop();
+  rmSync(home, { recursive: true, force: true });
+  rmSync(files, { recursive: true, force: true });
+});
+
+describe('Redis Cluster through the command line (detected from one node URL)', () => {
+  it('shards: every shard on every master is discovered (one SCAN walk per master, merged)', async () => {
+    const found = doc(await cli(['shards', '--url', cluster.url, '--json']));
+    const shards = found.shards as Array<{ shard: number; length: number }>;
+    expect(shards.map((s) => s.shard)).toEqual(allShards);
+    expect(shards.every((s) => s.length >= 3)).toBe(true);
+    // --cluster forces the same thing, from another node.
+    const forced = doc(await cli(['shards', '--url', `redis://127.0.0.1:${cluster.nodes[3]!.port}`, '--cluster', '--json']));
+    expect((forced.shards as Array<{ shard: number }>).map((s) => s.shard)).toEqual(allShards);
+  });
+
+  it('read and publish reach each shard on its own master; scan reads them all', async () => {
+    const batch = path.join(files, 'batch.ndjson');
+    writeFileSync(batch, '{"k":1}\n{"k":2}\n');
+    for (const [port, shards] of shardsByMaster) {
+      const shard = shards[0]!;
+      const pub = doc(await cli(['publish', '--url', cluster.url, '--shard', String(shard), '--file', batch, '--json']));
+      expect((pub.ids as string[]).length).toBe(2);
+      // It landed on the master that owns the key, in one MULTI/EXEC.
+      const direct = cluster.admin(port);
+      expect(await direct.xlen(`net:shard:${shard}`)).toBeGreaterThanOrEqual(5);
+      const page = doc(await cli(['read', '--url', cluster.url, '--shard', String(shard), '--limit', '100', '--json']));
+      const entries = page.entries as Array<{ id: string; status: string; r?: string }>;
+      expect(entries.slice(-2).map((e) => e.id)).toEqual(pub.ids);
+      expect(entries.slice(-2).map((e) => e.r)).toEqual(['{"k":1}', '{"k":2}']);
+      expect(entries.every((e) => e.status === 'ok')).toBe(true);
+    }
+    const scan = doc(await cli(['scan', '--url', cluster.url, '--json']));
+    const scanned = scan.shards as Array<{ shard: number; entries: number; corrupt: number }>;
+    expect(scanned.map((s) => s.shard)).toEqual(allShards);
+    expect(scanned.every((s) => s.entries >= 3 && s.corrupt === 0)).toBe(true);
+  });
+
+  it('health: healthy, mode cluster', async () => {
+    const h = doc(await cli(['health', '--url', cluster.url, '--json']));
+    expect(h).toMatchObject({ healthy: true, server: { mode: 'cluster' }, error: null });
+  });
+
+  it('a plain client on one node gets MOVED for another master: surfaced as transient with the Redis reason', async () => {
+    const [portA] = [...shardsByMaster.keys()];
+    const otherShard = [...shardsByMaster.entries()].find(([p]) => p !== portA)![1][0]!;
+    const a = new MeshAdapter({ url: `redis://127.0.0.1:${portA}`, prefix: 'net', commandTimeoutMs: 1000, readOnly: true, topology: { mode: 'standalone' } });
+    try {
+      await a.init();
+      expect(a.topology).toBe('standalone');
+      const e = await a.poll(otherShard, null, 10).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(MeshError);
+      expect((e as MeshError).kind).toBe('transient');
+      expect((e as MeshError).code).toBe('MOVED');
+      expect((e as MeshError).message).toMatch(/^MOVED \d+ 127\.0\.0\.1:\d+/);
+    } finally {
+      await a.shutdown();
+    }
+  });
+});
+
+describe('the service (desktop app and serve) on a Cluster', () => {
+  it('detects the Cluster, lists every shard, may publish, and answers topology:status per node', async () => {
+    const store = new Map<string, string>();
+    const secrets: SecretStore = { get: async (id) => store.get(id), set: async (id, v) => void store.set(id, v), delete: async (id) => void store.delete(id) };
+    const events: Array<{ event: EventName; payload: unknown }> = [];
+    const service = createService({ transport: 'serve', secrets, sink: (event, payload) => void events.push({ event, payload }), appVersion: 'test', home });
+    const ok = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> => {
+      const env = await dispatch(service.handlers, channel, JSON.parse(JSON.stringify(req)), () => service.knownSecrets());
+      if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
+      return env.value as ResponseOf<C>;
+    };
+    try {
+      const profile = await ok('profiles:save', { name: 'cluster', url: cluster.url, prefix: 'net', commandTimeoutMs: 1000, readOnly: false, topology: { mode: 'auto' } });
+      const status = await ok('connection:open', { profileId: profile.id });
+      expect(status).toMatchObject({ state: 'ready', topology: 'cluster', canPublish: true });
+      const list = await ok('shards:list', {});
+      expect(list.shards.map((s) => s.shard)).toEqual(allShards);
+      const topo = await ok('topology:status', {});
+      expect(topo.mode).toBe('cluster');
+      expect(topo.nodes).toHaveLength(6);
+      expect(topo.nodes.slice(0, 3).every((n) => n.role === 'master' && n.slots.length > 0)).toBe(true);
+      expect(topo.nodes.slice(3).every((n) => n.role === 'replica' && n.replicaOf !== null)).toBe(true);
+      expect(events.some((e) => e.event === 'topology:changed')).toBe(true);
+    } finally {
+      await service.dispose();
+    }
+  });
+});
+
+describe('a master fails: its replica takes over and the same adapter keeps working', () => {
+  it('reports the failover, loses no acknowledged entry, publishes and reads again without a restart', async () => {
+    const adapter = new MeshAdapter({ url: cluster.url, prefix: 'net', commandTimeoutMs: 1000 });
+    const monitor = new TopologyMonitor(adapter, { timeoutMs: 1000 });
+    try {
+      await adapter.init();
+      expect(adapter.topology).toBe('cluster');
+
+      const before = await monitor.refresh();
+      expect(before.error).toBeNull();
+      expect(before.clusterState).toBe('ok');
+      const masters = before.nodes.filter((n) => n.role === 'master');
+      expect(masters).toHaveLength(3);
+      expect(before.nodes.filter((n) => n.role === 'replica')).toHaveLength(3);
+      // Every slot is served, every live node answered PING and INFO.
+      expect(masters.flatMap((m) => m.slots).reduce((sum, [a, b]) => sum + (b - a + 1), 0)).toBe(16384);
+      for (const n of before.nodes) {
+        expect(n.latencyMs).toEqual(expect.any(Number));
+        expect(n.usedMemory).toEqual(expect.any(Number));
+        expect(n.linkState).toBe('connected');
+      }
+
+      // The victim: the master of the first chosen shard; its replica must take over.
+      const [victimPort, victimShards] = [...shardsByMaster.entries()][0]!;
+      const shard = victimShards[0]!;
+      const key = `net:shard:${shard}`;
+      const victim = (await cluster.topology()).find((n) => n.port === victimPort)!;
+      const heir = (await cluster.topology()).find((n) => n.masterId === victim.id)!;
+      expect(heir).toBeDefined();
+
+      // Publish through the adapter, then acknowledge: a write after ours on the same master,
+      // followed by WAIT 1, returns >= 1 only once the replica has everything up to it.
+      const acknowledged: string[] = [];
+      for (let b = 0; b < 5; b++) {
+        const out = await adapter.publish({ shard, events: [`{"b":${b},"i":0}`, `{"b":${b},"i":1}`], nonce: 0xfeedn, sequenceStart: BigInt(2 * b) });
+        acknowledged.push(...out.ids);
+      }
+      const direct = cluster.admin(victimPort);
+      await direct.set(`{${key}}:ack`, '1');
+      expect(Number(await direct.call('WAIT', '1', '2000'))).toBeGreaterThanOrEqual(1);
+      const otherShard = [...shardsByMaster.entries()][1]![1][0]!;
+
+      // Kill the master; wait (bounded, from the servers) for the replica to be master and the cluster ok.
+      await cluster.node(victimPort).kill();
+      await cluster.waitUntil('the replica promoted', async () => {
+        const role = (await cluster.admin(heir.port).call('ROLE')) as unknown[];
+        return role[0] === 'master';
+      });
+
+      // The app reports who replaced whom (successive CLUSTER NODES snapshots).
+      let after = await monitor.refresh();
+      for (let k = 0; k < 100 && !after.failovers.some((f) => f.failedId === victim.id); k++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await monitor.refresh();
+      }
+      const failover = after.failovers.find((f) => f.failedId === victim.id);
+      expect(failover).toMatchObject({ failed: `127.0.0.1:${victimPort}`, replacedBy: `127.0.0.1:${heir.port}`, replacedById: heir.id });
+      expect(failover!.detail).toContain('its replica');
+      const failedNode = after.nodes.find((n) => n.id === victim.id);
+      expect(failedNode?.linkState).toBe('fail');
+      expect(failedNode?.latencyMs).toBeNull();
+      expect(after.nodes.find((n) => n.id === heir.id)).toMatchObject({ role: 'master' });
+
+      // The same adapter: no acknowledged entry is lost, and reading works.
+      const page = await adapter.poll(shard, null, 1000);
+      const ids = new Set(page.entries.map((e) => e.id));
+      for (const id of acknowledged) expect(ids.has(id)).toBe(true);
+
+      // Publishing works again, on the promoted replica, and reads back.
+      const again = await adapter.publish({ shard, events: ['{"after":"failover"}'], nonce: 0xfeedn, sequenceStart: 100n });
+      expect(await cluster.admin(heir.port).xrange(key, again.ids[0]!, again.ids[0]!)).toHaveLength(1);
+      const tail = await adapter.poll(shard, acknowledged[acknowledged.length - 1]!, 10);
+      expect(tail.entries.map((e) => e.id)).toEqual(again.ids);
+      // Other masters were never disturbed; discovery sees every shard on the three live masters.
+      await adapter.publish({ shard: otherShard, events: ['{"x":1}'], nonce: 0xfeedn, sequenceStart: 0n });
+      const found = await discoverShards(adapter.client, 'net');
+      expect(found.shards.map((s) => s.shard)).toEqual(allShards);
+    } finally {
+      await adapter.shutdown();
+    }
+  });
+});
+
+describe('CLUSTER NODES parsing', () => {
+  it('reads ids, addresses, roles, masters, links, slot ranges; skips migration markers', () => {
+    const text = [
+      'aaa 127.0.0.1:7001@17001,host-a myself,master - 0 0 1 connected 0-5460 [5461->-bbb]',
+      'bbb 127.0.0.1:7002@17002 master,fail - 1 1 2 disconnected 5461 5462-10922',
+      'ccc 127.0.0.1:7004@17004 slave aaa 0 1 1 connected',
+      'ddd :0@0 master,noaddr - 0 0 0 disconnected',
+    ].join('\n');
+    const nodes = parseClusterNodes(text);
+    expect(nodes[0]).toMatchObject({ id: 'aaa', address: '127.0.0.1:7001', role: 'master', masterId: null, linkState: 'connected', slots: [[0, 5460]] });
+    expect(nodes[1]).toMatchObject({ address: '127.0.0.1:7002', flags: ['master', 'fail'], linkState: 'disconnected', slots: [[5461, 5461], [5462, 10922]] });
+    expect(nodes[2]).toMatchObject({ role: 'replica', masterId: 'aaa', slots: [] });
+    expect(nodes[3]!.address).toBe('');
+  });
+});
