@@ -1,0 +1,258 @@
+/**
+ * Benchmarks of the core (PRODUCT.md "Budgets"): the full-shard scan against a bare ioredis XRANGE
+ * loop, the duplicate index's bytes per entry, and publish against a bare MULTI/EXEC.
+ */
+import Redis from 'ioredis';
+import { MeshAdapter } from '../electron/core/adapter';
+import { scanShards } from '../electron/core/scan';
+import { ShardAnalyzer } from '../shared/analysis';
+import { formatDedupId } from '../shared/dedup-id';
+import type { MeshEntry } from '../shared/types';
+import { encodePayload } from '../shared/wire';
+import { check, collectGarbage, median, peakRssBytes, type BenchCase } from './harness';
+import { sendRaw } from './seed';
+
+const PREFIX = 'bench';
+const SCAN_ENTRIES = 1_000_000;
+const SCAN_ROUNDS = 3;
+const WARM_ENTRIES = 100_000;
+const PAGE = 1000;
+const PUBLISH_EVENTS = 10_000;
+const PUBLISH_ROUNDS = 5;
+const NONCE = 0x9f3a12c0ffeen;
+
+/** A small, realistic event: a few keys, a number, a string, a boolean. */
+function event(k: number): string {
+  return `{"user":"u${k % 9973}","action":"${k % 3 ? 'click' : 'view'}","n":${k},"ok":${k % 2 === 0},"tags":["a","b"]}`;
+}
+
+/**
+ * The seeded shard: batches of 1000 as net-mesh writes them, one retried batch every 200 batches,
+ * a few corrupt entries; so the analyzer does its real work on the way.
+ */
+function* seedCommands(key: string, shard: number, n: number): Generator<string[]> {
+  let written = 0;
+  let batch = 0;
+  while (written < n) {
+    const seq = BigInt(batch * 1000);
+    const count = Math.min(1000, n - written);
+    const copies = batch % 200 === 199 && written + 2 * count <= n ? 2 : 1;
+    for (let c = 0; c < copies; c++) {
+      for (let i = 0; i < count; i++) {
+        const k = batch * 1000 + i;
+        const d = k % 50_000 === 7 ? `{"r":${event(k)},"t":oops}` : encodePayload(event(k), 1_700_000_000_000_000_000n + BigInt(k), shard);
+        yield ['XADD', key, '*', 'd', d, 'dedup_id', formatDedupId(NONCE, shard, seq, i)];
+      }
+      written += count;
+    }
+    batch++;
+  }
+}
+
+/** The bare loop of the budget: ioredis' plain `xrange` (text replies), COUNT, exclusive cursor, nothing else. */
+async function bareScan(client: Redis, key: string): Promise<number> {
+  let start = '-';
+  let n = 0;
+  for (;;) {
+    const page = await client.xrange(key, start, '+', 'COUNT', PAGE);
+    if (page.length === 0) break;
+    n += page.length;
+    start = `(${page[page.length - 1]![0]}`;
+    if (page.length < PAGE) break;
+  }
+  return n;
+}
+
+/** The same loop with `xrangeBuffer` (no UTF-8 decoding at all), shown for reference: the floor no decoder can beat. */
+async function bareBufferScan(client: Redis, key: string): Promise<number> {
+  let start = '-';
+  let n = 0;
+  for (;;) {
+    const page = await client.xrangeBuffer(key, start, '+', 'COUNT', PAGE);
+    if (page.length === 0) break;
+    n += page.length;
+    start = `(${page[page.length - 1]![0].toString('latin1')}`;
+    if (page.length < PAGE) break;
+  }
+  return n;
+}
+
+export const scanBench: BenchCase = {
+  name: 'scan-1m',
+  description: `scanShards over a ${SCAN_ENTRIES.toLocaleString('en')}-entry shard vs a bare ioredis XRANGE loop (COUNT ${PAGE}, exclusive cursor, no decoding); alternating, ${SCAN_ROUNDS} rounds each, median`,
+  async run({ redis, log }) {
+    const key = `${PREFIX}:shard:0`;
+    const warmKey = `${PREFIX}:shard:1`;
+    const t0 = performance.now();
+    await sendRaw(redis.host, redis.port, seedCommands(key, 0, SCAN_ENTRIES));
+    await sendRaw(redis.host, redis.port, seedCommands(warmKey, 1, WARM_ENTRIES));
+    log(`seeded ${SCAN_ENTRIES} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const bare = new Redis({ host: redis.host, port: redis.port, lazyConnect: true });
+    await bare.connect();
+    const adapter = new MeshAdapter({ url: redis.url, prefix: PREFIX, commandTimeoutMs: 30_000, readOnly: true });
+    await adapter.init();
+    const bareRates: number[] = [];
+    const bufferRates: number[] = [];
+    const scanRates: number[] = [];
+    // CPU time of this process per entry: unlike wall time it hardly moves when other processes
+    // compete for the cores, so it shows where the time goes even on a busy machine.
+    const cpu: Record<string, number[]> = { bare: [], buffer: [], scan: [] };
+    let bytesPerEntry = 0;
+    let entries = 0;
+    try {
+      // Both sides run once on a small shard first (JIT, connection buffers); not counted.
+      await bareScan(bare, warmKey);
+      await bareBufferScan(bare, warmKey);
+      await scanShards(adapter, { shards: [1], pageSize: PAGE });
+      for (let round = 0; round < SCAN_ROUNDS; round++) {
+        // Alternate which goes first, so neither always runs on a warmer cache.
+        const order = round % 2 === 0 ? ['bare', 'buffer', 'scan'] : ['scan', 'buffer', 'bare'];
+        for (const which of order) {
+          collectGarbage();
+          const cpuBefore = process.cpuUsage();
+          const started = performance.now();
+          if (which === 'bare') {
+            const n = await bareScan(bare, key);
+            bareRates.push(n / ((performance.now() - started) / 1000));
+          } else if (which === 'buffer') {
+            const n = await bareBufferScan(bare, key);
+            bufferRates.push(n / ((performance.now() - started) / 1000));
+          } else {
+            const result = await scanShards(adapter, {
+              shards: [0],
+              pageSize: PAGE,
+              onShardAnalyzed: (a) => (bytesPerEntry = a.memoryBytes() / Math.max(1, a.result().entries)),
+            });
+            entries = result.shards[0]?.entries ?? 0;
+            scanRates.push(entries / ((performance.now() - started) / 1000));
+          }
+          const used = process.cpuUsage(cpuBefore);
+          cpu[which]!.push((used.user + used.system) / SCAN_ENTRIES);
+          const rates = which === 'bare' ? bareRates : which === 'buffer' ? bufferRates : scanRates;
+          log(`round ${round + 1} ${which}: ${Math.round(rates.at(-1)!).toLocaleString('en')} entries/s`);
+        }
+      }
+    } finally {
+      bare.disconnect();
+      await adapter.shutdown();
+      await sendRaw(redis.host, redis.port, [['DEL', key], ['DEL', warmKey]]);
+    }
+    const bareRate = median(bareRates);
+    const scanRate = median(scanRates);
+    return {
+      metrics: [
+        { name: 'bare XRANGE loop (median)', value: Math.round(bareRate), unit: 'entries/s' },
+        { name: 'bare xrangeBuffer loop, reference (median)', value: Math.round(median(bufferRates)), unit: 'entries/s' },
+        { name: 'scanShards (median)', value: Math.round(scanRate), unit: 'entries/s' },
+        { name: 'entries scanned', value: entries, unit: 'entries' },
+        { name: 'scan / bare xrangeBuffer (reference, no budget)', value: round3(scanRate / median(bufferRates)), unit: 'x' },
+        { name: 'CPU per entry: bare XRANGE loop (median)', value: round3(median(cpu.bare!)), unit: 'µs' },
+        { name: 'CPU per entry: bare xrangeBuffer loop (median)', value: round3(median(cpu.buffer!)), unit: 'µs' },
+        { name: 'CPU per entry: scanShards (median)', value: round3(median(cpu.scan!)), unit: 'µs' },
+        { name: 'peak RSS of the bench process so far', value: Math.round(peakRssBytes() / 2 ** 20), unit: 'MB' },
+      ],
+      checks: [
+        check('scan / bare entries per second', round3(scanRate / bareRate), '>=', 0.8),
+        check('duplicate index bytes per entry', round3(bytesPerEntry), '<', 48),
+      ],
+      notes: [
+        `rounds (entries/s): bare ${bareRates.map((r) => Math.round(r)).join(', ')}; buffer ${bufferRates.map((r) => Math.round(r)).join(', ')}; scan ${scanRates.map((r) => Math.round(r)).join(', ')}`,
+      ],
+    };
+  },
+};
+
+export const analyzerBench: BenchCase = {
+  name: 'analyzer-10m',
+  description: 'ShardAnalyzer alone fed 10,000,000 synthetic entries (the 10M-entry scan budget: < 48 bytes per entry, < 1 GB RSS)',
+  async run({ log }) {
+    const n = 10_000_000;
+    collectGarbage();
+    const rssBefore = process.memoryUsage().rss;
+    const analyzer = new ShardAnalyzer(0, `${PREFIX}:shard:0`);
+    const entry: MeshEntry = { id: '1-0', status: 'ok', t: '1', s: 0, r: '{}' };
+    const payload = Buffer.from(encodePayload(event(0), 1n, 0));
+    const started = performance.now();
+    for (let k = 0; k < n; k++) {
+      entry.dedupId = `9f3a12:0:${k - (k % 1000)}:${k % 1000}`;
+      payload.writeUInt32LE(k, 8);
+      analyzer.add(entry, payload);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const bytes = analyzer.memoryBytes();
+    const rss = process.memoryUsage().rss;
+    log(`analyzer: ${n} entries in ${seconds.toFixed(1)} s`);
+    return {
+      metrics: [
+        { name: 'analyzer adds', value: Math.round(n / seconds), unit: 'entries/s' },
+        { name: 'analyzer memory', value: Math.round(bytes / 2 ** 20), unit: 'MB' },
+        { name: 'RSS growth', value: Math.round((rss - rssBefore) / 2 ** 20), unit: 'MB' },
+      ],
+      checks: [
+        check('bytes per entry (10M)', round3(bytes / n), '<', 48),
+        check('peak RSS of the run (MB)', Math.round(peakRssBytes() / 2 ** 20), '<', 1024),
+      ],
+    };
+  },
+};
+
+export const publishBench: BenchCase = {
+  name: 'publish-10k',
+  description: `MeshAdapter.publish of a ${PUBLISH_EVENTS.toLocaleString('en')}-event batch vs a bare ioredis MULTI/EXEC of the same XADDs; alternating, ${PUBLISH_ROUNDS} rounds, median`,
+  async run({ redis, log }) {
+    const events = Array.from({ length: PUBLISH_EVENTS }, (_, k) => event(k));
+    const adapter = new MeshAdapter({ url: redis.url, prefix: PREFIX, commandTimeoutMs: 30_000 });
+    await adapter.init();
+    const bare = new Redis({ host: redis.host, port: redis.port, lazyConnect: true });
+    await bare.connect();
+    const bareKey = `${PREFIX}:shard:2`;
+    // The baseline gets its payloads and ids ready-made: only the MULTI/EXEC is timed.
+    const payloads = events.map((e, i) => encodePayload(e, 1_700_000_000_000_000_000n + BigInt(i), 2));
+    const ids = events.map((_, i) => formatDedupId(NONCE, 2, 0n, i));
+    const adapterMs: number[] = [];
+    const bareMs: number[] = [];
+    try {
+      // Round 0 warms both paths up (JIT, connection buffers) and is not counted.
+      for (let round = 0; round <= PUBLISH_ROUNDS; round++) {
+        const order = round % 2 === 0 ? ['bare', 'adapter'] : ['adapter', 'bare'];
+        for (const which of order) {
+          collectGarbage();
+          const started = performance.now();
+          if (which === 'bare') {
+            const multi = bare.multi();
+            for (let i = 0; i < payloads.length; i++) multi.xadd(bareKey, '*', 'd', payloads[i]!, 'dedup_id', ids[i]!);
+            const replies = await multi.exec();
+            if (!replies || replies.some(([err]) => err)) throw new Error('bare MULTI/EXEC failed');
+            bareMs.push(performance.now() - started);
+          } else {
+            await adapter.publish({ shard: 1, events, nonce: NONCE, sequenceStart: BigInt(round * PUBLISH_EVENTS) });
+            adapterMs.push(performance.now() - started);
+          }
+        }
+        log(`${round === 0 ? 'warm-up' : `round ${round}`}: bare ${bareMs.at(-1)!.toFixed(1)} ms, adapter ${adapterMs.at(-1)!.toFixed(1)} ms`);
+        if (round === 0) {
+          bareMs.length = 0;
+          adapterMs.length = 0;
+        }
+        await sendRaw(redis.host, redis.port, [['DEL', bareKey], ['DEL', `${PREFIX}:shard:1`]]);
+      }
+    } finally {
+      bare.disconnect();
+      await adapter.shutdown();
+    }
+    const a = median(adapterMs);
+    const b = median(bareMs);
+    return {
+      metrics: [
+        { name: 'bare MULTI/EXEC (median)', value: round3(b), unit: 'ms' },
+        { name: 'MeshAdapter.publish (median)', value: round3(a), unit: 'ms' },
+      ],
+      checks: [check('publish time / bare time', round3(a / b), '<=', 1.3)],
+      notes: [`rounds (ms): bare ${bareMs.map((x) => x.toFixed(1)).join(', ')}; adapter ${adapterMs.map((x) => x.toFixed(1)).join(', ')}`],
+    };
+  },
+};
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

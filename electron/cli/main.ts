@@ -1,0 +1,28 @@
+/**
+ * The `mesh-inspector` entry (bundled to dist/cli/main.js, started by bin/mesh-inspector.js):
+ * registers the commands, runs the command line, exits with its code.
+ */
+import { registerCommand } from './commands';
+import { healthCommand } from './cmd-health';
+import { publishCommand } from './cmd-publish';
+import { readCommand } from './cmd-read';
+import { scanCommand } from './cmd-scan';
+import { shardsCommand } from './cmd-shards';
+import { runCli } from './run';
+import { defaultServeCommand } from '../serve/command';
+import { demoCommand } from '../core/demo';
+
+for (const command of [shardsCommand, readCommand, scanCommand, publishCommand, healthCommand]) registerCommand(command);
+registerCommand(defaultServeCommand());
+registerCommand(demoCommand());
+
+const controller = new AbortController();
+const stop = () => controller.abort();
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+process.exitCode = code;
+// Every connection is closed by now, but a client library timer could keep the process alive for
+// a while; exit as soon as what was written has been flushed (write callbacks fire after that).
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

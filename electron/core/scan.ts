@@ -1,0 +1,172 @@
+/**
+ * Whole-bus analysis (cli.md `scan`, PRODUCT.md feature 10): reads every entry of the chosen
+ * shard streams page by page and feeds it to a `ShardAnalyzer`. Memory does not grow with the
+ * stream or its payloads: one page is held at a time, and the analyzer keeps a few bytes per id.
+ */
+import { ShardAnalyzer } from '../../shared/analysis';
+import { MeshError } from '../../shared/errors';
+import { exclusiveStart } from '../../shared/stream-id';
+import type { ShardAnalysis, ShardInfo, SkippedKey } from '../../shared/types';
+import { decodePayloadBytes } from '../../shared/wire';
+import type { MeshAdapter } from './adapter';
+import { classifyError, isCommandTimeout } from './classify';
+import { describeShards, discoverShards } from './discovery';
+
+/** Entries per XRANGE. Large enough that round trips are a small share of the time, small enough that one reply stays a few MB. */
+export const DEFAULT_SCAN_PAGE = 1000;
+export const MAX_SCAN_PAGE = 10_000;
+
+export interface ScanProgress {
+  shard: number;
+  /** Entries of this shard read so far. */
+  done: number;
+  /** Entries of this shard when the scan of it began (XLEN at discovery); `done` may pass it when the stream grew. */
+  total: number;
+  /** This shard's read rate since its scan began. */
+  entriesPerSec: number;
+}
+
+export interface ScanOptions {
+  /** Shard ids to scan; all shards of the prefix (SCAN discovery) when absent or empty. */
+  shards?: number[];
+  /** Entries per XRANGE page (1..10,000); default 1000. */
+  pageSize?: number;
+  signal?: AbortSignal;
+  /** Called after every page. */
+  onProgress?: (p: ScanProgress) => void;
+  /**
+   * Called with each shard's finished analyzer, for callers that want more than the summary:
+   * `duplicateStatus`/`duplicates()` for the UI's duplicate marks, `memoryBytes()` for the bench.
+   */
+  onShardAnalyzed?: (analyzer: ShardAnalyzer) => void;
+}
+
+export interface ScanResult {
+  prefix: string;
+  shards: ShardAnalysis[];
+  skipped: SkippedKey[];
+}
+
+/**
+ * Scans shards of the adapter's prefix and returns one `ShardAnalysis` per shard stream (sorted
+ * by shard id) plus the keys that were skipped.
+ *
+ * Guarantees:
+ * - without `shards`, every shard stream `discoverShards` finds is scanned; with `shards`, exactly
+ *   those ids, and an id whose key does not exist is reported in `skipped` as
+ *   `no such shard stream` (a non-stream key as `not a stream (<type>)`) rather than failing the
+ *   whole scan: a runbook listing shard ids keeps working after a scale-down removed one;
+ * - each shard is read with exclusive-cursor `XRANGE key <start> <end> COUNT n` up to the last id
+ *   it had at discovery, so a stream that grows faster than it can be read still finishes; the
+ *   analysis covers exactly the entries between its first entry and that id;
+ * - every entry is classified exactly as `MeshAdapter.poll` classifies it (the same wire decoder
+ *   on the entry's bytes), and the analyzer gets the stored bytes of `d` itself, so
+ *   "byte-identical" in cli.md's collision rule is about exactly those bytes;
+ * - the next page is requested before the current one is decoded, so Redis and the network work
+ *   while this process decodes (this is what keeps the scan near a bare XRANGE loop's speed);
+ * - an abort stops it between pages and rejects with the signal's reason (a DOMException
+ *   `AbortError` by default); Redis errors reject as classified MeshErrors.
+ */
+export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): Promise<ScanResult> {
+  const pageSize = Math.min(Math.max(Math.floor(opts.pageSize ?? DEFAULT_SCAN_PAGE), 1), MAX_SCAN_PAGE);
+  const { signal } = opts;
+  signal?.throwIfAborted();
+  const found =
+    opts.shards && opts.shards.length > 0
+      ? await describeShards(adapter.client, adapter.prefix, opts.shards, signal)
+      : await discoverShards(adapter.client, adapter.prefix, signal ? { signal } : {});
+  const shards: ShardAnalysis[] = [];
+  for (const info of found.shards) {
+    const analyzer = await scanShard(adapter, info, pageSize, signal, opts.onProgress);
+    opts.onShardAnalyzed?.(analyzer);
+    shards.push(analyzer.result());
+  }
+  return { prefix: adapter.prefix, shards, skipped: found.skipped };
+}
+
+type RawRow = [id: Buffer, fields: Buffer[]];
+
+async function scanShard(
+  adapter: MeshAdapter,
+  info: ShardInfo,
+  pageSize: number,
+  signal: AbortSignal | undefined,
+  onProgress: ScanOptions['onProgress'],
+): Promise<ShardAnalyzer> {
+  const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
+  const end = info.lastId;
+  if (end === null) return analyzer;
+  const client = adapter.client;
+  const secrets = [...adapter.secretTexts];
+  const exclusive = adapter.exclusiveRanges;
+  const started = performance.now();
+  let done = 0;
+
+  const read = (start: string): Promise<RawRow[]> => {
+    // Bytes, not text: the analyzer needs the stored bytes of `d` anyway, UTF-8 validity is
+    // decided exactly without a second read, and nothing is decoded that is not needed (ids and
+    // field names stay bytes).
+    const p = client.xrangeBuffer(info.key, start, end, 'COUNT', pageSize) as unknown as Promise<RawRow[]>;
+    // The prefetched page may be abandoned (abort, error on the current page): never unhandled.
+    p.catch(() => {});
+    return p;
+  };
+
+  let pending: Promise<RawRow[]> | null = read('-');
+  while (pending) {
+    let rows: RawRow[];
+    try {
+      rows = await pending;
+    } catch (e) {
+      throw readError(e, secrets);
+    }
+    signal?.throwIfAborted();
+    if (rows.length === 0) break;
+    const last = rows[rows.length - 1]![0].toString('latin1');
+    pending = rows.length < pageSize || last === end ? null : read(exclusiveStart(last, exclusive));
+
+    for (let k = 0; k < rows.length; k++) {
+      const fields = rows[k]![1];
+      let d: Buffer | undefined;
+      let dedup: Buffer | undefined;
+      // Fields by name in any order; a repeated name: the last wins (contract 3.27, as the adapter).
+      for (let f = 0; f + 1 < fields.length; f += 2) {
+        const name = fields[f]!;
+        if (name.length === 1) {
+          if (name[0] === 0x64) d = fields[f + 1];
+        } else if (name.length === 8 && isDedupIdName(name)) {
+          dedup = fields[f + 1];
+        }
+      }
+      if (d === undefined) {
+        analyzer.addParts(false, 0, dedup, EMPTY);
+        continue;
+      }
+      const r = decodePayloadBytes(d);
+      analyzer.addParts(r.ok, r.ok ? r.s : 0, dedup, d);
+    }
+
+    done += rows.length;
+    if (onProgress) {
+      const seconds = (performance.now() - started) / 1000;
+      onProgress({ shard: info.shard, done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(done / seconds) : 0 });
+    }
+  }
+  return analyzer;
+}
+
+const EMPTY = new Uint8Array(0);
+const DEDUP_ID = [0x64, 0x65, 0x64, 0x75, 0x70, 0x5f, 0x69, 0x64];
+
+function isDedupIdName(b: Buffer): boolean {
+  for (let i = 0; i < 8; i++) if (b[i] !== DEDUP_ID[i]) return false;
+  return true;
+}
+
+function readError(e: unknown, secrets: string[]): MeshError {
+  if (isCommandTimeout(e)) {
+    // Same wording as the adapter's poll (net-mesh: Transient("Redis XRANGE timeout"), contract 3.30).
+    return new MeshError('transient', 'Redis XRANGE timeout (no reply within the command timeout)', { command: 'XRANGE' });
+  }
+  return classifyError(e, { command: 'XRANGE', secrets });
+}
