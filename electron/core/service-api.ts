@@ -2,7 +2,7 @@
  * How a host (the Electron main process, or `serve`) creates the core service that implements the
  * contract. The host supplies where secrets live and where events go; the service owns Redis.
  */
-import type { ContractHandlers, EventSink } from '../../shared/contract';
+import type { ContractHandlers, EventSink, ProfileInput } from '../../shared/contract';
 
 /** Holds Redis passwords. Only the main process ever sees its contents. */
 export interface SecretStore {
@@ -26,7 +26,11 @@ export interface MeshService {
   /** Every secret currently loaded, so hosts can scrub them from anything they log. */
   knownSecrets(): string[];
   /** Opens a connection from a URL without a saved profile (`serve --url`, `demo`). */
-  connectUrl(url: string, prefix: string, opts?: { name?: string; demo?: boolean; commandTimeoutMs?: number }): Promise<void>;
+  connectUrl(
+    url: string,
+    prefix: string,
+    opts?: { name?: string; demo?: boolean; commandTimeoutMs?: number; topology?: ProfileInput['topology']; tls?: ProfileInput['tls'] },
+  ): Promise<void>;
   /** Closes every Redis client, stops timers and child processes. Idempotent. */
   dispose(): Promise<void>;
 }

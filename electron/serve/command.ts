@@ -9,13 +9,13 @@
  * Exit codes, as cli.md defines them:
  * - 64 (usage): a bad option value (the parser refuses a port outside 0..65535), an empty
  *   `--host`, a `--host` that is not an address of this machine (EADDRNOTAVAIL) or does not
- *   resolve (ENOTFOUND), or a connection option `serve` cannot honour (`--sentinel`, `--tls-*`,
- *   `--cluster`: set those in the UI's connection form).
+ *   resolve (ENOTFOUND).
  * - 1 (fatal): the port is in use (EADDRINUSE) or needs privileges (EACCES). Retrying the same
  *   command fails the same way until the user picks another `--port` (or 0) or stops the other
  *   process, so it is not "transient".
  * A failed `--url` connection is NOT an exit: the UI still opens and shows the error.
  */
+import type { ProfileInput } from '../../shared/contract';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,23 +71,20 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
   const host = typeof ctx.options.host === 'string' ? ctx.options.host : '127.0.0.1';
   const port = typeof ctx.options.port === 'number' ? ctx.options.port : 0;
   const g = ctx.global;
-  const unsupported = [
-    g.sentinel !== undefined && '--sentinel',
-    g.masterName !== undefined && '--master-name',
-    g.cluster && '--cluster',
-    g.tls.caFile !== undefined && '--tls-ca',
-    g.tls.certFile !== undefined && '--tls-cert',
-    g.tls.keyFile !== undefined && '--tls-key',
-    g.tls.servername !== undefined && '--tls-servername',
-  ].filter((x): x is string => typeof x === 'string');
-  if (unsupported.length > 0) {
-    throw usageError(`serve does not take ${unsupported.join(', ')}; open the UI and set them in the connection form`);
-  }
+  // Topology and TLS options open the UI's connection exactly as they would a CLI command's.
+  const topology: ProfileInput['topology'] | undefined =
+    g.sentinel !== undefined
+      ? { mode: 'sentinel', sentinels: g.sentinel, ...(g.masterName !== undefined ? { masterName: g.masterName } : {}) }
+      : g.cluster
+        ? { mode: 'cluster' }
+        : undefined;
+  const tls = Object.fromEntries(Object.entries(g.tls).filter(([, v]) => v !== undefined)) as ProfileInput['tls'];
+  const hasTls = tls !== undefined && Object.keys(tls).length > 0;
   // The parser fills in the default URL, so "given" means: different from the default, from the
   // environment, or a prefix given. Without one the UI opens disconnected instead of failing
   // against a Redis the user never named.
   const envUrl = ctx.env.MESH_REDIS_URL;
-  const urlGiven = g.url !== DEFAULT_URL || (envUrl !== undefined && envUrl !== '') || g.prefix !== DEFAULT_PREFIX;
+  const urlGiven = g.url !== DEFAULT_URL || (envUrl !== undefined && envUrl !== '') || g.prefix !== DEFAULT_PREFIX || topology !== undefined || hasTls;
 
   if (!isLoopbackHost(host)) {
     ctx.stderr.write(
@@ -105,7 +102,7 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
       createService: deps.createService,
       appVersion: deps.appVersion ?? packageJson.version,
       ...(ctx.env.MESH_INSPECTOR_HOME ? { home: ctx.env.MESH_INSPECTOR_HOME } : {}),
-      ...(urlGiven ? { url: g.url, prefix: g.prefix, commandTimeoutMs: g.timeoutMs } : {}),
+      ...(urlGiven ? { url: g.url, prefix: g.prefix, commandTimeoutMs: g.timeoutMs, ...(topology ? { topology } : {}), ...(hasTls ? { tls } : {}) } : {}),
     });
   } catch (e) {
     throw listenError(e, host, port);

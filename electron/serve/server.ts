@@ -11,7 +11,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHead
 import type { Duplex } from 'node:stream';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { MAX_BATCH_BYTES, type ConnectionStatus, type EventName, type EventPayloadOf, type EventSink } from '../../shared/contract';
+import { MAX_BATCH_BYTES, type ConnectionStatus, type EventName, type EventPayloadOf, type EventSink, type ProfileInput } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
 import { redactText, redactUrl } from '../../shared/redact';
 import type { MeshErrorInfo } from '../../shared/types';
@@ -71,6 +71,9 @@ export interface ServeOptions {
   prefix?: string;
   /** Command timeout for the `url` connection. */
   commandTimeoutMs?: number;
+  /** Topology and TLS for the `url` connection (`serve --cluster`, `--sentinel`, `--tls-*`). */
+  topology?: ProfileInput['topology'];
+  tls?: ProfileInput['tls'];
   /** WebSocket frame size limit; default {@link DEFAULT_MAX_PAYLOAD}. */
   maxPayload?: number;
   /** Per-socket backpressure bound; default {@link DEFAULT_MAX_BUFFERED}. */
@@ -392,7 +395,11 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   let connectError: MeshErrorInfo | null = null;
   if (opts.url !== undefined) {
     try {
-      await service.connectUrl(opts.url, opts.prefix ?? 'net', opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : undefined);
+      await service.connectUrl(opts.url, opts.prefix ?? 'net', {
+        ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {}),
+        ...(opts.topology ? { topology: opts.topology } : {}),
+        ...(opts.tls ? { tls: opts.tls } : {}),
+      });
       // A transient failure does not throw: the service keeps retrying and reports it in the
       // status. The user at the terminal should hear about it all the same.
       const status = await dispatch(service.handlers, 'connection:status', {}, () => service?.knownSecrets() ?? []);
