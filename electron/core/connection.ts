@@ -3,7 +3,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
+import Redis, { Cluster, SentinelConnector, type ClusterOptions, type RedisOptions } from 'ioredis';
+// Not re-exported by ioredis' index; a stable path since v4.
+import * as ioredisConnectors from 'ioredis/built/connectors/index.js';
 import { usageError } from '../../shared/errors';
 import { parseRedisUrl } from './redis-url';
 
@@ -145,6 +147,7 @@ export function buildRedisOptions(profile: ConnectionProfile, purpose: Connectio
   else if (profile.tls && Object.values(profile.tls).some((v) => v !== undefined)) {
     throw usageError('TLS options need a rediss:// URL');
   }
+  options.Connector = GuardedStandaloneConnector as unknown as RedisOptions['Connector'];
   if (mode === 'sentinel') {
     const t = profile.topology as TopologyOptions;
     options.sentinels = parseSentinels(t.sentinels ?? '');
@@ -162,6 +165,7 @@ export function buildRedisOptions(profile: ConnectionProfile, purpose: Connectio
     // converts that master to a replica seconds later.
     options.failoverDetector = true;
     options.sentinelReconnectStrategy = (times: number) => reconnectDelayMs(times);
+    options.Connector = GuardedSentinelConnector as unknown as RedisOptions['Connector'];
     if (options.tls) {
       // rediss:// behind Sentinel: TLS to the master and to the sentinels, verified alike.
       options.enableTLSForSentinelMode = true;
@@ -387,5 +391,31 @@ function readTlsFile(file: string, what: string): Buffer {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw usageError(`cannot read the TLS ${what} file ${file}: ${code}`);
+  }
+}
+
+/**
+ * ioredis listens for a socket's FIRST error only (`stream.once('error')`). A dying TLS socket can
+ * emit a second one (the server's alert after a refused certificate, a reset after a timeout),
+ * which Node would then throw as an uncaught exception and take the whole app down. These
+ * connectors keep one more listener on every socket they make: ioredis still handles the first
+ * error and the close as before; later errors on a socket that is already failing are dropped.
+ */
+function keepListening<T extends { on(event: 'error', l: (e: unknown) => void): unknown }>(stream: T): T {
+  stream.on('error', () => {});
+  return stream;
+}
+
+const { StandaloneConnector } = ioredisConnectors;
+
+class GuardedStandaloneConnector extends StandaloneConnector {
+  override connect(emitter: Parameters<InstanceType<typeof StandaloneConnector>['connect']>[0]) {
+    return super.connect(emitter).then(keepListening);
+  }
+}
+
+class GuardedSentinelConnector extends SentinelConnector {
+  override connect(emitter: Parameters<SentinelConnector['connect']>[0]) {
+    return super.connect(emitter).then(keepListening);
   }
 }

@@ -218,13 +218,26 @@ describe('serve command (in-process)', () => {
     }
   });
 
-  it('refuses connection options it cannot honour as a usage error, before listening', async () => {
-    const h = harness({}, { tls: { caFile: '/x/ca.pem' }, sentinel: 'a:1' });
-    const err = await runServe(h.ctx, { createService: h.createService, staticDir: emptyStaticDir(), appVersion: '1' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: 'usage' });
-    expect((err as Error).message).toContain('--sentinel');
-    expect((err as Error).message).toContain('--tls-ca');
-    expect(h.stdout.text).toBe('');
+  it('opens the UI connection with the topology and TLS options it was given', async () => {
+    const seen: unknown[] = [];
+    const h = harness({ port: 0 }, { url: 'rediss://127.0.0.1:6380', tls: { caFile: '/x/ca.pem', servername: 'redis.test' }, sentinel: 'a:1,b:2', masterName: 'm' }, {}, 'status');
+    const createService: CreateService = (o) => {
+      const svc = h.createService(o);
+      return {
+        ...svc,
+        connectUrl: async (url, prefix, opts) => {
+          seen.push({ url, prefix, topology: opts?.topology, tls: opts?.tls });
+          await svc.connectUrl(url, prefix, opts);
+        },
+      };
+    };
+    const running = runServe(h.ctx, { createService, staticDir: emptyStaticDir(), appVersion: '1' });
+    expect(await h.stdout.firstLine()).toMatch(/^Mesh Inspector UI: /);
+    expect(seen).toEqual([
+      { url: 'rediss://127.0.0.1:6380', prefix: 'net', topology: { mode: 'sentinel', sentinels: 'a:1,b:2', masterName: 'm' }, tls: { caFile: '/x/ca.pem', servername: 'redis.test' } },
+    ]);
+    h.stop.abort();
+    await running;
   });
 
   it('declares --host and --port for the command table', () => {
