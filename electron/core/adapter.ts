@@ -717,15 +717,27 @@ function decodeBufferEntry(id: string, fields: unknown): MeshEntry {
     // Rare path: the wire decoder names the offset of the first bad byte.
     r = decodePayloadBytes(d);
   }
+  let entry: MeshEntry;
   if (r.ok) {
-    return dedupId === undefined
-      ? { id, status: 'ok', t: r.t, s: r.s, r: r.r }
-      : { id, status: 'ok', dedupId, t: r.t, s: r.s, r: r.r };
+    entry = dedupId === undefined ? { id, status: 'ok', t: r.t, s: r.s, r: r.r } : { id, status: 'ok', dedupId, t: r.t, s: r.s, r: r.r };
+  } else {
+    const shown = text ?? corruptText(d);
+    entry = dedupId === undefined ? { id, status: 'corrupt', reason: r.reason, d: shown } : { id, status: 'corrupt', reason: r.reason, dedupId, d: shown };
   }
-  const shown = text ?? corruptText(d);
-  return dedupId === undefined
-    ? { id, status: 'corrupt', reason: r.reason, d: shown }
-    : { id, status: 'corrupt', reason: r.reason, dedupId, d: shown };
+  storedPayloads.set(entry, d);
+  return entry;
+}
+
+/**
+ * The stored `d` bytes of entries this module decoded, kept beside (not in) the entry so they
+ * never travel to the UI: the shard index needs them to tell a retry (same bytes) from a
+ * collision exactly as `scan` does, even when a writer's `d` is not in the canonical form.
+ */
+const storedPayloads = new WeakMap<MeshEntry, Uint8Array>();
+
+/** The stored `d` bytes of an entry returned by poll/pollReverse/fetchEntry; undefined without a `d`. */
+export function storedPayload(entry: MeshEntry): Uint8Array | undefined {
+  return storedPayloads.get(entry);
 }
 
 /** `INFO` text to `field -> value`. */

@@ -9,7 +9,8 @@ import type { IndexStatus, DuplicateMark } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
 import { ShardAnalyzer } from '../../shared/analysis';
 import type { MeshEntry } from '../../shared/types';
-import type { MeshAdapter } from './adapter';
+import { storedPayload, type MeshAdapter } from './adapter';
+import { DedupHints } from './dedup-hints';
 
 export const INDEX_STEP = 256;
 const PAGE = 2000;
@@ -28,6 +29,8 @@ export class ShardIndex {
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastGrowthRefresh = 0;
+  /** A hash of each position's dedup_id, to find a duplicate's copies (dedup-hints.ts). */
+  private hints = new DedupHints();
 
   constructor(
     private readonly adapter: MeshAdapter,
@@ -95,6 +98,16 @@ export class ShardIndex {
     return { startId: this.ids[found] as string, position: found * this.step };
   }
 
+  /** The last indexed entry and its position: exact positions continue from it past the indexed part. */
+  tip(): { id: string; position: number } | null {
+    return this.lastId === null || this.count === 0 ? null : { id: this.lastId, position: this.count - 1 };
+  }
+
+  /** Indexed positions that may carry `dedupId` (every real copy among them); read them to confirm. */
+  copyCandidates(dedupId: string, max?: number): number[] {
+    return this.hints.candidates(dedupId, max);
+  }
+
   duplicateMarks(dedupIds: string[]): DuplicateMark[] {
     const marks: DuplicateMark[] = [];
     const seen = new Set<string>();
@@ -155,21 +168,20 @@ export class ShardIndex {
   }
 
   private add(entry: MeshEntry): void {
+    this.hints.push(entry.dedupId);
     if (this.count % this.step === 0) this.ids.push(entry.id);
     this.count++;
-    this.analyzer.add(entry, entry.status === 'ok' ? payloadOf(entry) : (entry.d ?? ''));
+    this.analyzer.add(entry, storedPayload(entry) ?? NO_PAYLOAD);
   }
 
   private reset(): void {
     this.ids = [];
     this.count = 0;
     this.lastId = null;
+    this.hints.clear();
     this.analyzer = new ShardAnalyzer(this.shard, this.key);
   }
 }
 
-/** The stored `d` of an ok entry, rebuilt byte-exact from its decoded parts (contract 1.4). */
-function payloadOf(e: MeshEntry & { status: 'ok' }): string {
-  return `{"r":${e.r},"t":${e.t},"s":${e.s}}`;
-}
+const NO_PAYLOAD = new Uint8Array(0);
 

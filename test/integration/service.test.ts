@@ -256,6 +256,25 @@ describe('browsing', () => {
   });
 });
 
+describe('duplicate marks from the background index', () => {
+  it('calls copies with the same stored bytes a retry and copies whose stored d differs a collision, even when only the layout of d differs', async () => {
+    const key = 'svc:shard:11';
+    await admin.xadd(key, '*', 'd', '{"r":{"a":1},"t":5,"s":11}', 'dedup_id', 'beef:11:0:0');
+    await admin.xadd(key, '*', 'd', '{"r":{"a":1},"t":5,"s":11}', 'dedup_id', 'beef:11:0:0');
+    await admin.xadd(key, '*', 'd', '{"r":{"a":2},"t":6,"s":11}', 'dedup_id', 'beef:11:1:0');
+    // Same r, t and s as the entry above, but a different stored layout: consumers compare bytes.
+    await admin.xadd(key, '*', 'd', '{"t":6,"r":{"a":2},"s":11}', 'dedup_id', 'beef:11:1:0');
+    const ready = nextEvent('index:changed', (s) => s.shard === 11 && s.state === 'ready');
+    await ok('index:status', { shard: 11 });
+    await ready;
+    const res = await ok('duplicates:lookup', { shard: 11, dedupIds: ['beef:11:0:0', 'beef:11:1:0'] });
+    expect(res.marks).toEqual([
+      { dedupId: 'beef:11:0:0', kind: 'retry', copies: 2 },
+      { dedupId: 'beef:11:1:0', kind: 'collision', copies: 2 },
+    ]);
+  });
+});
+
 describe('publishing', () => {
   it('refuses to publish on a read-only profile in the service, whatever the UI shows', async () => {
     const view = await ok('profiles:save', { name: 'ro', url: redis.url, prefix: 'ro', commandTimeoutMs: 1000, readOnly: true });
