@@ -20,7 +20,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import packageJson from '../../package.json';
-import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
+import { MeshError, toErrorInfo } from '../../shared/errors';
 import { redactText, redactUrl } from '../../shared/redact';
 import { DEFAULT_PREFIX, DEFAULT_URL } from '../cli/args';
 import type { CliCommand, CommandContext, CommandResult } from '../cli/commands';
