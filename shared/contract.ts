@@ -24,6 +24,8 @@ const streamId = z.string().regex(/^\d{1,20}-\d{1,20}$/, 'a stream id looks like
 const profileId = z.string().min(1).max(64);
 
 export const MAX_PAGE_LIMIT = 1000;
+/** Entries one `events:filter` call may look at. */
+export const MAX_FILTER_SCAN = 100_000;
 export const MAX_BATCH_EVENTS = 100_000;
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
@@ -35,6 +37,22 @@ export const tlsOptionsSchema = z
     servername: z.string().min(1).max(255).optional(),
   })
   .strict();
+
+/**
+ * How a profile reaches Redis (PRODUCT.md feature 14): `auto` detects a Cluster with `INFO cluster`
+ * on connect; `sentinel` asks the sentinels (`host:port,host:port`) for the master `masterName`,
+ * and the URL then only gives the credentials, db and scheme (rediss:// = TLS to all of them).
+ */
+export const topologyOptionsSchema = z
+  .object({
+    mode: z.enum(['auto', 'standalone', 'cluster', 'sentinel']),
+    sentinels: z.string().max(1024).optional(),
+    masterName: z.string().max(256).optional(),
+  })
+  .strict()
+  .refine((t) => t.mode !== 'sentinel' || (t.sentinels !== undefined && t.sentinels.trim() !== '' && t.masterName !== undefined && t.masterName.trim() !== ''), {
+    message: 'Sentinel needs the sentinel addresses (host:port, comma-separated) and the master name',
+  });
 
 export const profileInputSchema = z
   .object({
@@ -49,6 +67,7 @@ export const profileInputSchema = z
     commandTimeoutMs: z.number().int().min(50).max(60_000),
     readOnly: z.boolean(),
     tls: tlsOptionsSchema.optional(),
+    topology: topologyOptionsSchema.optional(),
   })
   .strict();
 export type ProfileInput = z.input<typeof profileInputSchema>;
@@ -67,6 +86,8 @@ export interface ProfileView {
   commandTimeoutMs: number;
   readOnly: boolean;
   tls?: z.infer<typeof tlsOptionsSchema>;
+  /** Absent: `auto`. */
+  topology?: z.infer<typeof topologyOptionsSchema>;
   demo?: boolean;
 }
 
@@ -83,6 +104,74 @@ export interface ConnectionStatus {
   /** Epoch ms since when the current state holds. */
   since: number;
   error?: MeshErrorInfo;
+  /** What the connection is, once connected (`auto` profiles: as detected). */
+  topology?: TopologyMode;
+  /**
+   * Whether this session may publish, once known: false for a read-only profile and for an ACL
+   * user refused XADD or MULTI/EXEC on the shard keys (probed on connect, and learnt from a NOPERM
+   * at publish). Browsing works either way.
+   */
+  canPublish?: boolean;
+  /** Why publishing is disabled, for a person (the Redis NOPERM text, or "read-only profile"). */
+  publishBlockedReason?: string;
+}
+
+export type TopologyMode = 'standalone' | 'cluster' | 'sentinel';
+
+/** One Redis node as the topology view shows it (`topology:status`). */
+export interface TopologyNode {
+  /** Cluster node id; null outside a Cluster. */
+  id: string | null;
+  /** `host:port`. */
+  address: string;
+  role: 'master' | 'replica' | 'unknown';
+  /** Hash-slot ranges `[from, to]` (inclusive) a Cluster master serves; [] otherwise. */
+  slots: Array<[number, number]>;
+  /** PING round trip from the app, ms; null when not probed or unreachable. */
+  latencyMs: number | null;
+  /** `used_memory` from INFO memory; null when not probed, unreachable or refused. */
+  usedMemory: number | null;
+  /**
+   * Cluster: the bus link (`connected`/`disconnected`) unless the node is flagged `fail`/`pfail`;
+   * a replica outside a Cluster: its replication link (`connected` when online).
+   */
+  linkState: 'connected' | 'disconnected' | 'fail' | 'pfail' | 'handshake' | 'unknown';
+  /** A replica's master (`host:port`); null for a master. */
+  replicaOf: string | null;
+  /** Cluster flags as CLUSTER NODES lists them (`master`, `myself`, `fail?`, ...). */
+  flags: string[];
+  /** Why the node could not be probed. */
+  error?: MeshErrorInfo;
+}
+
+/** A master that was replaced: seen by comparing successive topology snapshots. */
+export interface TopologyFailover {
+  /** Epoch ms of the snapshot that first showed it. */
+  at: number;
+  /** The master that failed or stepped down (`host:port`), and its Cluster id. */
+  failed: string;
+  failedId: string | null;
+  /** The node that serves in its place now. */
+  replacedBy: string;
+  replacedById: string | null;
+  /** For a person: `127.0.0.1:7001 (failed) was replaced by its replica 127.0.0.1:7004`. */
+  detail: string;
+}
+
+export interface TopologyStatus {
+  mode: TopologyMode;
+  /** Epoch ms of this snapshot. */
+  at: number;
+  /** `cluster_state` from CLUSTER INFO (`ok`/`fail`); null outside a Cluster. */
+  clusterState: string | null;
+  /** The Sentinel master name; null otherwise. */
+  masterName: string | null;
+  /** Masters first (by first slot), then replicas. */
+  nodes: TopologyNode[];
+  /** Every failover seen in this session, oldest first (the newest 50). */
+  failovers: TopologyFailover[];
+  /** Why the snapshot is incomplete (e.g. CLUSTER NODES refused by an ACL), or null. */
+  error: MeshErrorInfo | null;
 }
 
 export interface ShardSummary {
@@ -107,6 +196,58 @@ export interface PositionedPage extends ShardPage {
   /** 0-based position of the first entry (oldest first), exact when the index is complete. */
   position: number;
   exact: boolean;
+  /** The stream's length when the page was read, when the service learnt it on the way (always for a page that reached the end). */
+  length?: number;
+}
+
+/**
+ * An entry in a page asked for with `previewChars` (`events:page`, `events:at`, `events:filter`,
+ * `tail:subscribe`): when the event's `r` (a corrupt entry's `d`) is longer, it holds only its
+ * first `previewChars` characters and `truncated` holds the full length; `events:entry` returns
+ * the whole entry. A page of 500 never carries megabytes that a one-line preview cannot show.
+ */
+export type PageEntry = MeshEntry & { truncated?: number };
+
+/** Where an id or a time falls in a shard (`events:locate`). */
+export interface LocateResult {
+  /** Position (oldest first) of the first entry whose id is >= the target; the length when none is. */
+  position: number;
+  /** False while the index is still being built: then `position` is an estimate from the id times. */
+  exact: boolean;
+  /** The id found at `position`, null when the target is past the newest entry. */
+  id: string | null;
+  /** True when `id` is the target itself (jump to an id that exists). */
+  found: boolean;
+}
+
+/** A server-side filter: every given criterion must hold. */
+export interface FilterQuery {
+  /** Substring of the payload (`r`, or a corrupt entry's stored `d`); case-insensitive when it has no upper-case letter. */
+  text?: string;
+  /** `$.path == literal`, compared on the raw text (numbers digit for digit, strings decoded). */
+  pathEquals?: string;
+  status?: 'corrupt' | 'duplicate';
+}
+
+/** One bounded step of a filter scan: resume with `cursor` until `done`. */
+export interface FilterPage {
+  shard: number;
+  entries: PageEntry[];
+  /** Exclusive cursor to continue from (the last entry looked at), as `events:page`. */
+  cursor: string | null;
+  /** True when the scan reached the end of the stream in its direction. */
+  done: boolean;
+  /** Entries looked at by this call. */
+  scanned: number;
+  /** False while the shard's duplicate index is still being built (a duplicates filter may miss entries). */
+  duplicatesReady: boolean;
+}
+
+/** The entries of a shard carrying one dedup_id (`duplicates:copies`). */
+export interface DuplicateCopies {
+  dedupId: string;
+  ready: boolean;
+  copies: Array<{ id: string; position: number }>;
 }
 
 export interface IndexStatus {
@@ -130,6 +271,11 @@ export interface PublishPreview {
   key: string;
   nonce: string;
   sequenceStart: string;
+  /**
+   * `t` of the first event (decimal u64, ns since the epoch); event i gets `tStart + i`. Passing it
+   * back with `publish:batch` (with the same nonce and sequence start) sends exactly these bytes.
+   */
+  tStart: string;
   count: number;
   bytes: number;
   /** The exact commands, one per line, payloads shortened for display. */
@@ -174,7 +320,48 @@ export interface HealthSample {
   at: number;
   latencyMs: number | null;
   ok: boolean;
+  /** The app's own commands per second (all its connections) over the interval ending here. */
+  ownCommandsPerSec?: number;
 }
+
+/** The INFO fields the health view trends, from one INFO reply; null when the server does not report one. */
+export interface InfoSample {
+  at: number;
+  usedMemory: number | null;
+  /** 0 means no limit. */
+  maxmemory: number | null;
+  connectedClients: number | null;
+  blockedClients: number | null;
+  /** `instantaneous_ops_per_sec`. */
+  opsPerSec: number | null;
+  /** Counters since the server started. */
+  evictedKeys: number | null;
+  rejectedConnections: number | null;
+  loading: boolean | null;
+  role: string | null;
+  /** `master_link_status` (replicas only): `up` or `down`. */
+  masterLinkStatus: string | null;
+}
+
+/** One pipelined XLEN of the discovered shards; `perSec` is the growth since the previous sample. */
+export interface ShardGrowthSample {
+  at: number;
+  shards: Array<{ shard: number; length: number; perSec: number | null }>;
+}
+
+export interface HealthTransition {
+  at: number;
+  from: ConnectionState;
+  to: ConnectionState;
+  /** What moved it (a client event, a probe result), for a person. */
+  reason: string;
+}
+
+/** One error-log entry. Repeats of the same error (same command, class, code and text) are counted, not re-listed. */
+export type HealthErrorEntry = MeshErrorInfo & { at: number; command?: string; count?: number; lastAt?: number };
+
+export const MIN_PROBE_INTERVAL_MS = 1000;
+export const MAX_PROBE_INTERVAL_MS = 60_000;
 
 export interface HealthSnapshot {
   state: ConnectionState;
@@ -185,7 +372,54 @@ export interface HealthSnapshot {
   info: Record<string, string> | null;
   /** The app's own commands per second over the last probe interval. */
   ownCommandsPerSec: number;
-  errors: Array<MeshErrorInfo & { at: number; command?: string }>;
+  /** The newest 50 entries of the error log. */
+  errors: HealthErrorEntry[];
+  /** Errors recorded since the session opened (repeats included). */
+  errorsTotal: number;
+  probeIntervalMs: number;
+  /** The newest INFO trend point and shard growth sample. */
+  infoSample: InfoSample | null;
+  shardGrowth: ShardGrowthSample | null;
+  /** While not ready: the error that explains it, if one was seen since. */
+  cause: HealthErrorEntry | null;
+  /** While the client reconnects: how many attempts so far and when the next one starts. */
+  reconnect: { attempt: number; nextAttemptAt: number | null } | null;
+  /** The newest state changes. */
+  transitions: HealthTransition[];
+}
+
+/** Everything the health loop kept (bounded: about 15 minutes at the default probe rate). */
+export interface HealthHistory {
+  samples: HealthSample[];
+  info: InfoSample[];
+  shards: ShardGrowthSample[];
+  transitions: HealthTransition[];
+  errors: HealthErrorEntry[];
+}
+
+/** The post-mortem document `health:export` returns (and the UI saves as a file). */
+export interface HealthExport {
+  format: 'mesh-inspector/health-snapshot';
+  formatVersion: 1;
+  exportedAt: string;
+  appVersion: string;
+  connection: ConnectionStatus & { commandTimeoutMs: number };
+  probe: { intervalMs: number };
+  summary: {
+    state: ConnectionState;
+    since: number;
+    lastOkAt: number | null;
+    probes: number;
+    failedProbes: number;
+    latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
+    errorsTotal: number;
+    outages: Array<{ from: number; to: number | null; state: ConnectionState; reason: string }>;
+  };
+  timeline: HealthSample[];
+  transitions: HealthTransition[];
+  errors: HealthErrorEntry[];
+  server: { info: Record<string, string> | null; infoAt: number | null; trend: InfoSample[] };
+  shards: ShardGrowthSample[];
 }
 
 // ---------- the tables ----------
@@ -194,6 +428,30 @@ type Marker<T> = { readonly __type?: T };
 const returns = <T>(): Marker<T> => ({});
 const empty = z.object({}).strict();
 
+/** Cut each entry's payload in a page response to this many characters (see PageEntry). */
+const previewChars = z.number().int().min(16).max(1_000_000);
+
+const filterRequest = z
+  .object({
+    shard: shardId,
+    direction: z.enum(['forward', 'backward']),
+    /** Exclusive, as `events:page`: null starts at the oldest (forward) or newest (backward) entry. */
+    cursor: streamId.nullable(),
+    query: z
+      .object({
+        text: z.string().min(1).max(1000).optional(),
+        pathEquals: z.string().min(1).max(1000).optional(),
+        status: z.enum(['corrupt', 'duplicate']).optional(),
+      })
+      .strict(),
+    /** At most this many matches per call. */
+    limit: z.number().int().min(1).max(MAX_PAGE_LIMIT),
+    /** At most this many entries looked at per call (the call also stops after about 250 ms). */
+    scanLimit: z.number().int().min(1).max(MAX_FILTER_SCAN),
+    previewChars: previewChars.optional(),
+  })
+  .strict();
+
 const pageRequest = z
   .object({
     shard: shardId,
@@ -201,6 +459,7 @@ const pageRequest = z
     direction: z.enum(['forward', 'backward']),
     cursor: streamId.nullable(),
     limit: z.number().int().min(1).max(MAX_PAGE_LIMIT),
+    previewChars: previewChars.optional(),
   })
   .strict();
 
@@ -208,10 +467,12 @@ const publishRequest = z
   .object({
     shard: shardId,
     /** Raw JSON texts, one per event, embedded verbatim. */
-    events: z.array(z.string().max(MAX_BATCH_BYTES)).max(MAX_BATCH_EVENTS),
+    events: z.array(z.string().max(MAX_BATCH_BYTES)).max(MAX_BATCH_EVENTS, `a batch holds at most ${MAX_BATCH_EVENTS.toLocaleString('en')} events`),
     nonce: z.string().regex(/^(0x)?[0-9a-fA-F]{1,16}$/, 'a nonce is 1-16 hex digits').optional(),
     sequenceStart: z.string().regex(/^\d{1,20}$/, 'a sequence start is a decimal number').optional(),
     maxLen: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** `t` of the first event (decimal u64); default: now, in ns since the epoch. See PublishPreview.tStart. */
+    tStart: z.string().regex(/^\d{1,20}$/, 'tStart is a decimal number').optional(),
     /** For a non-loopback server: the shard id typed again by the user. */
     confirmShard: shardId.optional(),
   })
@@ -230,21 +491,45 @@ export const channels = {
   'shards:list': { request: empty, response: returns<ShardListResult>() },
   'events:page': { request: pageRequest, response: returns<ShardPage>() },
   'events:at': {
-    request: z.object({ shard: shardId, position: z.number().int().min(0), limit: z.number().int().min(1).max(MAX_PAGE_LIMIT) }).strict(),
+    request: z
+      .object({ shard: shardId, position: z.number().int().min(0), limit: z.number().int().min(1).max(MAX_PAGE_LIMIT), previewChars: previewChars.optional() })
+      .strict(),
     response: returns<PositionedPage>(),
   },
   'events:entry': { request: z.object({ shard: shardId, id: streamId }).strict(), response: returns<MeshEntry | null>() },
+  /** The position of a stream id, or of a wall-clock time (ms since the epoch), through the sparse index. */
+  'events:locate': {
+    request: z
+      .object({ shard: shardId, id: streamId.optional(), timeMs: z.number().int().min(0).max(8_640_000_000_000_000).optional() })
+      .strict()
+      .refine((r) => (r.id === undefined) !== (r.timeMs === undefined), 'give either id or timeMs'),
+    response: returns<LocateResult>(),
+  },
+  /** One bounded step of a server-side filter scan (cancel by not asking for the next step). */
+  'events:filter': { request: filterRequest, response: returns<FilterPage>() },
   'index:status': { request: z.object({ shard: shardId }).strict(), response: returns<IndexStatus>() },
   /** Duplicate status of the given dedup_ids in the whole shard (from the background index). */
   'duplicates:lookup': {
     request: z.object({ shard: shardId, dedupIds: z.array(z.string().max(256)).max(MAX_PAGE_LIMIT) }).strict(),
     response: returns<{ ready: boolean; marks: DuplicateMark[] }>(),
   },
+  /** The stream ids and positions of the entries of a shard carrying `dedupId` (links between copies). */
+  'duplicates:copies': {
+    request: z.object({ shard: shardId, dedupId: z.string().min(1).max(256) }).strict(),
+    response: returns<DuplicateCopies>(),
+  },
   'tail:subscribe': {
-    request: z.object({ shards: z.array(shardId).min(1).max(64), after: z.record(z.string(), streamId.nullable()).optional() }).strict(),
+    request: z
+      .object({ shards: z.array(shardId).min(1).max(64), after: z.record(z.string(), streamId.nullable()).optional(), previewChars: previewChars.optional() })
+      .strict(),
     response: returns<{ subscriptionId: string }>(),
   },
   'tail:unsubscribe': { request: z.object({ subscriptionId: z.string().min(1).max(64) }).strict(), response: returns<{ ok: true }>() },
+  /** The producer nonce a batch would use (the app's persistent one unless `nonce` is given) and, with `shard`, the next sequence start. */
+  'publish:nonce': {
+    request: z.object({ shard: shardId.optional(), nonce: publishRequest.shape.nonce }).strict(),
+    response: returns<{ nonce: string; persistent: boolean; sequenceStart: string | null }>(),
+  },
   'publish:preview': { request: publishRequest, response: returns<PublishPreview>() },
   'publish:batch': { request: publishRequest, response: returns<PublishedBatch>() },
   'publish:again': { request: z.object({ batchId: z.string().min(1).max(64) }).strict(), response: returns<PublishedBatch>() },
@@ -256,6 +541,19 @@ export const channels = {
   },
   'analysis:cancel': { request: z.object({ jobId: z.string().min(1).max(64) }).strict(), response: returns<{ cancelled: boolean }>() },
   'health:snapshot': { request: empty, response: returns<HealthSnapshot>() },
+  'health:history': { request: empty, response: returns<HealthHistory>() },
+  /** A lower probe rate for a struggling server (INFO and shard XLEN follow it, at most every 5 s). */
+  'health:configure': {
+    request: z.object({ probeIntervalMs: z.number().int().min(MIN_PROBE_INTERVAL_MS).max(MAX_PROBE_INTERVAL_MS) }).strict(),
+    response: returns<HealthSnapshot>(),
+  },
+  /** The post-mortem document; answered from memory, so it works while Redis is down. */
+  'health:export': { request: empty, response: returns<HealthExport>() },
+  /**
+   * The nodes behind the connection (Cluster masters and replicas with slots, latency, memory and
+   * link state; the Sentinel master and its replicas; or the one server) and the failovers seen.
+   */
+  'topology:status': { request: empty, response: returns<TopologyStatus>() },
 } as const;
 
 /** Events pushed from the core to the UI: facts, named `domain:changed`-style. */
@@ -266,6 +564,8 @@ export const events = {
   'analysis:progress': returns<AnalysisProgress>(),
   'analysis:done': returns<AnalysisReport>(),
   'health:changed': returns<HealthSnapshot>(),
+  /** Pushed when a role, an address, a link or the failover list changed (Cluster and Sentinel, checked every 5 s). */
+  'topology:changed': returns<TopologyStatus>(),
 } as const;
 
 export type ChannelName = keyof typeof channels;

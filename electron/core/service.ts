@@ -11,21 +11,23 @@ import type {
   AnalysisReport,
   ConnectionStatus,
   ContractHandlers,
+  EventPayloadOf,
   EventSink,
   ParsedRequestOf,
+  ProfileInput,
   PublishPreview,
   PublishedBatch,
   ShardListResult,
 } from '../../shared/contract';
-import { MAX_BATCH_BYTES } from '../../shared/contract';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
 import { streamKey } from '../../shared/stream-key';
-import { streamIdPredecessor, parseStreamId } from '../../shared/stream-id';
 import { encodePayload } from '../../shared/wire';
+import { U64_MAX } from '../../shared/u64';
 import type { MeshEntry, MeshErrorInfo } from '../../shared/types';
 import { MeshAdapter } from './adapter';
-import type { ConnectionProfile } from './connection';
+import { reconnectDelayMs, type ConnectionProfile } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
@@ -35,10 +37,11 @@ import { ProfileStore, connectUrlOf, viewOf, type StoredProfile } from './profil
 import { ShardIndex } from './shard-index';
 import { TailManager } from './tail';
 import { HealthMonitor } from './health';
+import { TopologyMonitor, probePublishAccess } from './topology';
 import { BatchHistory } from './batch-history';
+import { capEntries, filterStep, findCopies, locateId, pageAt, type BrowseContext } from './browse';
 import type { CreateService, MeshService, ServiceOptions } from './service-api';
 
-const RECONNECT_INIT_MS = [500, 1000, 2000, 4000, 5000];
 
 interface Session {
   profile: StoredProfile;
@@ -53,7 +56,17 @@ interface Session {
   commandCount: number;
   initTimer: NodeJS.Timeout | null;
   closed: boolean;
+  /** Live tails that asked for previews (`previewChars`), by subscription id. */
+  tailPreviews: Map<string, number>;
+  /** Nodes, roles and failovers behind the connection (`topology:status`). */
+  topology: TopologyMonitor;
+  /** Cluster/Sentinel: the 5 s snapshot that notices failovers; the last pushed signature. */
+  topologyTimer: NodeJS.Timeout | null;
+  topologySig: string | null;
 }
+
+/** How often a Cluster or Sentinel topology is snapshotted (failover detection, `topology:changed`). */
+const TOPOLOGY_EVERY_MS = 5000;
 
 export const createService: CreateService = (opts: ServiceOptions): MeshService => new Service(opts);
 
@@ -67,6 +80,8 @@ class Service implements MeshService {
   private session: Session | null = null;
   private demo: { stop(): Promise<void> } | null = null;
   private disposed = false;
+  /** The health probe interval the user chose (health:configure); new sessions start with it. */
+  private probeIntervalMs = 1000;
 
   constructor(private readonly opts: ServiceOptions) {
     this.home = opts.home ?? configHome();
@@ -80,10 +95,22 @@ class Service implements MeshService {
     return this.session?.secrets ?? [];
   }
 
-  async connectUrl(url: string, prefix: string, o: { name?: string; demo?: boolean; commandTimeoutMs?: number } = {}): Promise<void> {
+  async connectUrl(
+    url: string,
+    prefix: string,
+    o: { name?: string; demo?: boolean; commandTimeoutMs?: number; topology?: ProfileInput['topology']; tls?: ProfileInput['tls'] } = {},
+  ): Promise<void> {
     const parsed = parseRedisUrl(url);
     const profile = await this.profiles.save(
-      { name: o.name ?? `${parsed.host}:${parsed.port}`, url, prefix, commandTimeoutMs: o.commandTimeoutMs ?? 1000, readOnly: false },
+      {
+        name: o.name ?? `${parsed.host}:${parsed.port}`,
+        url,
+        prefix,
+        commandTimeoutMs: o.commandTimeoutMs ?? 1000,
+        readOnly: false,
+        ...(o.topology ? { topology: o.topology } : {}),
+        ...(o.tls ? { tls: o.tls } : {}),
+      },
       { ephemeral: true, demo: o.demo ?? false },
     );
     const status = await this.open(profile);
@@ -128,6 +155,7 @@ class Service implements MeshService {
       connectionName: 'mesh-inspector',
     };
     if (profile.tls) conn.tls = profile.tls;
+    if (profile.topology) conn.topology = { ...profile.topology };
     const adapter = new MeshAdapter(conn);
     const redacted = viewOf(profile).url;
     const session: Session = {
@@ -141,17 +169,30 @@ class Service implements MeshService {
       commandCount: 0,
       initTimer: null,
       closed: false,
+      tailPreviews: new Map(),
+      topology: new TopologyMonitor(adapter, {
+        masterName: profile.topology?.masterName ?? null,
+        secrets: password ? [password, encodeURIComponent(password)] : [],
+        timeoutMs: profile.commandTimeoutMs,
+      }),
+      topologyTimer: null,
+      topologySig: null,
       health: undefined as unknown as HealthMonitor,
       tail: undefined as unknown as TailManager,
     };
     session.health = new HealthMonitor(adapter, {
+      intervalMs: this.probeIntervalMs,
       onChange: (snap) => {
         this.sink('health:changed', snap);
-        if (snap.state !== session.status.state && (snap.state === 'ready' || session.status.state === 'ready')) {
-          this.setStatus(session, { state: snap.state, ...(snap.state !== 'ready' && snap.errors.length ? { error: lastError(snap.errors) } : {}) });
-          if (snap.state === 'ready') this.onRecovered(session);
+        // The monitor owns the state (client events + probe, health.ts); the status mirrors it.
+        const cause = snap.state === 'ready' || !snap.cause ? undefined : lastError([snap.cause]);
+        if (snap.state !== session.status.state || (cause && cause.message !== session.status.error?.message)) {
+          const wasReady = session.status.state === 'ready';
+          this.setStatus(session, { state: snap.state, ...(cause ? { error: cause } : {}) });
+          if (snap.state === 'ready' && !wasReady) this.onRecovered(session);
         }
       },
+      scrub: (info) => this.scrub(session, info),
       takeCommandCount: () => {
         const n = session.commandCount;
         session.commandCount = 0;
@@ -160,7 +201,13 @@ class Service implements MeshService {
     });
     session.tail = new TailManager(
       adapter,
-      this.sink,
+      (event, payload) => {
+        // A tail that asked for previews gets its big payloads cut like a page's (PageEntry).
+        const cap = event === 'tail:entries' ? session.tailPreviews.get((payload as EventPayloadOf<'tail:entries'>).subscriptionId) : undefined;
+        if (cap === undefined) return this.sink(event, payload);
+        const batch = payload as EventPayloadOf<'tail:entries'>;
+        this.sink('tail:entries', { ...batch, entries: capEntries(batch.entries, cap) });
+      },
       (shard) => streamKey(profile.prefix, shard),
       (shard) => session.indexes.get(shard)?.noteGrowth(),
       () => session.health.isHealthy,
@@ -180,49 +227,68 @@ class Service implements MeshService {
       this.watchClient(s);
       const patch: Partial<ConnectionStatus> = { state: 'ready' };
       if (s.adapter.serverVersion) patch.serverVersion = s.adapter.serverVersion;
+      patch.topology = s.adapter.topology;
+      Object.assign(patch, await this.publishAccess(s));
+      if (s.closed) return;
       this.setStatus(s, patch);
       s.health.start();
+      this.watchTopology(s);
     } catch (e) {
       if (s.closed) return;
       const info = this.scrub(s, toErrorInfo(e));
       s.health.recordError(info, 'connect');
-      this.setStatus(s, { state: info.kind === 'transient' ? 'reconnecting' : 'down', error: info });
+      // Still unreachable after the first retry: `down` (still retried), as health.ts defines it.
+      this.setStatus(s, { state: info.kind === 'transient' && attempt === 0 ? 'reconnecting' : 'down', error: info });
       if (info.kind === 'transient') {
-        const delay = RECONNECT_INIT_MS[Math.min(attempt, RECONNECT_INIT_MS.length - 1)] as number;
+        const delay = reconnectDelayMs(attempt + 3); // 400 ms, 800 ms, 1.6 s, 3.2 s, then 5 s; ±20 % jitter
         s.initTimer = setTimeout(() => void this.initSession(s, attempt + 1), delay);
         s.initTimer.unref?.();
       }
     }
   }
 
-  /** The client's own events move the state at once; the health probe confirms. */
-  private watchClient(s: Session): void {
-    const c = s.adapter.client;
-    c.on('reconnecting', () => {
-      s.health.setState('reconnecting');
-      this.setStatus(s, { state: 'reconnecting' });
-    });
-    c.on('end', () => {
-      s.health.setState('down');
-      this.setStatus(s, { state: 'down' });
-    });
-    c.on('ready', () => {
-      s.health.setState('ready');
-      this.setStatus(s, { state: 'ready' });
-      this.onRecovered(s);
-    });
-    c.on('error', (e: unknown) => {
-      s.health.recordError(this.scrub(s, toErrorInfo(e)), 'connection');
-    });
+  /** Whether this session may publish (ConnectionStatus.canPublish): the profile, then the ACL probe. */
+  private async publishAccess(s: Session): Promise<Pick<ConnectionStatus, 'canPublish' | 'publishBlockedReason'>> {
+    if (s.profile.readOnly) return { canPublish: false, publishBlockedReason: `the profile "${s.profile.name}" is read-only` };
+    const access = await probePublishAccess(s.adapter, s.profile.username);
+    return access.canPublish ? { canPublish: true } : { canPublish: false, publishBlockedReason: access.reason ?? 'NOPERM' };
   }
 
-  private countCommands(s: Session): void {
-    const c = s.adapter.client as unknown as { sendCommand: (...a: unknown[]) => unknown };
-    const orig = c.sendCommand.bind(c);
-    c.sendCommand = (...args: unknown[]) => {
-      s.commandCount++;
-      return orig(...args);
+  /** Cluster and Sentinel: a baseline snapshot now, then one every 5 s while ready; changes are pushed. */
+  private watchTopology(s: Session): void {
+    if (s.adapter.topology === 'standalone' || s.topologyTimer) return;
+    const tick = async () => {
+      if (s.closed || s.status.state !== 'ready') return;
+      this.noteTopology(s, await s.topology.refresh());
     };
+    void tick();
+    s.topologyTimer = setInterval(() => void tick(), TOPOLOGY_EVERY_MS);
+    s.topologyTimer.unref?.();
+  }
+
+  private noteTopology(s: Session, status: EventPayloadOf<'topology:changed'>): void {
+    const sig = TopologyMonitor.signature(status);
+    if (s.closed || sig === s.topologySig) return;
+    s.topologySig = sig;
+    this.sink('topology:changed', status);
+  }
+
+  /** The client's own events move the state at once; the health probe confirms (health.ts). */
+  private watchClient(s: Session): void {
+    s.health.watch(s.adapter.client);
+  }
+
+  /** Every command the app sends, on each of its connections (pipelines and MULTI included). */
+  private countCommands(s: Session): void {
+    for (const client of [s.adapter.client, s.adapter.publishClient]) {
+      if (!client) continue;
+      const c = client as unknown as { sendCommand: (...a: unknown[]) => unknown };
+      const orig = c.sendCommand.bind(c);
+      c.sendCommand = (...args: unknown[]) => {
+        s.commandCount++;
+        return orig(...args);
+      };
+    }
   }
 
   /** After an outage, background work resumes by itself. */
@@ -238,6 +304,7 @@ class Service implements MeshService {
     this.session = null;
     s.closed = true;
     if (s.initTimer) clearTimeout(s.initTimer);
+    if (s.topologyTimer) clearInterval(s.topologyTimer);
     s.health.stop();
     s.tail.dispose();
     for (const idx of s.indexes.values()) idx.stop();
@@ -311,33 +378,18 @@ class Service implements MeshService {
       return { ...sh, appendRate };
     });
     s.lastLengths = { at, lengths };
+    s.health.noteShards(shards);
     return { prefix: found.prefix, shards, skipped: found.skipped, at };
   }
 
-  private async pageAt(s: Session, req: ParsedRequestOf<'events:at'>) {
-    const idx = this.index(s, req.shard);
-    const loc = idx.locate(req.position);
-    if (loc) {
-      const before = streamIdPredecessor(loc.startId);
-      const page = await this.redis(s, 'XRANGE', () => s.adapter.poll(req.shard, before, loc.skip + req.limit));
-      return { ...page, entries: page.entries.slice(loc.skip), position: req.position, exact: true };
-    }
-    // Not indexed yet: estimate from the id times (ids are ms timestamps) until the index is there.
-    const key = streamKey(s.profile.prefix, req.shard);
-    const [len, first, last] = await this.redis(s, 'XRANGE', () =>
-      Promise.all([s.adapter.client.xlen(key), s.adapter.client.xrange(key, '-', '+', 'COUNT', 1), s.adapter.client.xrevrange(key, '+', '-', 'COUNT', 1)]),
-    );
-    const firstId = first[0]?.[0];
-    const lastId = last[0]?.[0];
-    if (!firstId || !lastId || len === 0) return { shard: req.shard, key, entries: [], nextId: null, hasMore: false, position: 0, exact: true };
-    const f = parseStreamId(firstId);
-    const l = parseStreamId(lastId);
-    const frac = len > 1 ? Math.min(1, req.position / (len - 1)) : 0;
-    const ms = f && l ? f.ms + BigInt(Math.floor(Number(l.ms - f.ms) * frac)) : 0n;
-    const startId = `${ms}-0`;
-    const cursor = startId === '0-0' ? null : streamIdPredecessor(startId);
-    const page = await this.redis(s, 'XRANGE', () => s.adapter.poll(req.shard, cursor, req.limit));
-    return { ...page, position: Math.min(req.position, Math.max(0, len - req.limit)), exact: false };
+  private browse(s: Session, shard: number): BrowseContext {
+    return {
+      adapter: s.adapter,
+      index: this.index(s, shard),
+      shard,
+      key: streamKey(s.profile.prefix, shard),
+      run: (command, fn) => this.redis(s, command, fn),
+    };
   }
 
   // ---------- publishing ----------
@@ -368,6 +420,9 @@ class Service implements MeshService {
   }
 
   private validateEvents(events: string[]): number {
+    if (events.length > MAX_BATCH_EVENTS) {
+      throw usageError(`the batch has ${events.length} events; the limit is ${MAX_BATCH_EVENTS} events per batch (net-mesh writes one MULTI/EXEC per batch)`);
+    }
     let bytes = 0;
     events.forEach((text, i) => {
       bytes += Buffer.byteLength(text);
@@ -387,13 +442,15 @@ class Service implements MeshService {
     const key = streamKey(s.profile.prefix, req.shard);
     const nonceHex = formatNonce(nonce);
     const sequenceStart = req.sequenceStart !== undefined ? BigInt(req.sequenceStart) : this.seqStore().next(nonceHex, key);
-    return { bytes, nonce, nonceHex, key, sequenceStart };
+    const tStart = req.tStart !== undefined ? BigInt(req.tStart) : BigInt(Date.now()) * 1_000_000n;
+    if (tStart + BigInt(Math.max(req.events.length - 1, 0)) > U64_MAX) throw usageError('tStart + the batch length passes 2^64 - 1: t is a u64');
+    return { bytes, nonce, nonceHex, key, sequenceStart, tStart };
   }
 
   private async preview(s: Session, req: ParsedRequestOf<'publish:preview'>): Promise<PublishPreview> {
     const p = await this.prepare(s, req);
     const trim = req.maxLen !== undefined ? ` MAXLEN ~ ${req.maxLen}` : '';
-    const tNow = BigInt(Date.now()) * 1_000_000n;
+    const tNow = p.tStart;
     const shown = Math.min(req.events.length, 50);
     const commands = ['MULTI'];
     for (let i = 0; i < shown; i++) {
@@ -407,6 +464,7 @@ class Service implements MeshService {
       key: p.key,
       nonce: p.nonceHex,
       sequenceStart: p.sequenceStart.toString(),
+      tStart: p.tStart.toString(),
       count: req.events.length,
       bytes: p.bytes,
       commands: req.events.length === 0 ? [] : commands,
@@ -417,8 +475,13 @@ class Service implements MeshService {
   private async publish(s: Session, req: ParsedRequestOf<'publish:batch'>, replay?: { tValues: string[] }): Promise<PublishedBatch> {
     this.checkWritable(s, req.shard, req.confirmShard);
     const p = await this.prepare(s, req);
-    const tBase = BigInt(Date.now()) * 1_000_000n;
+    const tBase = p.tStart;
     const tValues = replay?.tValues ?? req.events.map((_, i) => (tBase + BigInt(i)).toString());
+    // The counter only moves forward, so an explicit (even reused) sequence start never rewinds it;
+    // a transient failure may still have been applied (contract 3.13): its ordinals are spent too.
+    const advance = () => {
+      if (!replay) this.seqStore().advance(p.nonceHex, p.key, p.sequenceStart, req.events.length);
+    };
     const result = await this.redis(s, 'MULTI/EXEC', () =>
       s.adapter.publish({
         shard: req.shard,
@@ -428,8 +491,13 @@ class Service implements MeshService {
         ...(req.maxLen !== undefined ? { maxLen: req.maxLen } : {}),
         t: (i: number) => BigInt(tValues[i] as string),
       }),
-    );
-    if (!replay && req.sequenceStart === undefined) this.seqStore().advance(p.nonceHex, p.key, p.sequenceStart, req.events.length);
+    ).catch((e: unknown) => {
+      if (e instanceof MeshError && e.kind === 'transient') advance();
+      // An ACL that refuses the write: publishing is off for this session, with Redis' reason.
+      if (e instanceof MeshError && e.code === 'NOPERM') this.setStatus(s, { canPublish: false, publishBlockedReason: e.message });
+      throw e;
+    });
+    advance();
     const batch: PublishedBatch = {
       batchId: randomUUID(),
       at: Date.now(),
@@ -547,10 +615,18 @@ class Service implements MeshService {
       'shards:list': async () => this.listShards(this.requireSession()),
       'events:page': async (req) => {
         const s = this.requireSession();
-        if (req.direction === 'forward') return this.redis(s, 'XRANGE', () => s.adapter.poll(req.shard, req.cursor, req.limit));
-        return this.redis(s, 'XREVRANGE', () => s.adapter.pollReverse(req.shard, req.cursor, req.limit));
+        const page =
+          req.direction === 'forward'
+            ? await this.redis(s, 'XRANGE', () => s.adapter.poll(req.shard, req.cursor, req.limit))
+            : await this.redis(s, 'XREVRANGE', () => s.adapter.pollReverse(req.shard, req.cursor, req.limit));
+        return req.previewChars === undefined ? page : { ...page, entries: capEntries(page.entries, req.previewChars) };
       },
-      'events:at': async (req) => this.pageAt(this.requireSession(), req),
+      'events:at': async (req) => pageAt(this.browse(this.requireSession(), req.shard), req.position, req.limit, req.previewChars),
+      'events:locate': async (req) => {
+        const target = req.id ?? `${req.timeMs}-0`;
+        return locateId(this.browse(this.requireSession(), req.shard), target);
+      },
+      'events:filter': async (req) => filterStep(this.browse(this.requireSession(), req.shard), req),
       'events:entry': async (req) => {
         const s = this.requireSession();
         return this.redis(s, 'XRANGE', () => s.adapter.fetchEntry(req.shard, req.id));
@@ -560,13 +636,27 @@ class Service implements MeshService {
         const idx = this.index(this.requireSession(), req.shard);
         return { ready: idx.ready, marks: idx.duplicateMarks(req.dedupIds) };
       },
+      'duplicates:copies': async (req) => findCopies(this.browse(this.requireSession(), req.shard), req.dedupId),
       'tail:subscribe': async (req) => {
         const s = this.requireSession();
-        return { subscriptionId: s.tail.subscribe(req.shards, req.after) };
+        const subscriptionId = await this.redis(s, 'XREVRANGE', () => s.tail.subscribe(req.shards, req.after));
+        if (req.previewChars !== undefined) {
+          s.tailPreviews.set(subscriptionId, req.previewChars);
+          // Bounded like the tail's own subscription table (a view that never unsubscribed).
+          if (s.tailPreviews.size > 64) s.tailPreviews.delete(s.tailPreviews.keys().next().value as string);
+        }
+        return { subscriptionId };
       },
       'tail:unsubscribe': async (req) => {
         this.session?.tail.unsubscribe(req.subscriptionId);
+        this.session?.tailPreviews.delete(req.subscriptionId);
         return { ok: true as const };
+      },
+      'publish:nonce': async (req) => {
+        const s = this.requireSession();
+        const nonceHex = formatNonce(await this.nonceFor(req));
+        const sequenceStart = req.shard === undefined ? null : this.seqStore().next(nonceHex, streamKey(s.profile.prefix, req.shard)).toString();
+        return { nonce: nonceHex, persistent: req.nonce === undefined, sequenceStart };
       },
       'publish:preview': async (req) => this.preview(this.requireSession(), req),
       'publish:batch': async (req) => this.publish(this.requireSession(), req),
@@ -574,6 +664,7 @@ class Service implements MeshService {
         const s = this.requireSession();
         const rec = this.history.get(req.batchId);
         if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
+        sameProfile(s, rec.batch);
         if (!rec.replay) throw usageError('this batch was too large to keep its events, so it cannot be published again');
         return this.publish(
           s,
@@ -586,6 +677,7 @@ class Service implements MeshService {
         const s = this.requireSession();
         const rec = this.history.get(req.batchId);
         if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
+        sameProfile(s, rec.batch);
         this.checkWritable(s, rec.batch.shard, rec.batch.shard);
         let deleted = 0;
         // XDEL exactly the ids this batch got, in bounded chunks.
@@ -606,7 +698,31 @@ class Service implements MeshService {
         const s = this.requireSession();
         return s.health.snapshot();
       },
+      'health:history': async () => this.requireSession().health.history(),
+      'health:configure': async (req) => {
+        const s = this.requireSession();
+        // Kept for the next sessions too: a struggling server stays probed gently after a reconnect.
+        this.probeIntervalMs = req.probeIntervalMs;
+        return s.health.configure(req.probeIntervalMs);
+      },
+      'health:export': async () => {
+        const s = this.requireSession();
+        return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs } });
+      },
+      'topology:status': async () => {
+        const s = this.requireSession();
+        const status = await s.topology.refresh();
+        this.noteTopology(s, status);
+        return status;
+      },
     };
+  }
+}
+
+/** A batch is replayed or deleted only through the profile that published it: its ids mean nothing on another server. */
+function sameProfile(s: Session, batch: PublishedBatch): void {
+  if (batch.profileId !== s.profile.id) {
+    throw usageError(`this test batch was published through another connection profile; connect with that profile to publish it again or delete it (${batch.key})`);
   }
 }
 

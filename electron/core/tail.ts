@@ -38,7 +38,11 @@ export class TailManager {
     private readonly healthy: () => boolean = () => true,
   ) {}
 
-  subscribe(shards: number[], after?: Record<string, string | null>): string {
+  /**
+   * Subscribes to new entries of `shards`. A shard without a cursor starts at its live end as of
+   * this call (resolved before returning), so nothing written after the subscription is missed.
+   */
+  async subscribe(shards: number[], after?: Record<string, string | null>): Promise<string> {
     if (this.subs.size >= MAX_SUBSCRIPTIONS) {
       // The oldest subscription is the one a closed view forgot to end.
       const oldest = this.subs.keys().next().value as string;
@@ -47,7 +51,9 @@ export class TailManager {
     const id = randomUUID();
     const cursors = new Map<number, string | null>();
     for (const s of shards) cursors.set(s, after?.[String(s)] ?? null);
-    this.subs.set(id, { id, cursors, lengths: new Map(), started: false });
+    const sub: Subscription = { id, cursors, lengths: new Map(), started: false };
+    await this.start(sub);
+    this.subs.set(id, sub);
     this.ensureTimer();
     return id;
   }

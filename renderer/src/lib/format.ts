@@ -41,8 +41,11 @@ export function formatCount(n: number): string {
   return countFormat.format(n);
 }
 
-/** Longest preview kept in the DOM; the cell ellipsizes what does not fit. */
-const PREVIEW_CHARS = 400;
+/**
+ * Longest preview kept in the DOM; the cell ellipsizes what does not fit. About what the widest
+ * payload column shows on a large screen: every character here is shaped on each layout.
+ */
+const PREVIEW_CHARS = 240;
 
 /**
  * One line of a payload for a table cell: whitespace runs collapsed, cut at a bound so a 5 MB

@@ -7,10 +7,13 @@ import { createContext, createElement, useContext, type ReactNode } from 'react'
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient } from '../api';
+import { createAnalysisSlice } from './analysis-slice';
 import { createAppSlice } from './app-slice';
 import { createConnectionSlice } from './connection-slice';
 import { createEventsSlice } from './events-slice';
+import { createHealthSlice } from './health-slice';
 import { createProfilesSlice } from './profiles-slice';
+import { createPublisherSlice } from './publisher-slice';
 import { createShardsSlice } from './shards-slice';
 import { createUiSlice } from './ui-slice';
 import type { AppState } from './types';
@@ -25,10 +28,30 @@ export function createAppStore(api: ApiClient): AppStore {
     ...createShardsSlice(...a),
     ...createEventsSlice(...a),
     ...createUiSlice(...a),
+    ...createPublisherSlice(...a),
+    ...createAnalysisSlice(...a),
+    ...createHealthSlice(...a),
   }));
 
   const unsubscribe = [
     api.on('connection:changed', (status) => store.getState().setConnection(status)),
+    api.on('health:changed', (snapshot) => store.getState().applyHealth(snapshot)),
+    // Freshness for every view (health-slice.ts): stale while Redis or the link is out; on the
+    // way back, what is on screen re-loads by itself. A link that reopens counts once
+    // `connection:status` has answered (refreshConnection below), not before.
+    store.subscribe((s, prev) => {
+      if (s.connection !== prev.connection || (s.link !== prev.link && s.link !== 'open')) s.trackFreshness(prev.connection);
+      if (s.recoveries !== prev.recoveries) {
+        queueMicrotask(() => {
+          const st = store.getState();
+          // setConnection already re-discovers when Redis itself came back; a reopened link did not.
+          if (!st.shardsLoading) void st.loadShards();
+          // Every open lane of the shard browser re-reads what it shows.
+          st.reloadLanes();
+          void st.loadHealth();
+        });
+      }
+    }),
     api.onLink((link) => {
       const wasReconnecting = store.getState().link === 'reconnecting';
       store.setState({ link });
@@ -66,5 +89,5 @@ export function useApp<T>(selector: (state: AppState) => T): T {
   return useStore(useAppStore(), selector);
 }
 
-export type { AppState, EventPage, ViewName } from './types';
-export { FIRST_PAGE_LIMIT } from './events-slice';
+export type { AppState, ViewName } from './types';
+export type { LaneSpec, Selection } from './events-slice';

@@ -9,15 +9,13 @@ export const createShardsSlice: Slice<ShardsSlice> = (set, get) => {
     shardsLoading: false,
     shardsError: null,
     selectedShard: null,
-    async loadShards() {
+    async loadShards(opts = {}) {
       const mine = ++request;
-      set({ shardsLoading: true });
+      if (!opts.quiet) set({ shardsLoading: true });
       try {
         const shards = await get().api.invoke('shards:list');
         if (mine !== request) return;
         set({ shards, shardsError: null });
-        const selected = get().selectedShard;
-        if (selected !== null && !shards.shards.some((s) => s.shard === selected)) get().selectShard(null);
       } catch (e) {
         if (mine !== request) return;
         // Keep the last list on screen: during an incident stale data beats an empty sidebar.
@@ -27,10 +25,12 @@ export const createShardsSlice: Slice<ShardsSlice> = (set, get) => {
       }
     },
     selectShard(shard) {
-      if (shard === get().selectedShard) return;
-      set({ selectedShard: shard });
-      if (shard === null) get().clearEvents();
-      else void get().loadFirstPage(shard);
+      if (shard === null) {
+        set({ selectedShard: null });
+        get().clearEvents();
+        return;
+      }
+      get().openShard(shard);
     },
   };
 };

@@ -1,7 +1,11 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { ApiClient, LinkState } from '../api';
 import type { ConnectionStatus, ProfileInput, ProfileView, ResponseOf, ShardListResult } from '../../../shared/contract';
-import type { MeshEntry, MeshErrorInfo } from '../../../shared/types';
+import type { HealthErrorEntry, HealthExport, HealthSample, HealthSnapshot, HealthTransition, InfoSample, ShardGrowthSample } from '../../../shared/contract';
+import type { MeshErrorInfo } from '../../../shared/types';
+import type { EventsSlice } from './events-slice';
+import type { AnalysisSlice } from './analysis-slice';
+import type { PublisherSlice } from './publisher-slice';
 
 export type AppInfo = ResponseOf<'app:info'>;
 
@@ -48,29 +52,16 @@ export interface ShardsSlice {
   shards: ShardListResult | null;
   shardsLoading: boolean;
   shardsError: MeshErrorInfo | null;
+  /** The focused lane's shard (other views default to it). */
   selectedShard: number | null;
-  loadShards(): Promise<void>;
+  /** `quiet`: a background refresh (the sidebar's auto-refresh) that does not show a spinner. */
+  loadShards(opts?: { quiet?: boolean }): Promise<void>;
+  /** Opens the shard in the focused lane of the browser; null clears the browser. */
   selectShard(shard: number | null): void;
 }
 
-/** One loaded page of one shard, newest first. The shard browser (issue 4) replaces this with windows over the whole stream. */
-export interface EventPage {
-  shard: number;
-  key: string;
-  entries: MeshEntry[];
-  hasMore: boolean;
-  nextId: string | null;
-  /** Epoch ms when the page arrived. */
-  at: number;
-}
-
-export interface EventsSlice {
-  page: EventPage | null;
-  pageLoading: boolean;
-  pageError: MeshErrorInfo | null;
-  loadFirstPage(shard: number): Promise<void>;
-  clearEvents(): void;
-}
+/** The shard browser's layout (lanes, merged view, selection, detail): see events-slice.ts. */
+export type { EventsSlice };
 
 export type ViewName = 'browse' | 'publish' | 'analysis' | 'health';
 
@@ -79,5 +70,37 @@ export interface UiSlice {
   setView(view: ViewName): void;
 }
 
-export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice & UiSlice;
+/** Redis health (the incident view) and, for every view, whether what is on screen is fresh. See health-slice.ts. */
+export interface HealthSlice {
+  /** The newest `health:changed` snapshot of the current connection. */
+  health: HealthSnapshot | null;
+  /** Bounded series for the charts and the error log (about 15 minutes at the default rate). */
+  healthSeries: {
+    samples: readonly HealthSample[];
+    info: readonly InfoSample[];
+    shards: readonly ShardGrowthSample[];
+    transitions: readonly HealthTransition[];
+    /** Ordered by last occurrence. */
+    errors: readonly HealthErrorEntry[];
+  };
+  /** The connection the series belong to. */
+  healthTarget: string | null;
+  healthLoading: boolean;
+  healthError: MeshErrorInfo | null;
+  /** Epoch ms since when data on screen may be stale (Redis not ready, or the link to the core down); null while fresh. */
+  staleSince: number | null;
+  /** Moves each time Redis (or the link) is back after an outage, never on the first connect: views re-load on it. */
+  recoveries: number;
+  recoveredAt: number | null;
+  applyHealth(snapshot: HealthSnapshot): void;
+  /** Snapshot plus history from the core (backfills what events did not bring). */
+  loadHealth(): Promise<void>;
+  configureProbe(probeIntervalMs: number): Promise<void>;
+  /** The post-mortem document (from the renderer's own copy if the core is out of reach). */
+  exportHealth(): Promise<HealthExport>;
+  /** Store-internal: called when the connection or the link changed. */
+  trackFreshness(prev: ConnectionStatus | null): void;
+}
+
+export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice & UiSlice & PublisherSlice & AnalysisSlice & HealthSlice;
 export type Slice<S> = StateCreator<AppState, [], [], S>;

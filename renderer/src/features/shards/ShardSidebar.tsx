@@ -1,22 +1,41 @@
+import { useEffect, useRef, type MouseEvent } from 'react';
 import type { ShardSummary } from '../../../../shared/contract';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
-import { formatAge, formatCount, formatTimestamp } from '../../lib/format';
+import { formatAge, formatClock, formatCount, formatDate, formatTime } from '../../lib/format';
 import { streamIdTime } from '../../lib/stream-id';
 import { useNow } from '../../lib/use-now';
 import { useApp } from '../../store';
+import { MAX_LANES } from '../../store/events-slice';
+import './sidebar.css';
 
-function ShardItem({ shard, selected, now, onSelect }: { shard: ShardSummary; selected: boolean; now: number; onSelect(): void }) {
+/** Auto-refresh period while the window is visible; longer after a failure or a slow answer. */
+const REFRESH_MS = 5000;
+const SLOW_REFRESH_MS = 30_000;
+
+function formatRate(rate: number | null): string {
+  if (rate === null) return '';
+  if (rate === 0) return 'idle';
+  if (rate < 1) return `${rate.toFixed(2)}/s`;
+  if (rate < 100) return `${rate.toFixed(1)}/s`;
+  return `${formatCount(Math.round(rate))}/s`;
+}
+
+function ShardItem(p: { shard: ShardSummary; selected: boolean; inLane: boolean; now: number; canAdd: boolean; onOpen(e: MouseEvent): void; onAdd(): void }) {
+  const { shard } = p;
+  const first = shard.firstId ? streamIdTime(shard.firstId) : null;
   const last = shard.lastId ? streamIdTime(shard.lastId) : null;
+  const ageMs = last ? p.now - last.getTime() : null;
+  const fresh = ageMs !== null && ageMs < 10_000;
   return (
-    <li>
+    <li className={`shard-li${p.selected ? ' is-selected' : ''}${p.inLane ? ' in-lane' : ''}`}>
       <button
         type="button"
-        className={`shard-item${selected ? ' is-selected' : ''}`}
-        onClick={onSelect}
-        aria-current={selected ? 'true' : undefined}
+        className={`shard-item${p.selected ? ' is-selected' : ''}`}
+        onClick={p.onOpen}
+        aria-current={p.selected ? 'true' : undefined}
         data-shard={shard.shard}
-        title={shard.key}
+        title={`${shard.key}: click to open, Shift+click to open in a new lane`}
       >
         <span className="shard-row">
           <span className="shard-id mono">
@@ -28,32 +47,70 @@ function ShardItem({ shard, selected, now, onSelect }: { shard: ShardSummary; se
             {formatCount(shard.length)}
           </span>
         </span>
-        <span className="shard-row shard-row-sub">
-          {last ? (
-            <>
-              <span className="shard-last mono" title={`Last entry ${shard.lastId}`}>
-                {formatTimestamp(last)}
+        {last && first ? (
+          <>
+            <span className="shard-row shard-row-sub">
+              <span className="shard-span mono" title={`First entry ${shard.firstId} · last entry ${shard.lastId}`}>
+                {formatDate(first) === formatDate(last) ? (
+                  <>
+                    {formatDate(first)} {formatTime(first).slice(0, 8)} → {formatTime(last).slice(0, 8)}
+                  </>
+                ) : (
+                  <>
+                    {formatDate(first)} → {formatDate(last)} {formatTime(last).slice(0, 8)}
+                  </>
+                )}
               </span>
-              <span className="shard-age">{formatAge(last.getTime(), now)}</span>
-            </>
-          ) : (
-            <span className="shard-last">empty stream</span>
-          )}
-        </span>
+            </span>
+            <span className="shard-row shard-row-sub">
+              <span className={`shard-age${fresh ? ' is-fresh' : ''}`} data-age title="Age of the last entry">
+                <span className="age-dot" aria-hidden="true" />
+                last {formatAge(last.getTime(), p.now)}
+              </span>
+              {shard.appendRate !== null ? (
+                <span className={`shard-rate mono${shard.appendRate > 0 ? ' is-growing' : ''}`} data-rate title="Appended per second since the previous refresh">
+                  {formatRate(shard.appendRate)}
+                </span>
+              ) : null}
+            </span>
+          </>
+        ) : (
+          <span className="shard-row shard-row-sub">
+            <span className="shard-span">empty stream</span>
+          </span>
+        )}
       </button>
+      {p.canAdd ? (
+        <button type="button" className="shard-add" onClick={p.onAdd} aria-label={`Open shard ${shard.shard} in a new lane`} title="Open in a new lane" data-add-lane={shard.shard}>
+          <Icon name="plus" className="icon-xs" />
+        </button>
+      ) : null}
     </li>
   );
 }
 
-/** Every shard of the prefix (sparse ids as they are), and the keys that look like shards but are not. */
+/**
+ * Every shard of the prefix (sparse ids as they are), with length, first and last entry time,
+ * append rate and the age of the last entry, refreshed every few seconds while the window is
+ * visible; and the keys that look like shards but are not, with the reason.
+ */
 export function ShardSidebar() {
   const result = useApp((s) => s.shards);
   const loading = useApp((s) => s.shardsLoading);
   const error = useApp((s) => s.shardsError);
   const selected = useApp((s) => s.selectedShard);
-  const select = useApp((s) => s.selectShard);
+  const lanes = useApp((s) => s.lanes);
+  const mode = useApp((s) => s.browseMode);
+  const openShard = useApp((s) => s.openShard);
+  const addLane = useApp((s) => s.addLane);
   const load = useApp((s) => s.loadShards);
-  const now = useNow(5000);
+  const ready = useApp((s) => s.connection?.state === 'ready' && s.link === 'open');
+  const view = useApp((s) => s.view);
+  const now = useNow(1000);
+  useAutoRefresh(ready && view === 'browse', () => load({ quiet: true }));
+
+  const inLanes = new Set(mode === 'lanes' ? lanes.map((l) => l.shard) : []);
+  const canAdd = lanes.length > 0 && lanes.length < MAX_LANES;
 
   return (
     <nav className="sidebar" aria-label="Shards" data-region="sidebar">
@@ -62,6 +119,11 @@ export function ShardSidebar() {
         <span className="sidebar-title">Shards</span>
         {result ? <span className="count-badge">{result.shards.length}</span> : null}
         <span className="spacer" />
+        {result ? (
+          <span className="sidebar-at muted" title="Shards refresh every few seconds while this window is visible">
+            {formatClock(new Date(result.at))}
+          </span>
+        ) : null}
         <button type="button" className={`btn btn-ghost btn-icon btn-sm${loading ? ' is-spinning' : ''}`} onClick={() => void load()} disabled={loading} aria-label="Refresh shards" title="Refresh shards">
           <Icon name="refresh" />
         </button>
@@ -90,7 +152,16 @@ export function ShardSidebar() {
         ) : (
           <ul className="shard-list" data-shard-list>
             {result.shards.map((s) => (
-              <ShardItem key={s.shard} shard={s} selected={s.shard === selected} now={now} onSelect={() => select(s.shard)} />
+              <ShardItem
+                key={s.shard}
+                shard={s}
+                selected={mode === 'lanes' && s.shard === selected}
+                inLane={inLanes.has(s.shard)}
+                now={now}
+                canAdd={canAdd}
+                onOpen={(e) => openShard(s.shard, { newLane: e.shiftKey })}
+                onAdd={() => addLane(s.shard)}
+              />
             ))}
           </ul>
         )}
@@ -114,4 +185,40 @@ export function ShardSidebar() {
       </div>
     </nav>
   );
+}
+
+/**
+ * Calls `refresh` every REFRESH_MS while `active` and the document is visible; one call at a time,
+ * and every SLOW_REFRESH_MS instead after a failure or an answer slower than a second (a
+ * struggling server is not polled harder).
+ */
+function useAutoRefresh(active: boolean, refresh: () => Promise<void>): void {
+  const fn = useRef(refresh);
+  fn.current = refresh;
+  useEffect(() => {
+    if (!active) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let stopped = false;
+    const schedule = (ms: number) => {
+      timer = setTimeout(tick, ms);
+    };
+    const tick = async () => {
+      if (stopped) return;
+      if (document.visibilityState !== 'visible') return schedule(REFRESH_MS);
+      const t0 = performance.now();
+      let slow = false;
+      try {
+        await fn.current();
+      } catch {
+        slow = true;
+      }
+      if (performance.now() - t0 > 1000) slow = true;
+      if (!stopped) schedule(slow ? SLOW_REFRESH_MS : REFRESH_MS);
+    };
+    schedule(REFRESH_MS);
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [active]);
 }

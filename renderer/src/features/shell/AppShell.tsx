@@ -1,4 +1,5 @@
-import { useApp } from '../../store';
+import { useState, type ReactNode } from 'react';
+import { useApp, type ViewName } from '../../store';
 import { AnalysisView } from '../analysis/AnalysisView';
 import { EventPane } from '../events/EventPane';
 import { HealthView } from '../health/HealthView';
@@ -14,18 +15,44 @@ import { TopBar } from './TopBar';
  */
 export function AppShell() {
   const view = useApp((s) => s.view);
+  // Every view keeps its data while Redis is away; the shell marks it stale (health-slice.ts).
+  const staleSince = useApp((s) => s.staleSince);
   return (
-    <div className="shell" data-screen="shell">
+    <div className="shell" data-screen="shell" data-stale={staleSince !== null ? 'true' : undefined}>
       <TopBar />
       <ConnectionBanner />
       <div className="shell-body">
         <ShardSidebar />
-        {view === 'browse' ? <EventPane /> : null}
-        {view === 'publish' ? <PublisherView /> : null}
-        {view === 'analysis' ? <AnalysisView /> : null}
-        {view === 'health' ? <HealthView /> : null}
+        <ViewSlot name="browse" active={view}>
+          <EventPane />
+        </ViewSlot>
+        <ViewSlot name="publish" active={view}>
+          <PublisherView />
+        </ViewSlot>
+        <ViewSlot name="analysis" active={view}>
+          <AnalysisView />
+        </ViewSlot>
+        <ViewSlot name="health" active={view}>
+          <HealthView />
+        </ViewSlot>
       </div>
       <StatusBar />
+    </div>
+  );
+}
+
+/**
+ * A view is mounted the first time it is shown and then kept, hidden, while another view is on
+ * screen: switching tabs during an outage must not throw away what the view had loaded (its pages
+ * live in the component), and coming back is instant.
+ */
+function ViewSlot({ name, active, children }: { name: ViewName; active: ViewName; children: ReactNode }) {
+  const [visited, setVisited] = useState(active === name);
+  if (active === name && !visited) setVisited(true);
+  if (!visited) return null;
+  return (
+    <div className="view-slot" data-view-slot={name} hidden={active !== name}>
+      {children}
     </div>
   );
 }

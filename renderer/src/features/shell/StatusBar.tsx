@@ -5,8 +5,9 @@ import { useApp } from '../../store';
 export function StatusBar() {
   const info = useApp((s) => s.info);
   const link = useApp((s) => s.link);
+  const staleSince = useApp((s) => s.staleSince);
   const shardsAt = useApp((s) => s.shards?.at ?? null);
-  const pageAt = useApp((s) => s.page?.at ?? null);
+  const pageAt = useApp((s) => s.lastPageAt);
   return (
     <footer className="statusbar">
       <span>Mesh Inspector {info?.version}</span>
@@ -18,6 +19,14 @@ export function StatusBar() {
         {link === 'open' ? 'linked' : link}
       </span>
       <span className="spacer" />
+      {staleSince !== null ? (
+        <>
+          <span className="stale-chip" data-stale-marker title="Redis or the link to the inspector is away: what is on screen is what was last read">
+            stale since {formatClock(new Date(staleSince))}
+          </span>
+          <span className="statusbar-sep" aria-hidden="true" />
+        </>
+      ) : null}
       {shardsAt ? <span>shards at {formatClock(new Date(shardsAt))}</span> : null}
       {pageAt ? (
         <>

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useApp, type ViewName } from '../../store';
+import { HealthTabBadge } from '../health/HealthTabBadge';
 
 export const VIEWS: Array<{ name: ViewName; label: string; key: string }> = [
   { name: 'browse', label: 'Browse', key: '1' },
@@ -38,6 +39,7 @@ export function ViewTabs() {
           onClick={() => setView(v.name)}
         >
           {v.label}
+          {v.name === 'health' ? <HealthTabBadge /> : null}
         </button>
       ))}
     </nav>

@@ -1,0 +1,323 @@
+/**
+ * The shard browser's budgets (PRODUCT.md "Budgets"), measured in Chromium through `serve` on a
+ * 1,000,000-entry shard:
+ * - a page of 500 entries from click to painted rows, p95 under 100 ms on loopback: a click on a
+ *   shard in the sidebar (a fresh lane reads its newest 500), a jump to a random position, and a
+ *   scrollbar move to a random position (each: performance.now() at the click, then rows found in
+ *   a requestAnimationFrame callback, then one more frame, so the rows have been painted);
+ * - scrolling the shard for 10 s with programmatic steps (small scrolls and scrollbar jumps): the
+ *   longest long task (PerformanceObserver 'longtask') under 50 ms and the renderer's JS heap
+ *   (CDP Performance.getMetrics JSHeapUsedSize, sampled every 250 ms) under 200 MB.
+ * Timings are taken inside the page, so Playwright's own latency is not counted.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { EventName } from '../shared/contract';
+import { encodePayload } from '../shared/wire';
+import { dispatch } from '../electron/core/dispatch';
+import { createService } from '../electron/core/service';
+import { pipeline, type Arg } from '../test/helpers/browser-seed';
+import { launchChromium, openApp, startServeProcess } from '../test/helpers/e2e';
+import { check, type BenchCase } from './harness';
+
+const PREFIX = 'uibench';
+const N = 1_000_000;
+const SMALL = 100_000;
+const BASE = 1_720_000_000_000;
+const CLICKS = 30;
+const JUMPS = 30;
+const DRAGS = 30;
+const SCROLL_MS = 10_000;
+
+function* seed(shard: number, n: number): Generator<Arg[]> {
+  const key = `${PREFIX}:shard:${shard}`;
+  for (let k = 0; k < n; k++) {
+    const raw = `{"user":"u${k % 9973}","action":"${k % 3 ? 'click' : 'view'}","n":${k},"ok":${k % 2 === 0},"tags":["a","b"]}`;
+    yield ['XADD', key, `${BASE + Math.floor(k / 8)}-${k % 8}`, 'd', encodePayload(raw, BigInt(k + 1), shard), 'dedup_id', `bench:${shard}:${k}:0`];
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * The scroll pattern, as page script (a string: the renderer's CSP forbids eval, and this runs
+ * through CDP, which it does not restrict). Every frame: a scroll of 200-2,000 px down or up, or
+ * (4 % of frames) a jump to a random place, as a scrollbar drag does. Deterministic (seeded), so
+ * the app and the bare-DOM baseline scroll exactly alike. Resolves with the frame count.
+ */
+const SCROLL_SCRIPT = (selector: string, ms: number) => `new Promise((resolve) => {
+  const el = document.querySelector(${JSON.stringify(selector)});
+  let seed = 20240611;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const start = performance.now();
+  let frames = 0;
+  function step() {
+    frames++;
+    const r = rnd();
+    if (r < 0.04) el.scrollTop = rnd() * (el.scrollHeight - el.clientHeight);
+    else el.scrollTop += (r < 0.5 ? 1 : -0.6) * (200 + rnd() * 1800);
+    if (performance.now() - start < ${ms}) requestAnimationFrame(step);
+    else resolve(frames);
+  }
+  requestAnimationFrame(step);
+})`;
+
+/**
+ * The data path without the UI, at the same time on the same machine: the service answering
+ * `events:at` (500 entries at a random position, index ready) in this process, no WebSocket and
+ * no browser. The part of click-to-paint no renderer can remove.
+ */
+async function serviceBaseline(url: string, samples: number): Promise<number[]> {
+  const home = mkdtempSync(path.join(tmpdir(), 'mesh-bench-svc-'));
+  const ready = new Set<number>();
+  const service = createService({
+    transport: 'serve',
+    home,
+    appVersion: 'bench',
+    secrets: { get: async () => undefined, set: async () => {}, delete: async () => {} },
+    sink: (event: EventName, payload: unknown) => {
+      const st = payload as { shard: number; state: string };
+      if (event === 'index:changed' && st.state === 'ready') ready.add(st.shard);
+    },
+  });
+  try {
+    await service.connectUrl(url, PREFIX);
+    await dispatch(service.handlers, 'index:status', { shard: 1 });
+    const started = Date.now();
+    while (!ready.has(1) && Date.now() - started < 180_000) await new Promise((r) => setTimeout(r, 100));
+    const out: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const position = Math.floor(Math.random() * (N - 500));
+      const t0 = performance.now();
+      const env = await dispatch(service.handlers, 'events:at', { shard: 1, position, limit: 500, previewChars: 2048 });
+      // What serve does with it: one JSON text for the socket.
+      JSON.stringify(env);
+      out.push(performance.now() - t0);
+    }
+    return out;
+  } finally {
+    await service.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The floor any implementation stands on, measured on this machine at the same time: a static
+ * page with the same scroll height and row geometry, whose ~80 rows are re-filled by plain DOM
+ * code (no framework, no data fetching) on every scroll event. Its frames and long tasks say how
+ * much of the app's figures is the machine (CPU contention, software rendering) and how much is
+ * the app.
+ */
+async function bareDomBaseline(page: Page, ms: number): Promise<{ frames: number; longest: number; longTasks: number }> {
+  await page.setContent(`<!doctype html><html><head><style>
+    body{margin:0;font:12px ui-monospace,'DejaVu Sans Mono',monospace;background:#0d0f13;color:#e4e7ec}
+    #s{height:820px;overflow-y:auto;contain:strict}
+    #c{position:relative;height:${N * 28}px}
+    .r{position:absolute;left:0;width:100%;height:28px;display:grid;grid-template-columns:198px 178px 230px 128px 1fr;align-items:center;contain:strict;border-bottom:1px solid #22262e}
+    .r div{padding:0 10px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
+  </style></head><body><div id="s"><div id="c"></div></div></body></html>`);
+  return page.evaluate(`(async () => {
+    const s = document.getElementById('s'), c = document.getElementById('c');
+    const rows = [];
+    for (let i = 0; i < 80; i++) {
+      const r = document.createElement('div'); r.className = 'r';
+      for (let k = 0; k < 5; k++) r.appendChild(document.createElement('div'));
+      c.appendChild(r); rows.push(r);
+    }
+    const fill = () => {
+      const first = Math.max(0, Math.floor(s.scrollTop / 28) - 24);
+      rows.forEach((r, i) => {
+        const p = first + i;
+        r.style.transform = 'translateY(' + p * 28 + 'px)';
+        r.children[0].textContent = '2024-06-11 10:00:' + String(p % 60).padStart(2, '0') + '.' + String(p % 1000).padStart(3, '0');
+        r.children[1].textContent = (1720000000000 + Math.floor(p / 8)) + '-' + (p % 8);
+        r.children[2].textContent = 'bench:1:' + p + ':0';
+        r.children[4].textContent = '{"user":"u' + (p % 9973) + '","action":"click","n":' + p + ',"ok":true,"tags":["a","b"]}';
+      });
+    };
+    s.addEventListener('scroll', fill, { passive: true });
+    fill();
+    const lt = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) lt.push(e.duration); }).observe({ type: 'longtask' });
+    const frames = await ${SCROLL_SCRIPT('#s', ms)};
+    await new Promise((r) => setTimeout(r, 300));
+    return { frames, longest: lt.length ? Math.max(...lt) : 0, longTasks: lt.length };
+  })()`);
+}
+
+type Act = { click: string } | { submit: string } | { scroll: string; top: number };
+
+/** In the page: do `act`, then resolve with the ms until `selector` matches and one more frame was painted. */
+async function timeToPaint(page: Page, act: Act, selector: string): Promise<number> {
+  return page.evaluate(
+    ({ act, selector }) =>
+      new Promise<number>((resolve, reject) => {
+        const t0 = performance.now();
+        if ('click' in act) (document.querySelector(act.click) as HTMLElement).click();
+        else if ('submit' in act) (document.querySelector(act.submit) as HTMLInputElement).form?.requestSubmit();
+        else (document.querySelector(act.scroll) as HTMLElement).scrollTop = act.top;
+        const deadline = t0 + 10_000;
+        const poll = () => {
+          if (document.querySelector(selector)) requestAnimationFrame(() => resolve(performance.now() - t0));
+          else if (performance.now() > deadline) reject(new Error(`${selector} did not appear`));
+          else requestAnimationFrame(poll);
+        };
+        requestAnimationFrame(poll);
+      }),
+    { act, selector },
+  );
+}
+
+export const uiBrowserBench: BenchCase = {
+  name: 'ui-browser',
+  description: `shard browser in Chromium through serve: page of 500 click-to-painted-rows p95, and ${SCROLL_MS / 1000} s of scrolling a ${N.toLocaleString('en')}-entry shard (longest long task, JS heap)`,
+  async run({ redis, log }) {
+    log(`seeding ${PREFIX}:shard:1 (${N.toLocaleString('en')}) and :2 (${SMALL.toLocaleString('en')})`);
+    await pipeline(redis.host, redis.port, seed(1, N));
+    await pipeline(redis.host, redis.port, seed(2, SMALL));
+    const svc = await serviceBaseline(redis.url, 30);
+    log(`service events:at (500, in process): p50 ${round(percentile(svc, 50))} ms, p95 ${round(percentile(svc, 95))} ms`);
+    const home = mkdtempSync(path.join(tmpdir(), 'mesh-bench-home-'));
+    const serve = await startServeProcess({ home, url: redis.url, prefix: PREFIX });
+    const browser = await launchChromium();
+    try {
+      const app = await openApp(browser, serve.url, { viewport: { width: 1440, height: 900 } });
+      const { page } = app;
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const heapMb = async () => {
+        const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+        return (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / (1024 * 1024);
+      };
+
+      // Both shards indexed first: the budgets are for a browser whose index is built.
+      for (const shard of [2, 1]) {
+        await page.locator(`[data-shard="${shard}"]`).click();
+        await page.locator(`[data-lane-shard="${shard}"] [data-index-state="ready"]`).waitFor({ timeout: 180_000 });
+      }
+      log('indexes ready');
+
+      // 1. Sidebar click → a fresh lane's newest 500 painted.
+      const clicks: number[] = [];
+      const reads: number[] = [];
+      for (let i = 0; i < CLICKS; i++) {
+        const shard = i % 2 === 0 ? 2 : 1;
+        const n = shard === 1 ? N : SMALL;
+        clicks.push(await timeToPaint(page, { click: `[data-shard="${shard}"]` }, `[data-lane-shard="${shard}"] [data-entry-id][data-position="${n - 1}"]`));
+        await page.locator(`[data-lane-shard="${shard}"] [data-live="on"]`).waitFor();
+        reads.push(Number(await page.locator(`[data-lane-shard="${shard}"] [data-page-ms]`).first().getAttribute('data-page-ms')));
+      }
+      log(`sidebar click: p50 ${round(percentile(clicks, 50))} ms, p95 ${round(percentile(clicks, 95))} ms`);
+
+      // 2. Jump box → a random position's page painted.
+      const jumps: number[] = [];
+      const jump = page.locator('[data-lane-shard="1"] [data-jump-input]');
+      for (let i = 0; i < JUMPS; i++) {
+        const pos = Math.floor(Math.random() * (N - 1000)) + 500;
+        await jump.fill(`#${pos}`);
+        jumps.push(
+          await timeToPaint(
+            page,
+            { submit: '[data-lane-shard="1"] [data-jump-input]' },
+            `[data-lane-shard="1"] [data-entry-id][data-position="${pos}"]`,
+          ),
+        );
+      }
+      log(`jump: p50 ${round(percentile(jumps, 50))} ms, p95 ${round(percentile(jumps, 95))} ms`);
+
+      // 3. Scrollbar moved to a random place → that region's rows painted.
+      const drags: number[] = [];
+      for (let i = 0; i < DRAGS; i++) {
+        const frac = Math.random();
+        // Newest first: row r shows position N-1-r.
+        const row = Math.floor(frac * (N - 40));
+        drags.push(
+          await timeToPaint(
+            page,
+            { scroll: '[data-lane-shard="1"] [data-event-list]', top: row * 28 },
+            `[data-lane-shard="1"] [data-entry-id][data-position="${N - 1 - row - 5}"]`,
+          ),
+        );
+      }
+      log(`scrollbar: p50 ${round(percentile(drags, 50))} ms, p95 ${round(percentile(drags, 95))} ms`);
+
+      // 4. Ten seconds of scrolling: small steps each frame, a scrollbar jump now and then.
+      await page.evaluate(() => {
+        const w = window as unknown as { __lt: number[] };
+        w.__lt = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) w.__lt.push(e.duration);
+        }).observe({ type: 'longtask' });
+      });
+      await cdp.send('HeapProfiler.collectGarbage');
+      const heapBefore = await heapMb();
+      let heapMax = heapBefore;
+      const sampler = setInterval(() => {
+        void heapMb().then((h) => (heapMax = Math.max(heapMax, h)));
+      }, 250);
+      const frames = (await page.evaluate(SCROLL_SCRIPT('[data-lane-shard="1"] [data-event-list]', SCROLL_MS))) as number;
+      // What the person sees when the scrolling stops: the rows of the final position arrive.
+      await page.waitForFunction(() => {
+        const el = document.querySelector('[data-lane-shard="1"] [data-event-list]');
+        return el !== null && el.querySelectorAll('[data-placeholder]').length === 0;
+      }, undefined, { timeout: 10_000 });
+      const scroll = { frames };
+      clearInterval(sampler);
+      heapMax = Math.max(heapMax, await heapMb());
+      const longTasks = await page.evaluate(() => (window as unknown as { __lt: number[] }).__lt);
+      const longest = longTasks.length ? Math.max(...longTasks) : 0;
+      log(`scroll: ${scroll.frames} frames, ${longTasks.length} long tasks (longest ${round(longest)} ms), heap ${round(heapBefore)} → max ${round(heapMax)} MB`);
+      const problems = app.problems;
+      await app.close();
+
+      const bare = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const base = await bareDomBaseline(bare, SCROLL_MS);
+      await bare.close();
+      log(`bare-DOM baseline: ${base.frames} frames, ${base.longTasks} long tasks (longest ${round(base.longest)} ms)`);
+
+      const clickP95 = percentile(clicks, 95);
+      const jumpP95 = percentile(jumps, 95);
+      const dragP95 = percentile(drags, 95);
+      return {
+        metrics: [
+          { name: 'sidebar click → newest 500 painted (p50)', value: round(percentile(clicks, 50)), unit: 'ms' },
+          { name: '  of which the page read, request to answer in the page (p50)', value: round(percentile(reads, 50)), unit: 'ms' },
+          { name: 'jump to a position → page painted (p50)', value: round(percentile(jumps, 50)), unit: 'ms' },
+          { name: 'scrollbar to a position → rows painted (p50)', value: round(percentile(drags, 50)), unit: 'ms' },
+          { name: 'scroll frames in 10 s', value: scroll.frames, unit: 'frames' },
+          { name: 'long tasks while scrolling', value: longTasks.length, unit: 'tasks' },
+          { name: 'JS heap before scrolling', value: round(heapBefore), unit: 'MB' },
+          { name: 'baseline: service events:at 500 in process (p95)', value: round(percentile(svc, 95)), unit: 'ms' },
+          { name: 'bare-DOM baseline: scroll frames in 10 s', value: base.frames, unit: 'frames' },
+          { name: 'bare-DOM baseline: longest long task', value: round(base.longest), unit: 'ms' },
+        ],
+        checks: [
+          check('page of 500, sidebar click to painted rows p95 (ms)', round(clickP95), '<', 100),
+          check('page of 500, jump to painted rows p95 (ms)', round(jumpP95), '<', 100),
+          check('page of 500, scrollbar move to painted rows p95 (ms)', round(dragP95), '<', 100),
+          check('longest long task while scrolling 10 s (ms)', round(longest), '<', 50),
+          check('renderer JS heap while scrolling, max (MB)', round(heapMax), '<', 200),
+        ],
+        notes: [
+          `click samples (ms): ${clicks.map(round).join(', ')}`,
+          `jump samples (ms): ${jumps.map(round).join(', ')}`,
+          `scrollbar samples (ms): ${drags.map(round).join(', ')}`,
+          `long tasks while scrolling (ms): ${longTasks.map(round).join(', ') || 'none'}`,
+          `bare-DOM baseline on this machine at the same time: ${base.frames} frames, ${base.longTasks} long tasks, longest ${round(base.longest)} ms (app/baseline frames ${round(scroll.frames / Math.max(1, base.frames))})`,
+          ...(problems.length ? [`page problems: ${problems.join(' | ')}`] : []),
+        ],
+      };
+    } finally {
+      await browser.close().catch(() => {});
+      await serve.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  },
+};

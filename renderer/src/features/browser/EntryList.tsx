@@ -1,0 +1,236 @@
+import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useReducer, useRef, type KeyboardEvent, type MouseEvent, type ReactElement, type Ref } from 'react';
+import { useRowWindow } from '../../lib/use-row-window';
+import { EntryHead, EntryRow, ROW_HEIGHT, type RowProps } from './EntryRow';
+
+export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars'> & { key: string };
+
+export interface EntryListHandle {
+  scrollToIndex(index: number, align?: 'auto' | 'center' | 'start' | 'end'): void;
+  focus(): void;
+}
+
+export interface EntryListProps {
+  count: number;
+  rowAt: RowSource;
+  /** Changes whenever rows may have changed (the model's version). */
+  version: number;
+  /** Where new entries arrive: 'top' (newest first), 'bottom' (oldest first), or null (no live end). */
+  liveEdge: 'top' | 'bottom' | null;
+  /**
+   * Rows inserted above row 0 since the list mounted (newest first: the stream's growth). When it
+   * grows while the view is away from the top, the view moves down by as much, so what the person
+   * reads stays put.
+   */
+  topInserted: number;
+  selectedIndex: number | null;
+  showShard: boolean;
+  label: string;
+  /** The rendered rows changed: [first, last) in list indexes. */
+  onRange(first: number, last: number): void;
+  /** At the live edge or not (scrolling). */
+  onFollow(atLiveEdge: boolean): void;
+  /** A row was clicked (`open` true: show its detail) or reached with the keyboard (`open` undefined: keep the detail as it is). */
+  onSelect(index: number, open?: boolean): void;
+  onEscape(): void;
+  listRef?: Ref<EntryListHandle>;
+}
+
+/**
+ * How many payload characters a row can show: the payload column's width (the list's width less
+ * the fixed columns, as browser.css lays them out at each lane width) at ~7 px per monospace
+ * character, rounded up so small resizes do not re-render every row. Every character in the DOM
+ * is shaped on each layout, so rows carry only what can be seen.
+ */
+function payloadChars(width: number, shard: boolean): number {
+  const w = width || 1400;
+  const fixed = w > 1060 ? 716 : w > 760 ? 584 : w > 520 ? 384 : w > 400 ? 196 : 106;
+  const columns = fixed + (shard ? 66 : 0);
+  return Math.min(240, Math.max(40, Math.ceil((w - columns) / 7 / 16) * 16 + 8));
+}
+
+/**
+ * A virtualized list of entries with fixed-height rows (lib/use-row-window), for a whole stream
+ * or a growing list. Keyboard: arrows or j/k move the selection, PageUp/PageDown by a screen,
+ * Home/End to the ends, Enter opens the detail, Escape closes it.
+ */
+export function EntryList(p: EntryListProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rw = useRowWindow({ count: p.count, rowHeight: ROW_HEIGHT, scrollRef });
+  const [, forceRender] = useReducer((x: number) => x + 1, 0);
+  const lastInserted = useRef(p.topInserted);
+  const lastCount = useRef(p.count);
+  const following = useRef(true);
+  const { onFollow, onRange } = p;
+
+  useImperativeHandle(p.listRef, () => ({
+    scrollToIndex(index, align = 'auto') {
+      rw.scrollToRow(index, align);
+      forceRender();
+    },
+    focus() {
+      scrollRef.current?.focus({ preventScroll: true });
+    },
+  }));
+
+  // Keep the reader's place when rows are inserted above, or follow the live edge.
+  useLayoutEffect(() => {
+    const inserted = p.topInserted - lastInserted.current;
+    const grew = p.count !== lastCount.current;
+    lastInserted.current = p.topInserted;
+    lastCount.current = p.count;
+    if (inserted !== 0 && !(p.liveEdge === 'top' && following.current)) {
+      rw.shiftBy(inserted);
+      forceRender();
+    } else if (grew && p.liveEdge === 'bottom' && following.current) {
+      rw.scrollToRow(p.count - 1, 'end');
+      forceRender();
+    }
+  });
+
+  useLayoutEffect(() => {
+    onRange(rw.start, rw.end);
+  }, [rw.start, rw.end, p.count, p.version, onRange]);
+
+  // Ask for the rows of a new scroll position from the scroll event itself, a frame before the
+  // render that shows them: the read is on its way while React renders the placeholders.
+  const rangeAt = useRef(rw.rangeAt);
+  rangeAt.current = rw.rangeAt;
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    let last = '';
+    const onScroll = () => {
+      const [a, b] = rangeAt.current(el.scrollTop);
+      const key = `${a}:${b}`;
+      if (key !== last) {
+        last = key;
+        onRange(a, b);
+      }
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, [onRange]);
+
+  // Whether the view sits at the live edge, sampled once per frame while scrolling.
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || p.liveEdge === null) return;
+    let raf = 0;
+    const check = () => {
+      raf = 0;
+      const at = p.liveEdge === 'top' ? rw.atTop() : rw.atBottom();
+      if (at !== following.current) {
+        following.current = at;
+        onFollow(at);
+      }
+    };
+    const onScroll = () => {
+      if (!raf) raf = requestAnimationFrame(check);
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    check();
+    return () => {
+      el.removeEventListener('scroll', onScroll);
+      if (raf) cancelAnimationFrame(raf);
+    };
+    // rw's functions read the scroll element and refs; only the edge and the callback matter here.
+  }, [p.liveEdge, onFollow]);
+
+  const onClick = useCallback(
+    (e: MouseEvent<HTMLDivElement>) => {
+      const row = (e.target as HTMLElement).closest('[data-row-index]');
+      if (!row) return;
+      p.onSelect(Number(row.getAttribute('data-row-index')), true);
+    },
+    [p],
+  );
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const last = p.count - 1;
+    if (last < 0) return;
+    const cur = p.selectedIndex ?? rw.firstVisibleRow() - 1;
+    let next: number | null = null;
+    switch (e.key) {
+      case 'ArrowDown':
+      case 'j':
+        next = cur + 1;
+        break;
+      case 'ArrowUp':
+      case 'k':
+        next = p.selectedIndex === null ? rw.firstVisibleRow() : cur - 1;
+        break;
+      case 'PageDown':
+        next = cur + rw.visibleRows();
+        break;
+      case 'PageUp':
+        next = cur - rw.visibleRows();
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = last;
+        break;
+      case 'Enter':
+        if (p.selectedIndex !== null) p.onSelect(p.selectedIndex, true);
+        e.preventDefault();
+        return;
+      case 'Escape':
+        p.onEscape();
+        e.preventDefault();
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    next = Math.max(0, Math.min(last, next));
+    p.onSelect(next);
+    rw.scrollToRow(next, e.key === 'Home' || e.key === 'End' ? (e.key === 'Home' ? 'start' : 'end') : 'auto');
+    forceRender();
+  };
+
+  const chars = payloadChars(rw.width, p.showShard);
+  const rows: ReactElement[] = [];
+  for (let i = rw.start; i < rw.end; i++) {
+    const r = p.rowAt(i);
+    rows.push(
+      <EntryRow
+        key={r.key}
+        index={i}
+        top={rw.rowTop(i)}
+        entry={r.entry}
+        shard={r.shard}
+        mark={r.mark}
+        position={r.position}
+        state={r.state}
+        selected={p.selectedIndex === i}
+        showShard={p.showShard}
+        chars={chars}
+      />,
+    );
+  }
+
+  return (
+    <div className="elist" role="table" aria-label={p.label} aria-rowcount={p.count + 1}>
+      <div className="elist-head" role="rowgroup">
+        <EntryHead showShard={p.showShard} />
+      </div>
+      <div
+        className="elist-body"
+        ref={scrollRef}
+        role="rowgroup"
+        tabIndex={0}
+        data-event-list
+        onKeyDown={onKeyDown}
+        onClick={onClick}
+      >
+        <div className="elist-canvas" style={{ height: rw.canvasPx }}>
+          <div className="elist-layer" ref={rw.layerRef}>
+            {rows}
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,196 @@
+import { memo } from 'react';
+import type { DuplicateMark, PageEntry } from '../../../../shared/contract';
+import { formatCount, formatDate, formatTime, formatTimestamp, previewLine } from '../../lib/format';
+import { formatBytes } from '../../lib/hex';
+import { streamIdTime } from '../../lib/stream-id';
+
+/** Fixed row height (px): rows never change size, so nothing moves while data arrives. */
+export const ROW_HEIGHT = 28;
+
+export interface RowProps {
+  index: number;
+  top: number;
+  entry: PageEntry | undefined;
+  shard: number;
+  mark: DuplicateMark | undefined;
+  position: number | null;
+  state: 'ready' | 'loading' | 'missing' | 'error';
+  selected: boolean;
+  /** Show the shard column (merged view). */
+  showShard: boolean;
+  /** Payload characters worth laying out: about what the list is wide (every one is shaped). */
+  chars: number;
+}
+
+/** The column headers, aligned with the rows through the same grid template. */
+export function EntryHead({ showShard }: { showShard: boolean }) {
+  return (
+    <div className={`erow erow-head${showShard ? ' with-shard' : ''}`} role="row">
+      <div className="ecell c-time" role="columnheader" title="Wall-clock time from the stream id's milliseconds (t is not wall time)">
+        Time
+      </div>
+      {showShard ? (
+        <div className="ecell c-shard" role="columnheader" title="Shard">
+          <span className="th-full">Shard</span>
+          <span className="th-short">#</span>
+        </div>
+      ) : null}
+      <div className="ecell c-id" role="columnheader">
+        Stream id
+      </div>
+      <div className="ecell c-dedup" role="columnheader">
+        dedup_id
+      </div>
+      <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, large payloads">
+        Flags
+      </div>
+      <div className="ecell c-payload" role="columnheader">
+        Payload <span className="th-note">r</span>
+      </div>
+    </div>
+  );
+}
+
+interface RowText {
+  date: string;
+  time: string;
+  title: string;
+  preview: string;
+}
+
+/**
+ * A row's texts, computed once per entry (a row scrolled out and back, or re-rendered for a
+ * selection or a mark, does not format its date or collapse its payload again).
+ */
+const texts = new WeakMap<PageEntry, RowText>();
+function rowText(e: PageEntry): RowText {
+  let t = texts.get(e);
+  if (!t) {
+    const time = streamIdTime(e.id);
+    t = {
+      date: time ? formatDate(time) : '',
+      time: time ? formatTime(time) : '—',
+      title: time ? `${formatTimestamp(time)} · ${e.id}` : e.id,
+      preview: e.status === 'ok' ? previewLine(e.r) : e.d === undefined ? '' : previewLine(e.d),
+    };
+    texts.set(e, t);
+  }
+  return t;
+}
+
+function payloadText(e: PageEntry, chars: number): string {
+  const line = rowText(e).preview;
+  return line.length > chars ? `${line.slice(0, chars)}…` : line;
+}
+
+function Flags({ entry, mark }: { entry: PageEntry; mark: DuplicateMark | undefined }) {
+  return (
+    <>
+      {entry.status === 'corrupt' ? (
+        <span className="flag flag-corrupt" title={entry.reason}>
+          corrupt
+        </span>
+      ) : null}
+      {mark ? (
+        <span
+          className={`flag flag-${mark.kind}`}
+          title={
+            mark.kind === 'collision'
+              ? `Collision: ${mark.copies} entries carry this dedup_id with different payloads. Consumers that dedup will drop a real event.`
+              : `Retry duplicate: ${mark.copies} entries carry this dedup_id with the same payload.`
+          }
+        >
+          {mark.kind === 'collision' ? 'collision' : 'retry'} ×{mark.copies}
+        </span>
+      ) : null}
+      {entry.truncated !== undefined ? (
+        <span className="flag flag-size" title={`${formatCount(entry.truncated)} characters; the row shows the start, the detail the whole payload`}>
+          {formatBytes(entry.truncated)}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * One entry as a row. Payload text is only ever a React text child, so HTML or script in a payload
+ * is shown as text and never parsed. Carries `data-entry-id`, `data-status` and, for a duplicated
+ * dedup_id, `data-duplicate` (retry | collision) for tests and scripts.
+ */
+export const EntryRow = memo(function EntryRow(p: RowProps) {
+  const { entry, mark } = p;
+  const style = { transform: `translateY(${p.top}px)` };
+  if (!entry) {
+    return (
+      <div
+        className={`erow erow-placeholder${p.showShard ? ' with-shard' : ''}${p.index % 2 ? ' is-alt' : ''}${p.selected ? ' is-selected' : ''}`}
+        role="row"
+        data-row-index={p.index}
+        data-placeholder={p.state}
+        data-position={p.position ?? undefined}
+        style={style}
+      >
+        {p.state === 'missing' ? (
+          <div className="ecell c-gap">position {p.position === null ? '' : formatCount(p.position)}: not read (positions are estimates until the index is ready)</div>
+        ) : p.state === 'error' ? (
+          <div className="ecell c-gap c-gap-error">could not read this page; it is retried when you scroll back or reload</div>
+        ) : null}
+      </div>
+    );
+  }
+  const text = rowText(entry);
+  const cls = [
+    'erow',
+    p.showShard ? 'with-shard' : '',
+    p.index % 2 ? 'is-alt' : '',
+    entry.status === 'corrupt' ? 'is-corrupt' : '',
+    mark ? `is-${mark.kind}` : '',
+    p.selected ? 'is-selected' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div
+      className={cls}
+      role="row"
+      aria-selected={p.selected}
+      data-row-index={p.index}
+      data-entry-id={entry.id}
+      data-status={entry.status}
+      data-duplicate={mark?.kind}
+      data-position={p.position ?? undefined}
+      data-entry-shard={p.shard}
+      style={style}
+    >
+      <div className="ecell c-time" role="cell" title={text.title}>
+        {text.date ? <span className="ts-date">{text.date} </span> : null}
+        {text.time}
+      </div>
+      {p.showShard ? (
+        <div className="ecell c-shard" role="cell">
+          <span className="shard-hash">#</span>
+          {p.shard}
+        </div>
+      ) : null}
+      <div className="ecell c-id" role="cell" title={entry.id}>
+        {entry.id}
+      </div>
+      <div className={`ecell c-dedup${entry.dedupId === undefined ? ' is-missing' : ''}`} role="cell" title={entry.dedupId}>
+        {entry.dedupId ?? 'no dedup_id'}
+      </div>
+      <div className="ecell c-flags" role="cell">
+        <Flags entry={entry} mark={mark} />
+      </div>
+      <div className="ecell c-payload" role="cell">
+        {entry.status === 'corrupt' ? (
+          <>
+            <span className="corrupt-why">{entry.reason}</span>
+            <span className="corrupt-d">{payloadText(entry, p.chars)}</span>
+          </>
+        ) : (
+          payloadText(entry, p.chars)
+        )}
+      </div>
+    </div>
+  );
+});

@@ -1,0 +1,131 @@
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { formatCount } from '../../lib/format';
+import { useApp } from '../../store';
+import { EntryList, type EntryListHandle, type RowSource } from './EntryList';
+import { NewPill } from './LaneParts';
+import { MAX_ROWS, type ListModel } from './list-model';
+
+/**
+ * A growing list (merged shards, or a shard's filter matches): rows in stream-id order, read on
+ * as the view nears the end, with the scan's progress and a way to stop it.
+ */
+export function ListBody({ laneKey, model, stream, streamLength }: { laneKey: string; model: ListModel; stream: number | null; streamLength: number }) {
+  const version = useSyncExternalStore(model.subscribe, model.getVersion);
+  const select = useApp((s) => s.select);
+  const selection = useApp((s) => (s.selection?.lane === laneKey ? s.selection : null));
+  const detailOpen = useApp((s) => s.detailOpen);
+  const setDetailOpen = useApp((s) => s.setDetailOpen);
+  const listRef = useRef<EntryListHandle>(null);
+  const rows = model.rows;
+  const newest = model.order === 'newest';
+  const liveEdge = model.live ? 'top' : null;
+
+  const rowAt: RowSource = (i) => {
+    const r = rows[i];
+    if (!r) return { key: `p${i}`, entry: undefined, shard: stream ?? 0, mark: undefined, position: null, state: 'loading' };
+    return { key: `${r.shard}:${r.entry.id}`, entry: r.entry, shard: r.shard, mark: model.markOf(r), position: null, state: 'ready' };
+  };
+  const onRange = useCallback((_first: number, last: number) => model.ensure(last), [model]);
+  const onFollow = useCallback((at: boolean) => model.setFollowing(at), [model]);
+
+  // The selected row's index, by id (rows shift when the tail inserts above).
+  let selectedIndex: number | null = null;
+  if (selection?.id) {
+    const hint = selectedHint.get(model);
+    if (hint !== undefined && rows[hint]?.entry.id === selection.id && rows[hint]?.shard === selection.shard) selectedIndex = hint;
+    else {
+      const found = rows.findIndex((r) => r.entry.id === selection.id && r.shard === selection.shard);
+      selectedIndex = found >= 0 ? found : null;
+      if (found >= 0) selectedHint.set(model, found);
+    }
+  }
+
+  useEffect(() => {
+    listRef.current?.scrollToIndex(0, 'start');
+  }, [model]);
+
+  const done = model.done;
+  const filtered = model.filter !== null;
+  const total = filtered ? streamLength : 0;
+  const pct = total > 0 ? Math.min(100, Math.floor((model.scanned / total) * 100)) : 0;
+
+  return (
+    <>
+      {filtered ? (
+        <div className="scan" data-scan-state={done ? 'done' : model.stopped ? 'stopped' : 'scanning'} data-scan-filter={encodeURIComponent(JSON.stringify(model.filter))} data-scan-matches={rows.length}>
+          <span className="ibar ibar-wide">
+            <span className="ibar-fill" style={{ width: `${done ? 100 : pct}%` }} />
+          </span>
+          <span>
+            {done ? 'Scanned all' : model.stopped ? 'Stopped after' : 'Scanning'} <b className="mono">{formatCount(model.scanned)}</b>
+            {total > 0 && !done ? <> of {formatCount(total)}</> : null} entries in the core · <b className="mono">{formatCount(rows.length)}</b>{' '}
+            {rows.length === 1 ? 'match' : 'matches'}
+            {!done && !model.stopped && !model.loading ? ' so far (scroll for more)' : ''}
+          </span>
+          <span className="spacer" />
+          {!model.duplicatesReady ? <span className="muted small">index still building: duplicates may be missed</span> : null}
+          {!done ? (
+            model.stopped ? (
+              <button type="button" className="btn btn-soft btn-sm" onClick={() => model.resume()} disabled={model.capped} data-action="resume-scan">
+                Resume
+              </button>
+            ) : (
+              <button type="button" className="btn btn-sm" onClick={() => model.cancel()} data-action="stop-scan">
+                Stop
+              </button>
+            )
+          ) : null}
+        </div>
+      ) : null}
+      {model.error ? (
+        <div className="lane-notice">
+          <ErrorNotice error={model.error} compact title="Could not read" />
+        </div>
+      ) : null}
+      <div className="lane-list">
+        {rows.length === 0 && done ? (
+          <div className="lane-empty" data-empty-list>
+            <div className="empty-title">{filtered ? 'No entry matches' : 'No entries'}</div>
+            <div className="empty-text">{filtered ? `The core looked at ${formatCount(model.scanned)} entries.` : 'These streams are empty.'}</div>
+          </div>
+        ) : rows.length === 0 && filtered ? (
+          <div className="lane-empty">
+            <div className="empty-text">{model.stopped ? 'Stopped before a match was found.' : 'No match yet: the core is reading the shard.'}</div>
+          </div>
+        ) : null}
+        <EntryList
+          listRef={listRef}
+          // Placeholder rows below the last match only while more are on their way.
+          count={rows.length + (rows.length > 0 && model.loading && !model.stopped ? Math.min(8, MAX_ROWS - rows.length) : 0)}
+          rowAt={rowAt}
+          version={version}
+          liveEdge={liveEdge}
+          topInserted={model.topInserted}
+          selectedIndex={selectedIndex}
+          showShard={stream === null}
+          label={filtered ? 'Filter matches' : `All shards, ${newest ? 'newest' : 'oldest'} first`}
+          onRange={onRange}
+          onFollow={onFollow}
+          onSelect={(i, open) => {
+            const r = rows[i];
+            if (r) select({ lane: laneKey, shard: r.shard, id: r.entry.id, position: null }, open ?? detailOpen);
+          }}
+          onEscape={() => setDetailOpen(false)}
+        />
+        {liveEdge ? <NewPill count={model.newCount} edge="top" onClick={() => listRef.current?.scrollToIndex(0, 'start')} /> : null}
+      </div>
+      <footer className="lane-foot">
+        <span className={`live-dot${model.live ? ' is-live' : ''}`} data-live={model.live ? 'on' : 'off'} />
+        <span>{model.live ? (model.newCount > 0 ? 'live, paused while you read' : 'live') : filtered ? 'filtered: no live tail' : newest ? 'starting the live tail…' : 'oldest first: no live tail'}</span>
+        <span className="foot-sep" />
+        <span title="This list holds what has been read so far, in stream-id order; it reads more as you scroll.">
+          {formatCount(rows.length)} loaded{model.capped ? ` (capped at ${formatCount(MAX_ROWS)})` : ''} · page by page, not positioned
+        </span>
+      </footer>
+    </>
+  );
+}
+
+/** Last known index of the selected row per list: selection lookups stay O(1) while rows only grow. */
+const selectedHint = new WeakMap<ListModel, number>();

@@ -1,0 +1,65 @@
+import { useEffect, useState, type RefObject } from 'react';
+import { Icon } from '../../components/Icon';
+import { formatCount } from '../../lib/format';
+import { useApp } from '../../store';
+import { MERGED_LANE } from '../../store/events-slice';
+import { FilterBar, OrderToggle } from './LaneParts';
+import { ListBody } from './ListBody';
+import { ListModel } from './list-model';
+
+/**
+ * Every shard of the prefix in one list, ordered by stream id (a k-way merge over per-shard
+ * pages). Page by page rather than positioned over the whole bus: the scrollbar covers what has
+ * been read, and more is read as the view nears the end (the lane says so).
+ */
+export function MergedLane({ filterRef }: { filterRef: RefObject<HTMLInputElement | null> }) {
+  const api = useApp((s) => s.api);
+  const shards = useApp((s) => s.shards?.shards ?? null);
+  const merged = useApp((s) => s.merged);
+  const setOrder = useApp((s) => s.setMergedOrder);
+  const setFilter = useApp((s) => s.setMergedFilter);
+  const reloadToken = useApp((s) => s.reloadToken);
+  const [bump, setBump] = useState(0);
+  const ids = shards?.map((s) => s.shard) ?? [];
+  const idsKey = ids.join(',');
+  const total = shards?.reduce((n, s) => n + s.length, 0) ?? 0;
+  const [model, setModel] = useState<ListModel | null>(null);
+  const filterKey = merged.filter ? JSON.stringify(merged.filter) : '';
+
+  useEffect(() => {
+    if (idsKey === '') {
+      setModel(null);
+      return;
+    }
+    const m = new ListModel(api, idsKey.split(',').map(Number), merged.order, merged.filter, total);
+    setModel(m);
+    m.start();
+    return () => m.stop();
+    // Rebuilt when the shard set, the order, the filter (filterKey) or a reload changes; `total` is progress only.
+  }, [api, idsKey, merged.order, filterKey, bump, reloadToken]);
+
+  return (
+    <section className="lane lane-merged" data-lane={MERGED_LANE} data-lane-order={merged.order}>
+      <header className="lane-head">
+        <div className="lane-title">
+          <span className="lane-name">All shards</span>
+          <span className="lane-key">merged by stream id</span>
+        </div>
+        <div className="lane-stats">
+          <span>
+            <b className="mono">{ids.length}</b> {ids.length === 1 ? 'shard' : 'shards'} · <b className="mono">{formatCount(total)}</b> entries
+          </span>
+        </div>
+        <span className="spacer" />
+        <OrderToggle order={merged.order} onChange={setOrder} />
+        <button type="button" className="btn btn-ghost btn-icon btn-sm" onClick={() => setBump(bump + 1)} aria-label="Reload page" title="Read again from the start">
+          <Icon name="refresh" />
+        </button>
+      </header>
+      <div className="lane-tools">
+        <FilterBar filter={merged.filter} onApply={setFilter} inputRef={filterRef} />
+      </div>
+      {model ? <ListBody key={`${idsKey}|${merged.order}|${filterKey}|${bump}`} laneKey={MERGED_LANE} model={model} stream={null} streamLength={total} /> : <div className="lane-empty">No shards to merge.</div>}
+    </section>
+  );
+}

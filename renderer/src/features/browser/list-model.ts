@@ -1,0 +1,359 @@
+/**
+ * A list that grows page by page from one or more shards, merged by stream id: the merged
+ * all-shards view, and a shard filtered on the server (`events:filter`). Unlike StreamModel it is
+ * not positioned over the whole stream: it holds what has been read so far, in order, and reads
+ * on as the view nears its end (the UI says so).
+ *
+ * The merge is a k-way merge over per-shard cursors: an entry is shown only once every shard that
+ * may still have a newer (newest first) or older (oldest first) entry has one buffered to compare
+ * with, so the order is exactly the stream-id order across shards, never "as the pages arrived".
+ * Filter steps are bounded on the server (about 250 ms each); stopping a scan is simply not
+ * asking for the next step.
+ */
+import type { ApiClient } from '../../api';
+import { toApiError } from '../../api';
+import type { DuplicateMark, EventPayloadOf, FilterQuery, PageEntry } from '../../../../shared/contract';
+import { compareStreamIds } from '../../../../shared/stream-id';
+import type { MeshErrorInfo } from '../../../../shared/types';
+import { frameBatcher } from '../../lib/frame-batch';
+import { PREVIEW_CHARS, type Order } from './stream-model';
+
+/** The most rows one list keeps; past it the view says so and stops reading. */
+export const MAX_ROWS = 100_000;
+/** Entries a filter step may look at (the server also stops after ~250 ms). */
+const FILTER_SCAN = 20_000;
+const FILTER_MATCHES = 250;
+
+export interface ListRow {
+  shard: number;
+  entry: PageEntry;
+}
+
+interface Source {
+  shard: number;
+  cursor: string | null;
+  done: boolean;
+  buffer: PageEntry[];
+  loading: boolean;
+  scanned: number;
+  error: MeshErrorInfo | null;
+}
+
+type TailBatch = EventPayloadOf<'tail:entries'>;
+
+export class ListModel {
+  rows: ListRow[] = [];
+  version = 0;
+  error: MeshErrorInfo | null = null;
+  /** Stopped by the user (a filter scan) or by the row cap. */
+  stopped = false;
+  capped = false;
+  newCount = 0;
+  /** Signed count of rows inserted above the first row since creation (the list keeps its place). */
+  topInserted = 0;
+  duplicatesReady = true;
+
+  private sources: Source[];
+  private want = 200;
+  private marks = new Map<number, Map<string, DuplicateMark>>();
+  private lookupQueue = new Map<number, Set<string>>();
+  private lookupBusy = false;
+  private following = true;
+  private tailIds = new Set<string>();
+  private pendingTail: TailBatch[] = [];
+  private listeners = new Set<() => void>();
+  private offs: Array<() => void> = [];
+  private started = false;
+  private readonly tailBatcher = frameBatcher(() => this.flushTail());
+
+  constructor(
+    private readonly api: ApiClient,
+    shards: number[],
+    readonly order: Order,
+    readonly filter: FilterQuery | null,
+    /** Stream lengths when the view opened, for the scan's progress. */
+    readonly totalEntries: number,
+  ) {
+    this.sources = shards.map((shard) => ({ shard, cursor: null, done: false, buffer: [], loading: false, scanned: 0, error: null }));
+  }
+
+  get shards(): number[] {
+    return this.sources.map((s) => s.shard);
+  }
+
+  get done(): boolean {
+    return this.sources.every((s) => s.done && s.buffer.length === 0);
+  }
+
+  get loading(): boolean {
+    return this.sources.some((s) => s.loading);
+  }
+
+  get scanned(): number {
+    return this.sources.reduce((n, s) => n + s.scanned, 0);
+  }
+
+  get live(): boolean {
+    return this.tailIds.size > 0;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.offs.push(this.api.on('tail:entries', (b) => this.onTailEvent(b)));
+    this.fill();
+  }
+
+  stop(): void {
+    this.started = false;
+    for (const off of this.offs.splice(0)) off();
+    this.tailBatcher.cancel();
+    for (const id of this.tailIds) void this.api.invoke('tail:unsubscribe', { subscriptionId: id }).catch(() => {});
+    this.tailIds.clear();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getVersion = (): number => this.version;
+
+  markOf(row: ListRow): DuplicateMark | undefined {
+    const id = row.entry.dedupId;
+    return id === undefined ? undefined : this.marks.get(row.shard)?.get(id);
+  }
+
+  /** The view shows rows up to `lastVisible`: keep at least a screenful more read ahead. */
+  ensure(lastVisible: number): void {
+    const want = Math.min(MAX_ROWS, lastVisible + 250);
+    if (want > this.want) this.want = want;
+    this.fill();
+  }
+
+  /** Stops a scan: no further step is asked for; what was found stays. */
+  cancel(): void {
+    this.stopped = true;
+    this.changed();
+  }
+
+  resume(): void {
+    if (this.capped) return;
+    this.stopped = false;
+    this.fill();
+    this.changed();
+  }
+
+  setFollowing(following: boolean): void {
+    if (following === this.following) return;
+    this.following = following;
+    if (following && this.newCount !== 0) {
+      this.newCount = 0;
+      this.changed();
+    }
+  }
+
+  // ---------- reading ----------
+
+  private fill(): void {
+    if (!this.started) return;
+    this.drain();
+    this.maybeStartTail();
+    if (this.stopped || this.rows.length >= this.want) return;
+    for (const s of this.sources) {
+      if (!s.done && !s.loading && s.buffer.length === 0 && s.error === null) void this.read(s);
+    }
+  }
+
+  private async read(s: Source): Promise<void> {
+    s.loading = true;
+    this.changed();
+    const direction = this.order === 'newest' ? 'backward' : 'forward';
+    try {
+      if (this.filter) {
+        const res = await this.api.invoke('events:filter', {
+          shard: s.shard,
+          direction,
+          cursor: s.cursor,
+          query: this.filter,
+          limit: FILTER_MATCHES,
+          scanLimit: FILTER_SCAN,
+          previewChars: PREVIEW_CHARS,
+        });
+        if (!this.started) return;
+        s.buffer.push(...res.entries);
+        s.cursor = res.cursor;
+        s.done = res.done;
+        s.scanned += res.scanned;
+        if (!res.duplicatesReady) this.duplicatesReady = false;
+      } else {
+        const limit = Math.max(50, Math.min(500, Math.ceil(1000 / this.sources.length)));
+        const res = await this.api.invoke('events:page', { shard: s.shard, direction, cursor: s.cursor, limit, previewChars: PREVIEW_CHARS });
+        if (!this.started) return;
+        s.buffer.push(...res.entries);
+        if (res.nextId !== null) s.cursor = res.nextId;
+        s.done = !res.hasMore;
+        s.scanned += res.entries.length;
+      }
+      s.error = null;
+      this.error = null;
+    } catch (e) {
+      s.error = toApiError(e).toInfo();
+      this.error = s.error;
+    } finally {
+      s.loading = false;
+    }
+    this.fill();
+    this.changed();
+  }
+
+  /** Moves entries from the per-shard buffers to the rows while the next one is certain. */
+  private drain(): void {
+    const newest = this.order === 'newest';
+    const added: ListRow[] = [];
+    while (this.rows.length + added.length < MAX_ROWS) {
+      let best: Source | null = null;
+      let blocked = false;
+      for (const s of this.sources) {
+        if (s.buffer.length === 0) {
+          if (!s.done) blocked = true;
+          continue;
+        }
+        if (!best) best = s;
+        else {
+          const c = compareStreamIds((s.buffer[0] as PageEntry).id, (best.buffer[0] as PageEntry).id);
+          if (newest ? c > 0 : c < 0) best = s;
+        }
+      }
+      // A shard with nothing buffered may still hold the next entry: wait for its page.
+      if (blocked || !best) break;
+      added.push({ shard: best.shard, entry: best.buffer.shift() as PageEntry });
+    }
+    if (added.length === 0) return;
+    for (const r of added) this.rows.push(r);
+    if (this.rows.length >= MAX_ROWS) {
+      this.capped = true;
+      this.stopped = true;
+    }
+    this.queueLookups(added);
+    this.changed();
+  }
+
+  // ---------- live tail (newest first, unfiltered) ----------
+
+  private maybeStartTail(): void {
+    if (this.filter || this.order !== 'newest' || this.tailIds.size > 0 || this.tailStarting) return;
+    // Every shard's newest entry must be known first, so the tail starts exactly after it.
+    if (this.sources.some((s) => s.buffer.length === 0 && !s.done && s.cursor === null)) return;
+    if (this.rows.length === 0 && this.sources.some((s) => !s.done)) return;
+    this.tailStarting = true;
+    const newestOf = new Map<number, string | null>();
+    for (const s of this.sources) newestOf.set(s.shard, null);
+    for (const r of this.rows) if (newestOf.get(r.shard) === null) newestOf.set(r.shard, r.entry.id);
+    for (const s of this.sources) if (newestOf.get(s.shard) === null && s.buffer[0]) newestOf.set(s.shard, s.buffer[0].id);
+    const shards = this.sources.map((s) => s.shard);
+    void (async () => {
+      for (let i = 0; i < shards.length; i += 64) {
+        const chunk = shards.slice(i, i + 64);
+        const after: Record<string, string | null> = {};
+        for (const sh of chunk) after[String(sh)] = newestOf.get(sh) ?? null;
+        try {
+          const { subscriptionId } = await this.api.invoke('tail:subscribe', { shards: chunk, after, previewChars: PREVIEW_CHARS });
+          if (!this.started) {
+            void this.api.invoke('tail:unsubscribe', { subscriptionId }).catch(() => {});
+            return;
+          }
+          this.tailIds.add(subscriptionId);
+        } catch (e) {
+          this.error = toApiError(e).toInfo();
+        }
+      }
+      this.changed();
+    })();
+  }
+
+  private tailStarting = false;
+
+  private onTailEvent(b: TailBatch): void {
+    if (!this.tailIds.has(b.subscriptionId)) return;
+    this.pendingTail.push(b);
+    this.tailBatcher.schedule();
+  }
+
+  /** Newest first: new entries go on top, each placed by id (shards' batches arrive in any order). */
+  private flushTail(): void {
+    const batches = this.pendingTail.splice(0);
+    const incoming: ListRow[] = [];
+    for (const b of batches) for (const e of b.entries) incoming.push({ shard: b.shard, entry: e });
+    if (incoming.length === 0) return;
+    incoming.sort((x, y) => compareStreamIds(y.entry.id, x.entry.id));
+    let top = 0;
+    const merged: ListRow[] = [];
+    // Both lists are newest first: merge the incoming ones into the top of the rows.
+    for (const r of incoming) {
+      while (top < this.rows.length && compareStreamIds((this.rows[top] as ListRow).entry.id, r.entry.id) > 0) merged.push(this.rows[top++] as ListRow);
+      merged.push(r);
+    }
+    this.rows = merged.concat(this.rows.slice(top));
+    if (this.rows.length > MAX_ROWS) this.rows.length = MAX_ROWS;
+    this.topInserted += incoming.length;
+    if (!this.following) this.newCount += incoming.length;
+    this.queueLookups(incoming);
+    this.changed();
+  }
+
+  // ---------- duplicate marks ----------
+
+  private queueLookups(rows: ListRow[]): void {
+    for (const r of rows) {
+      if (r.entry.dedupId === undefined) continue;
+      let set = this.lookupQueue.get(r.shard);
+      if (!set) this.lookupQueue.set(r.shard, (set = new Set()));
+      set.add(r.entry.dedupId);
+    }
+    void this.lookup();
+  }
+
+  private async lookup(): Promise<void> {
+    if (this.lookupBusy || !this.started) return;
+    const next = this.lookupQueue.entries().next();
+    if (next.done) return;
+    const [shard, set] = next.value;
+    const ids = [...set].slice(0, 1000);
+    for (const id of ids) set.delete(id);
+    if (set.size === 0) this.lookupQueue.delete(shard);
+    this.lookupBusy = true;
+    try {
+      const res = await this.api.invoke('duplicates:lookup', { shard, dedupIds: ids });
+      let m = this.marks.get(shard);
+      if (!m) this.marks.set(shard, (m = new Map()));
+      for (const mark of res.marks) m.set(mark.dedupId, mark);
+      if (!res.ready) this.duplicatesReady = false;
+      if (res.marks.length > 0) this.changed();
+    } catch {
+      // Marks are an overlay; a failed lookup leaves rows unmarked.
+    } finally {
+      this.lookupBusy = false;
+      if (this.lookupQueue.size > 0) void this.lookup();
+    }
+  }
+
+  // ---------- notifications ----------
+
+  /** One notification per task, before the next paint (the tail itself arrives once per frame). */
+  private changed(): void {
+    if (this.notifyQueued) return;
+    this.notifyQueued = true;
+    queueMicrotask(() => {
+      this.notifyQueued = false;
+      if (this.started) this.emit();
+    });
+  }
+
+  private notifyQueued = false;
+
+  private emit(): void {
+    this.version++;
+    for (const l of [...this.listeners]) l();
+  }
+}
