@@ -686,6 +686,9 @@ class Service implements MeshService {
           deleted += await this.redis(s, 'XDEL', () => s.adapter.client.xdel(rec.batch.key, ...chunk));
         }
         this.history.markDeleted(req.batchId);
+        // XDEL moved every later position: the shard's index is rebuilt on its next use.
+        s.indexes.get(rec.batch.shard)?.stop();
+        s.indexes.delete(rec.batch.shard);
         return { deleted };
       },
       'analysis:start': async (req) => ({ jobId: this.startAnalysis(this.requireSession(), req.shards) }),

@@ -206,6 +206,8 @@ export const createPublisherSlice: Slice<PublisherSlice> = (set, get) => {
       patch({ busy: 'delete', error: null });
       try {
         await get().api.invoke('publish:delete', { batchId });
+        // Views kept mounted still hold pages with the deleted entries: read them again.
+        get().reloadLanes();
         await get().loadBatchHistory();
         const last = get().publisher.last;
         if (last?.batch.batchId === batchId) patch({ last: { ...last, batch: { ...last.batch, deleted: true } } });

@@ -26,8 +26,11 @@ export function BrowserView() {
   const revealAt = useApp((s) => s.revealAt);
   const showInBrowser = useApp((s) => s.showInBrowser);
   const filterRef = useRef<HTMLInputElement>(null);
+  // The shell keeps this view mounted (hidden) behind the others: its keys act only when it is shown.
+  const shown = useApp((s) => s.view === 'browse');
 
   useEffect(() => {
+    if (!shown) return;
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
       const typing = t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
@@ -41,7 +44,7 @@ export function BrowserView() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [setDetailOpen]);
+  }, [setDetailOpen, shown]);
   const detailOpenRef = useRef(detailOpen);
   detailOpenRef.current = detailOpen;
 

@@ -105,9 +105,9 @@ export function ShardSidebar() {
   const addLane = useApp((s) => s.addLane);
   const load = useApp((s) => s.loadShards);
   const ready = useApp((s) => s.connection?.state === 'ready' && s.link === 'open');
-  const view = useApp((s) => s.view);
   const now = useNow(1000);
-  useAutoRefresh(ready && view === 'browse', () => load({ quiet: true }));
+  // The sidebar is on screen in every view, so it stays fresh in every view (one bounded SCAN every few seconds).
+  useAutoRefresh(ready, () => load({ quiet: true }));
 
   const inLanes = new Set(mode === 'lanes' ? lanes.map((l) => l.shard) : []);
   const canAdd = lanes.length > 0 && lanes.length < MAX_LANES;
