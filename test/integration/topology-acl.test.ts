@@ -4,7 +4,7 @@
  * connect (without writing anything) and reports `canPublish: false` with the reason, while a
  * user allowed to write may publish.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,9 +17,9 @@ import type { MeshService, SecretStore } from '../../electron/core/service-api';
 import type { ChannelName, Envelope, RequestOf, ResponseOf } from '../../shared/contract';
 import { encodePayload } from '../../shared/wire';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { runCli, type CliRun as Run } from '../helpers/cli-run';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/mesh-inspector.js');
 const READER_PW = 'rEad3r-S3cret-pw';
 const WRITER_PW = 'wr1ter-S3cret-pw';
 
@@ -28,26 +28,9 @@ let admin: Redis;
 let home: string;
 let files: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', MESH_INSPECTOR_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, home);
 }
 
 function noSecret(run: Run, secret: string): void {

@@ -5,7 +5,7 @@
  * its replica takes over, and the same adapter keeps working, reports the failover and has lost
  * no acknowledged entry. One cluster is shared by the whole file.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,9 +22,9 @@ import type { ChannelName, EventName, RequestOf, ResponseOf } from '../../shared
 import { MeshError } from '../../shared/errors';
 import { encodePayload } from '../../shared/wire';
 import { startCluster, type TestCluster } from '../helpers/redis-cluster';
+import { jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/mesh-inspector.js');
 
 let cluster: TestCluster;
 let seeder: Cluster;
@@ -34,32 +34,12 @@ let files: string;
 let shardsByMaster: Map<number, number[]>;
 let allShards: number[];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', MESH_INSPECTOR_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, home);
 }
 
-function doc(run: Run): Record<string, unknown> {
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}${run.stdout}`);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
+const doc = jsonDoc;
 
 beforeAll(async () => {
   execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });

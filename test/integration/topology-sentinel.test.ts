@@ -4,7 +4,7 @@
  * the same adapter follows the master: a publish lands on the new master, reads see it, and the
  * topology view names who replaced whom.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,40 +13,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
 import { TopologyMonitor } from '../../electron/core/topology';
 import { startSentinels, type TestSentinels } from '../helpers/redis-sentinel';
+import { jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/mesh-inspector.js');
 
 let setup: TestSentinels;
 let home: string;
 let files: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', MESH_INSPECTOR_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, home);
 }
 
-function doc(run: Run): Record<string, unknown> {
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}${run.stdout}`);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
+const doc = jsonDoc;
 
 /** Resolves once the master on `port` lists a client named `name` (CLIENT LIST), bounded. */
 async function clientOn(port: number, name: string): Promise<void> {

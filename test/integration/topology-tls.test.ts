@@ -5,7 +5,7 @@
  * retrying); client-certificate authentication works with --tls-cert/--tls-key; the service (UI)
  * connects through a profile's TLS settings.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,9 +16,9 @@ import { createService } from '../../electron/core/service';
 import type { SecretStore } from '../../electron/core/service-api';
 import type { ChannelName, Envelope, RequestOf, ResponseOf } from '../../shared/contract';
 import { makeCerts, startTlsRedis, type TestCerts, type TlsRedis } from '../helpers/tls';
+import { jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/mesh-inspector.js');
 
 let certs: TestCerts;
 let plain: TlsRedis;
@@ -27,32 +27,12 @@ let mutual: TlsRedis;
 let home: string;
 let files: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', MESH_INSPECTOR_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, home);
 }
 
-function doc(run: Run): Record<string, unknown> {
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}${run.stdout}`);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
+const doc = jsonDoc;
 
 function fatal(run: Run): string {
   expect(run.code).toBe(1);
