@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Protocol } from 'electron';
 import { APP_HOST, APP_SCHEME } from './app-origin';
 import { contentSecurityPolicy } from './csp';
+import { mimeTypeFor } from '../../shared/mime';
 
 /**
  * What `protocol.registerSchemesAsPrivileged` needs, before the app is ready.
@@ -69,36 +70,7 @@ export function resolveAppPath(root: string, url: string): string | null {
   return file;
 }
 
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-/**
- * The Content-Type for a served file, by extension (case-insensitive). Unknown extensions are
- * `application/octet-stream`; together with `nosniff` that means Chromium never runs them as script.
- */
-export function mimeTypeFor(file: string): string {
-  return MIME_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
+export { mimeTypeFor };
 
 /** Headers on every `app://` response, success or not. */
 export function appResponseHeaders(contentType: string): Record<string, string> {

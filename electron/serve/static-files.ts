@@ -3,6 +3,7 @@
  * from the read so it can be tested against every traversal trick without a server.
  */
 import path from 'node:path';
+import { mimeTypeFor } from '../../shared/mime';
 
 export type StaticResolution =
   | { ok: true; file: string; isIndex: boolean }
@@ -47,31 +48,8 @@ export function isInside(parent: string, child: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
-
-/** The Content-Type for a file name; unknown kinds are opaque bytes (and nosniff keeps them so). */
-export function mimeType(file: string): string {
-  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
+/** The Content-Type for a file name (shared with the desktop app's app:// protocol). */
+export const mimeType = mimeTypeFor;
 
 function firstIndexOf(s: string, chars: string): number {
   for (let i = 0; i < s.length; i++) if (chars.includes(s[i]!)) return i;
