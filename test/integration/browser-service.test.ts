@@ -11,25 +11,11 @@ import path from 'node:path';
 import type Redis from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
 import { createService } from '../../electron/core/service';
-import { dispatch } from '../../electron/core/dispatch';
-import type { MeshService, SecretStore } from '../../electron/core/service-api';
-import type { ChannelName, Envelope, EventName, EventPayloadOf, PageEntry, RequestOf, ResponseOf } from '../../shared/contract';
+import type { MeshService } from '../../electron/core/service-api';
+import type { EventName, EventPayloadOf, PageEntry } from '../../shared/contract';
 import { encodePayload } from '../../shared/wire';
+import { MemorySecrets, serviceGate, wire } from '../helpers/service-gate';
 
-class MemorySecrets implements SecretStore {
-  readonly map = new Map<string, string>();
-  async get(id: string) {
-    return this.map.get(id);
-  }
-  async set(id: string, s: string) {
-    this.map.set(id, s);
-  }
-  async delete(id: string) {
-    this.map.delete(id);
-  }
-}
-
-const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const PREFIX = 'brw';
 const N = 5000;
 /** Entry k gets id (BASE + k)-(k % 3), so ids and times are known without reading them back. */
@@ -42,15 +28,7 @@ let home: string;
 let service: MeshService;
 const listeners = new Set<(event: string, payload: unknown) => void>();
 
-function call<C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<Envelope<ResponseOf<C>>> {
-  return dispatch(service.handlers, channel, wire(req), () => service.knownSecrets()).then((e) => wire(e) as Envelope<ResponseOf<C>>);
-}
-
-async function ok<C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> {
-  const env = await call(channel, req);
-  if (!env.ok) throw new Error(`${channel} failed: ${env.error.kind} ${env.error.message}`);
-  return env.value;
-}
+const { call, ok } = serviceGate(() => service);
 
 function nextEvent<E extends EventName>(event: E, match: (p: EventPayloadOf<E>) => boolean): Promise<EventPayloadOf<E>> {
   return new Promise((resolve) => {

@@ -10,40 +10,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch';
 import { createService } from '../../electron/core/service';
-import type { MeshService, SecretStore } from '../../electron/core/service-api';
-import { MAX_BATCH_EVENTS, type ChannelName, type Envelope, type RequestOf, type ResponseOf } from '../../shared/contract';
+import type { MeshService } from '../../electron/core/service-api';
+import { MAX_BATCH_EVENTS } from '../../shared/contract';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { MemorySecrets, serviceGate } from '../helpers/service-gate';
 
-class MemorySecrets implements SecretStore {
-  readonly map = new Map<string, string>();
-  async get(id: string) {
-    return this.map.get(id);
-  }
-  async set(id: string, s: string) {
-    this.map.set(id, s);
-  }
-  async delete(id: string) {
-    this.map.delete(id);
-  }
-}
-
-const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 let redis: TestRedis;
 let admin: Redis;
 let home: string;
 let service: MeshService;
 
-function call<C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<Envelope<ResponseOf<C>>> {
-  return dispatch(service.handlers, channel, wire(req), () => service.knownSecrets()).then((e) => wire(e) as Envelope<ResponseOf<C>>);
-}
-
-async function ok<C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> {
-  const env = await call(channel, req);
-  if (!env.ok) throw new Error(`${channel} failed: ${env.error.kind} ${env.error.message}`);
-  return env.value;
-}
+const { call, ok } = serviceGate(() => service);
 
 async function connect(prefix: string, readOnly = false): Promise<string> {
   const view = await ok('profiles:save', { name: prefix, url: redis.url, prefix, commandTimeoutMs: 1000, readOnly });

@@ -11,24 +11,11 @@ import type Redis from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
 import { createService } from '../../electron/core/service';
 import { dispatch } from '../../electron/core/dispatch';
-import type { MeshService, SecretStore } from '../../electron/core/service-api';
-import type { ChannelName, Envelope, EventName, EventPayloadOf, RequestOf, ResponseOf } from '../../shared/contract';
+import type { MeshService } from '../../electron/core/service-api';
+import type { EventName, EventPayloadOf } from '../../shared/contract';
 import { encodePayload } from '../../shared/wire';
+import { MemorySecrets, serviceGate, wire } from '../helpers/service-gate';
 
-class MemorySecrets implements SecretStore {
-  readonly map = new Map<string, string>();
-  async get(id: string) {
-    return this.map.get(id);
-  }
-  async set(id: string, s: string) {
-    this.map.set(id, s);
-  }
-  async delete(id: string) {
-    this.map.delete(id);
-  }
-}
-
-const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 let redis: TestRedis;
 let admin: Redis;
@@ -37,15 +24,7 @@ let service: MeshService;
 const secrets = new MemorySecrets();
 const listeners = new Set<(event: string, payload: unknown) => void>();
 
-function call<C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<Envelope<ResponseOf<C>>> {
-  return dispatch(service.handlers, channel, wire(req), () => service.knownSecrets()).then((e) => wire(e) as Envelope<ResponseOf<C>>);
-}
-
-async function ok<C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> {
-  const env = await call(channel, req);
-  if (!env.ok) throw new Error(`${channel} failed: ${env.error.kind} ${env.error.message}`);
-  return env.value;
-}
+const { call, ok } = serviceGate(() => service);
 
 /** Resolves with the first event of that name for which `match` holds. */
 function nextEvent<E extends EventName>(event: E, match: (p: EventPayloadOf<E>) => boolean = () => true): Promise<EventPayloadOf<E>> {
@@ -242,11 +221,14 @@ describe('browsing', () => {
     const pre = await admin.xlen('svc:shard:9');
     expect(pre).toBe(10);
     let written: string[] = [];
+    const writes: Promise<unknown>[] = [];
     const writer = setInterval(() => {
-      void seedShard('svc', 9, 10, { seqStart: 1000 + written.length }).then((w) => (written = written.concat(w)));
+      writes.push(seedShard('svc', 9, 10, { seqStart: 1000 + written.length }).then((w) => (written = written.concat(w))));
     }, 20);
     await done;
     clearInterval(writer);
+    // A batch can be delivered before its writer's reply is back here: wait for every reply.
+    await Promise.all(writes);
     await ok('tail:unsubscribe', { subscriptionId });
     // Every delivered id was written by the writer, in order, with no repeats.
     expect(new Set(got).size).toBe(got.length);
