@@ -12,7 +12,7 @@ import type Redis from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
 import { createService } from '../../electron/core/service';
 import type { MeshService } from '../../electron/core/service-api';
-import type { EventName, EventPayloadOf, PageEntry } from '../../shared/contract';
+import type { EventName, EventPayloadOf, PageEntry, RequestOf, ResponseOf } from '../../shared/contract';
 import { encodePayload } from '../../shared/wire';
 import { MemorySecrets, serviceGate, wire } from '../helpers/service-gate';
 
