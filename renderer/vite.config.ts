@@ -22,6 +22,8 @@ export default defineConfig({
     // Chromium supports modulepreload natively; the polyfill would only add code.
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
+    // One bundle loaded from local disk (app://) or loopback (serve): no network to split for.
+    chunkSizeWarningLimit: 2000,
     rollupOptions: {
       onwarn(warning, warn) {
         // zod's sources carry comments Rollup cannot place; harmless noise in every build.

@@ -2,7 +2,7 @@
 // preload scripts, the benchmarks and the renderer. One script so `npm ci` (prepare) leaves a
 // working checkout.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -36,6 +36,15 @@ await Promise.all(jobs);
 
 if (want('renderer') && existsSync(r('renderer/vite.config.ts'))) {
   const { build: viteBuild } = await import('vite');
-  rmSync(r('dist/renderer'), { recursive: true, force: true });
-  await viteBuild({ configFile: r('renderer/vite.config.ts'), logLevel: 'warn' });
+  // Build beside the live folder and swap it in with renames: a `serve` (or an end-to-end run)
+  // reading dist/renderer while another build runs sees the old files or the new ones, never an
+  // empty folder.
+  const live = r('dist/renderer');
+  const next = r(`dist/.renderer-next-${process.pid}`);
+  const old = r(`dist/.renderer-old-${process.pid}`);
+  rmSync(next, { recursive: true, force: true });
+  await viteBuild({ configFile: r('renderer/vite.config.ts'), logLevel: 'warn', build: { outDir: next, emptyOutDir: true } });
+  if (existsSync(live)) renameSync(live, old);
+  renameSync(next, live);
+  rmSync(old, { recursive: true, force: true });
 }
