@@ -161,6 +161,229 @@ export function tryFastDecode(d: string): DecodeResult | undefined {
   return { ok: true, r, t, s };
 }
 
+/**
+ * The whole-shard scan's fast path, on the stored bytes and without building a string: the
+ * entry's shard `s` when `bytes` has exactly the producer's layout `{"r":X,"t":<digits>,"s":<digits>}`
+ * and `decodePayloadBytes` would accept it with that `s`; -1 when the full decoder must decide.
+ * Like `tryFastDecode` it only ever answers "ok" (a -1 is "don't know", never "corrupt"), so every
+ * reason still comes from the one scanner. The scan needs only ok/corrupt and `s`, so `r` and
+ * `t` are validated in place: JSON's structural characters are all ASCII and a UTF-8 multi-byte
+ * sequence holds no ASCII byte, so the grammar walks bytes exactly as it walks characters, and
+ * UTF-8 validity is checked only when a byte >= 0x80 occurs (inside a string; anywhere else the
+ * walk already fails). Equivalence with `decodePayloadBytes` is tested on generated inputs.
+ */
+export function fastShardOfBytes(b: Uint8Array): number {
+  const n = b.length;
+  // {"r": ... }  — shortest producer payload is {"r":0,"t":0,"s":0}: 19 bytes.
+  if (n < 19 || b[n - 1] !== 0x7d || b[0] !== 0x7b || b[1] !== 0x22 || b[2] !== 0x72 || b[3] !== 0x22 || b[4] !== 0x3a) return -1;
+
+  // s: 1..5 digits, no leading zero, <= 65535, after ,"s":
+  let j = n - 2;
+  let s = 0;
+  let scale = 1;
+  while (isDigit(b[j]!)) {
+    s += (b[j]! - 0x30) * scale;
+    scale *= 10;
+    j--;
+  }
+  const sLen = n - 2 - j;
+  if (sLen === 0 || sLen > 5 || (sLen > 1 && b[j + 1] === 0x30) || s > U16_MAX) return -1;
+  if (j < 9 || !fieldTagAt(b, j, 0x73)) return -1;
+
+  // t: 1..20 digits, no leading zero, <= u64::MAX, after ,"t":
+  const tEnd = j - 4;
+  j = tEnd - 1;
+  while (isDigit(b[j]!)) j--;
+  const tStart = j + 1;
+  const tLen = tEnd - tStart;
+  if (tLen === 0 || tLen > 20 || (tLen > 1 && b[tStart] === 0x30)) return -1;
+  if (tLen === 20 && aboveU64Max(b, tStart)) return -1;
+  if (j < 9 || !fieldTagAt(b, j, 0x74)) return -1;
+
+  // r: exactly one JSON value spanning 5..rEnd, no whitespace around it (serde's RawValue).
+  const rEnd = j - 4;
+  if (rEnd <= 5 || isJsonWs(b[5]!) || isJsonWs(b[rEnd - 1]!)) return -1;
+  highBits = 0;
+  if (skipValueBytes(b, 5, rEnd) !== rEnd) return -1;
+  if (highBits & 0x80 && firstInvalidUtf8(b) >= 0) return -1;
+  return s;
+}
+
+/** Whether `b[at-4..at]` is `,"<tag>":`. */
+function fieldTagAt(b: Uint8Array, at: number, tag: number): boolean {
+  return b[at] === 0x3a && b[at - 1] === 0x22 && b[at - 2] === tag && b[at - 3] === 0x22 && b[at - 4] === 0x2c;
+}
+
+/** For 20 decimal digits at `from`: whether they exceed u64::MAX (same length, so byte order is numeric order). */
+function aboveU64Max(b: Uint8Array, from: number): boolean {
+  for (let k = 0; k < 20; k++) {
+    const diff = b[from + k]! - U64_MAX_TEXT.charCodeAt(k);
+    if (diff !== 0) return diff > 0;
+  }
+  return false;
+}
+
+/** OR of every byte the byte walk saw inside strings: bit 7 set means "check UTF-8". */
+let highBits = 0;
+const byteStack: number[] = [];
+
+/**
+ * `skipValue` on bytes, bounded by `lim`: the index just after the value, or -1 when it is not
+ * one complete JSON value before `lim` (the caller then defers to the full scanner, which says why).
+ */
+function skipValueBytes(b: Uint8Array, i: number, lim: number): number {
+  const stack = byteStack;
+  stack.length = 0;
+  for (;;) {
+    i = skipWsBytes(b, i, lim);
+    if (i >= lim) return -1;
+    let c = b[i]!;
+    if (c === 0x22) {
+      i = skipStringBytes(b, i + 1, lim);
+      if (i < 0) return -1;
+    } else if (c === 0x7b) {
+      i = skipWsBytes(b, i + 1, lim);
+      if (i >= lim) return -1;
+      if (b[i] === 0x7d) {
+        i++;
+      } else {
+        i = memberKeyBytes(b, i, lim);
+        if (i < 0) return -1;
+        stack.push(OBJ);
+        continue;
+      }
+    } else if (c === 0x5b) {
+      i = skipWsBytes(b, i + 1, lim);
+      if (i >= lim) return -1;
+      if (b[i] === 0x5d) {
+        i++;
+      } else {
+        stack.push(ARR);
+        continue;
+      }
+    } else if (c === 0x74) {
+      if (i + 4 > lim || b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return -1;
+      i += 4;
+    } else if (c === 0x66) {
+      if (i + 5 > lim || b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return -1;
+      i += 5;
+    } else if (c === 0x6e) {
+      if (i + 4 > lim || b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return -1;
+      i += 4;
+    } else if (c === 0x2d || isDigit(c)) {
+      i = skipNumberBytes(b, i, lim);
+      if (i < 0) return -1;
+    } else {
+      return -1;
+    }
+    // A value just ended: close finished containers, or step to the next element/member.
+    for (;;) {
+      const depth = stack.length;
+      if (depth === 0) return i;
+      const top = stack[depth - 1];
+      i = skipWsBytes(b, i, lim);
+      if (i >= lim) return -1;
+      c = b[i]!;
+      if (c === 0x2c) {
+        i = skipWsBytes(b, i + 1, lim);
+        if (i >= lim) return -1;
+        if (top === OBJ) {
+          i = memberKeyBytes(b, i, lim);
+          if (i < 0) return -1;
+        } else if (b[i] === 0x5d) {
+          return -1;
+        }
+        break;
+      }
+      if ((top === OBJ && c === 0x7d) || (top === ARR && c === 0x5d)) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      return -1;
+    }
+  }
+}
+
+/** A member's `"key"` and `:` at `i`; the index after the colon, or -1. */
+function memberKeyBytes(b: Uint8Array, i: number, lim: number): number {
+  if (b[i] !== 0x22) return -1;
+  i = skipStringBytes(b, i + 1, lim);
+  if (i < 0) return -1;
+  i = skipWsBytes(b, i, lim);
+  return i < lim && b[i] === 0x3a ? i + 1 : -1;
+}
+
+function skipWsBytes(b: Uint8Array, i: number, lim: number): number {
+  while (i < lim) {
+    const c = b[i]!;
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else break;
+  }
+  return i;
+}
+
+/** `skipString` on bytes (after the opening quote): the index after the closing quote, or -1. */
+function skipStringBytes(b: Uint8Array, i: number, lim: number): number {
+  let seen = 0;
+  while (i < lim) {
+    const c = b[i]!;
+    if (c === 0x22) {
+      highBits |= seen;
+      return i + 1;
+    }
+    if (c === 0x5c) {
+      if (i + 1 >= lim) return -1;
+      const e = b[i + 1]!;
+      if (e === 0x75) {
+        if (i + 6 > lim || !isHexDigit(b[i + 2]!) || !isHexDigit(b[i + 3]!) || !isHexDigit(b[i + 4]!) || !isHexDigit(b[i + 5]!)) return -1;
+        i += 6;
+      } else if (simpleEscape(e) !== undefined) {
+        i += 2;
+      } else {
+        return -1;
+      }
+    } else if (c >= 0x20) {
+      seen |= c;
+      i++;
+    } else {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** `skipNumber` on bytes: the index after the number, or -1. */
+function skipNumberBytes(b: Uint8Array, i: number, lim: number): number {
+  if (b[i] === 0x2d) i++;
+  if (i >= lim) return -1;
+  if (b[i] === 0x30) {
+    i++;
+    if (i < lim && isDigit(b[i]!)) return -1;
+  } else if (isDigit(b[i]!)) {
+    i++;
+    while (i < lim && isDigit(b[i]!)) i++;
+  } else {
+    return -1;
+  }
+  if (i < lim && b[i] === 0x2e) {
+    i++;
+    if (i >= lim || !isDigit(b[i]!)) return -1;
+    while (i < lim && isDigit(b[i]!)) i++;
+  }
+  if (i < lim && (b[i] === 0x65 || b[i] === 0x45)) {
+    i++;
+    if (i < lim && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    if (i >= lim || !isDigit(b[i]!)) return -1;
+    while (i < lim && isDigit(b[i]!)) i++;
+  }
+  return i;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Full scanner
 // ---------------------------------------------------------------------------------------------

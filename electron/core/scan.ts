@@ -7,7 +7,7 @@ import { ShardAnalyzer } from '../../shared/analysis';
 import { MeshError } from '../../shared/errors';
 import { exclusiveStart } from '../../shared/stream-id';
 import type { ShardAnalysis, ShardInfo, SkippedKey } from '../../shared/types';
-import { decodePayloadBytes } from '../../shared/wire';
+import { decodePayloadBytes, fastShardOfBytes } from '../../shared/wire';
 import type { MeshAdapter } from './adapter';
 import { classifyError, isCommandTimeout } from './classify';
 import { describeShards, discoverShards } from './discovery';
@@ -142,8 +142,15 @@ async function scanShard(
         analyzer.addParts(false, 0, dedup, EMPTY);
         continue;
       }
-      const r = decodePayloadBytes(d);
-      analyzer.addParts(r.ok, r.ok ? r.s : 0, dedup, d);
+      // The producer's own layout is decided on the bytes without building r/t strings (about
+      // half the per-entry decode cost); anything else goes through the full decoder.
+      const s = fastShardOfBytes(d);
+      if (s >= 0) {
+        analyzer.addParts(true, s, dedup, d);
+      } else {
+        const r = decodePayloadBytes(d);
+        analyzer.addParts(r.ok, r.ok ? r.s : 0, dedup, d);
+      }
     }
 
     done += rows.length;
