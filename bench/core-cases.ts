@@ -18,7 +18,7 @@ const SCAN_ROUNDS = 5;
 const WARM_ENTRIES = 100_000;
 const PAGE = 1000;
 const PUBLISH_EVENTS = 10_000;
-const PUBLISH_ROUNDS = 5;
+const PUBLISH_ROUNDS = 9;
 const NONCE = 0x9f3a12c0ffeen;
 
 /** A small, realistic event: a few keys, a number, a string, a boolean. */
@@ -202,7 +202,7 @@ export const analyzerBench: BenchCase = {
 
 export const publishBench: BenchCase = {
   name: 'publish-10k',
-  description: `MeshAdapter.publish of a ${PUBLISH_EVENTS.toLocaleString('en')}-event batch vs a bare ioredis MULTI/EXEC of the same XADDs; alternating, ${PUBLISH_ROUNDS} rounds, median`,
+  description: `MeshAdapter.publish of a ${PUBLISH_EVENTS.toLocaleString('en')}-event batch vs a bare ioredis MULTI/EXEC of the same XADDs; alternating, ${PUBLISH_ROUNDS} rounds, median of the per-round ratios`,
   async run({ redis, log }) {
     const events = Array.from({ length: PUBLISH_EVENTS }, (_, k) => event(k));
     const adapter = new MeshAdapter({ url: redis.url, prefix: PREFIX, commandTimeoutMs: 30_000 });
@@ -250,8 +250,10 @@ export const publishBench: BenchCase = {
       metrics: [
         { name: 'bare MULTI/EXEC (median)', value: round3(b), unit: 'ms' },
         { name: 'MeshAdapter.publish (median)', value: round3(a), unit: 'ms' },
+        { name: 'publish / bare, ratio of the medians (no budget)', value: round3(a / b), unit: 'x' },
       ],
-      checks: [check('publish time / bare time', round3(a / b), '<=', 1.3)],
+      // Each round's pair runs back to back under the same machine load; their ratio is the figure.
+      checks: [check('publish time / bare time (median of per-round ratios)', round3(median(adapterMs.map((x, k) => x / bareMs[k]!))), '<=', 1.3)],
       notes: [`rounds (ms): bare ${bareMs.map((x) => x.toFixed(1)).join(', ')}; adapter ${adapterMs.map((x) => x.toFixed(1)).join(', ')}`],
     };
   },
