@@ -1,6 +1,7 @@
 /**
  * `mesh-inspector scan [--shard <n> ...]` (cli.md): whole-shard analysis, page by page.
  */
+import { scanDocument } from '../../shared/scan-document';
 import { scanShards, type ScanResult } from '../core/scan';
 import type { CliCommand } from './commands';
 import { withAdapter } from './connect';
@@ -25,23 +26,7 @@ export const scanCommand: CliCommand = {
     } finally {
       bar.done();
     }
-    // Field order as cli.md shows it.
-    const json: ScanResult = {
-      prefix: result.prefix,
-      shards: result.shards.map((s) => ({
-        shard: s.shard,
-        key: s.key,
-        entries: s.entries,
-        ok: s.ok,
-        corrupt: s.corrupt,
-        duplicateGroups: s.duplicateGroups,
-        duplicateEntries: s.duplicateEntries,
-        collisionGroups: s.collisionGroups,
-        gaps: s.gaps.map((g) => ({ nonce: g.nonce, from: g.from, to: g.to })),
-        misrouted: s.misrouted,
-      })),
-      skipped: result.skipped.map((s) => ({ key: s.key, reason: s.reason })),
-    };
+    const json: ScanResult = scanDocument(result.prefix, result.shards, result.skipped);
     return { json, human: humanScan(json) };
   },
 };

@@ -5,6 +5,7 @@
  * row, so the file stays a plain table any CSV reader takes.
  */
 import type { AnalysisReport } from '../../../../shared/contract';
+import { scanDocument } from '../../../../shared/scan-document';
 import type { ShardAnalysis } from '../../../../shared/types';
 
 export interface ExportProvenance {
@@ -40,23 +41,7 @@ export function provenanceOf(report: AnalysisReport): ExportProvenance {
 
 /** The `scan --json` document (field order as cli.md shows it) plus provenance. */
 export function reportJson(report: AnalysisReport): ScanDocument {
-  return {
-    prefix: report.provenance.prefix,
-    shards: report.shards.map((s) => ({
-      shard: s.shard,
-      key: s.key,
-      entries: s.entries,
-      ok: s.ok,
-      corrupt: s.corrupt,
-      duplicateGroups: s.duplicateGroups,
-      duplicateEntries: s.duplicateEntries,
-      collisionGroups: s.collisionGroups,
-      gaps: s.gaps.map((g) => ({ nonce: g.nonce, from: g.from, to: g.to })),
-      misrouted: s.misrouted,
-    })),
-    skipped: report.skipped.map((k) => ({ key: k.key, reason: k.reason })),
-    provenance: provenanceOf(report),
-  };
+  return { ...scanDocument(report.provenance.prefix, report.shards, report.skipped), provenance: provenanceOf(report) };
 }
 
 export const CSV_COLUMNS = [
