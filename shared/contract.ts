@@ -68,6 +68,11 @@ export const profileInputSchema = z
     readOnly: z.boolean(),
     tls: tlsOptionsSchema.optional(),
     topology: topologyOptionsSchema.optional(),
+    /**
+     * Sentinel only: a new password of the sentinels themselves (`requirepass` on a sentinel),
+     * kept in the secret store like `password`; `null` forgets the saved one; absent keeps it.
+     */
+    sentinelPassword: z.string().max(1024).nullable().optional(),
   })
   .strict();
 export type ProfileInput = z.input<typeof profileInputSchema>;
@@ -88,6 +93,8 @@ export interface ProfileView {
   tls?: z.infer<typeof tlsOptionsSchema>;
   /** Absent: `auto`. */
   topology?: z.infer<typeof topologyOptionsSchema>;
+  /** Sentinel: a password of the sentinels themselves is saved (never the password itself). */
+  hasSentinelPassword?: boolean;
   demo?: boolean;
 }
 

@@ -26,9 +26,16 @@ export interface StoredProfile {
   tls?: ProfileView['tls'];
   /** Absent: `auto` (a Cluster is detected on connect). */
   topology?: ProfileView['topology'];
+  /** Sentinel: the sentinels' own password is in the secret store ({@link sentinelSecretKey}). */
+  hasSentinelPassword?: boolean;
   demo?: boolean;
   /** Opened from a URL (`serve --url`, demo): kept in memory only, password included. */
   ephemeral?: boolean;
+}
+
+/** Where a profile's Sentinel password is kept in the secret store, next to its Redis password. */
+export function sentinelSecretKey(profileId: string): string {
+  return `${profileId}:sentinel`;
 }
 
 /** Builds `scheme://host:port/db` from a parsed URL, with IPv6 brackets restored. */
@@ -62,6 +69,7 @@ export function viewOf(p: StoredProfile): ProfileView {
   if (p.username !== undefined) view.username = p.username;
   if (p.tls) view.tls = p.tls;
   if (p.topology) view.topology = p.topology;
+  if (p.hasSentinelPassword) view.hasSentinelPassword = true;
   if (p.demo) view.demo = true;
   return view;
 }
@@ -91,8 +99,10 @@ export class ProfileStore {
 
   /**
    * Creates or updates a profile. A password in the URL or in `password` is moved to the secret
-   * store; `password: null` forgets the saved one. Guarantees nothing secret is written to
-   * profiles.json.
+   * store; `password: null` forgets the saved one. A Sentinel profile's `sentinelPassword` (the
+   * sentinels' own) is kept the same way, under its own key; a profile that leaves the Sentinel
+   * mode forgets it. Guarantees nothing secret is written to profiles.json, and that everything is
+   * checked before anything is written (a refused save leaves no secret behind).
    */
   async save(input: ProfileInput, opts: { demo?: boolean; ephemeral?: boolean } = {}): Promise<StoredProfile> {
     const { address, username, password: urlPassword } = addressOf(input.url);
@@ -100,19 +110,27 @@ export class ProfileStore {
     if (input.id !== undefined && !existing) throw usageError(`no profile with id ${input.id}`);
     const prefix = input.prefix;
     if (/[\r\n]/.test(prefix)) throw usageError('a prefix cannot contain line breaks');
-    const id = existing?.id ?? randomUUID();
-    const newPassword = input.password ?? urlPassword;
-    const ephemeral = opts.ephemeral ?? existing?.ephemeral ?? false;
-    let hasPassword = existing?.hasPassword ?? false;
-    if (input.password === null) {
-      if (ephemeral) this.memorySecrets.delete(id);
-      else await this.secrets.delete(id);
-      hasPassword = false;
-    } else if (newPassword !== undefined && newPassword !== '') {
-      if (ephemeral) this.memorySecrets.set(id, newPassword);
-      else await this.secrets.set(id, newPassword);
-      hasPassword = true;
+    let topology: StoredProfile['topology'];
+    if (input.topology && input.topology.mode !== 'auto') {
+      // Sentinel addresses are kept only for the sentinel mode (switching away drops them).
+      const t = input.topology;
+      if (t.mode === 'sentinel' && parseSentinels(t.sentinels ?? '').length === 0) throw usageError('Sentinel needs at least one sentinel address, host:port');
+      topology = t.mode === 'sentinel' ? { mode: 'sentinel', sentinels: (t.sentinels ?? '').trim(), masterName: (t.masterName ?? '').trim() } : { mode: t.mode };
     }
+    const sentinel = topology?.mode === 'sentinel';
+    if (!sentinel && typeof input.sentinelPassword === 'string' && input.sentinelPassword !== '') {
+      throw usageError('a password of the sentinels needs the Sentinel topology');
+    }
+    const id = existing?.id ?? randomUUID();
+    const ephemeral = opts.ephemeral ?? existing?.ephemeral ?? false;
+    // Checked; from here on the secrets, then the profile.
+    const hasPassword = await this.keepSecret(id, ephemeral, input.password === null ? null : (input.password ?? urlPassword), existing?.hasPassword ?? false);
+    const hasSentinelPassword = await this.keepSecret(
+      sentinelSecretKey(id),
+      ephemeral,
+      sentinel ? input.sentinelPassword : existing?.hasSentinelPassword ? null : undefined,
+      existing?.hasSentinelPassword ?? false,
+    );
     const profile: StoredProfile = {
       id,
       name: input.name.trim(),
@@ -124,13 +142,8 @@ export class ProfileStore {
     };
     if (username !== undefined) profile.username = username;
     if (input.tls && Object.keys(input.tls).length > 0) profile.tls = input.tls;
-    if (input.topology && input.topology.mode !== 'auto') {
-      // Sentinel addresses are kept only for the sentinel mode (switching away drops them).
-      const t = input.topology;
-      if (t.mode === 'sentinel' && parseSentinels(t.sentinels ?? '').length === 0) throw usageError('Sentinel needs at least one sentinel address, host:port');
-      profile.topology =
-        t.mode === 'sentinel' ? { mode: 'sentinel', sentinels: (t.sentinels ?? '').trim(), masterName: (t.masterName ?? '').trim() } : { mode: t.mode };
-    }
+    if (topology) profile.topology = topology;
+    if (hasSentinelPassword) profile.hasSentinelPassword = true;
     if (opts.demo) profile.demo = true;
     if (ephemeral) profile.ephemeral = true;
     this.profiles = existing ? this.profiles.map((p) => (p.id === id ? profile : p)) : [...this.profiles, profile];
@@ -138,12 +151,27 @@ export class ProfileStore {
     return profile;
   }
 
+  /** `null` forgets the secret, a non-empty text saves it, anything else keeps what was there. */
+  private async keepSecret(key: string, ephemeral: boolean, value: string | null | undefined, had: boolean): Promise<boolean> {
+    if (value === null) {
+      if (ephemeral) this.memorySecrets.delete(key);
+      else await this.secrets.delete(key);
+      return false;
+    }
+    if (value === undefined || value === '') return had;
+    if (ephemeral) this.memorySecrets.set(key, value);
+    else await this.secrets.set(key, value);
+    return true;
+  }
+
   async delete(id: string): Promise<boolean> {
     const before = this.profiles.length;
     this.profiles = this.profiles.filter((p) => p.id !== id);
     if (this.profiles.length === before) return false;
     this.memorySecrets.delete(id);
+    this.memorySecrets.delete(sentinelSecretKey(id));
     await this.secrets.delete(id);
+    await this.secrets.delete(sentinelSecretKey(id));
     this.persist();
     return true;
   }
@@ -151,6 +179,13 @@ export class ProfileStore {
   async password(profile: StoredProfile): Promise<string | undefined> {
     if (!profile.hasPassword) return undefined;
     return profile.ephemeral ? this.memorySecrets.get(profile.id) : this.secrets.get(profile.id);
+  }
+
+  /** The sentinels' own password of a Sentinel profile, if one is saved. Stays in the main process. */
+  async sentinelPassword(profile: StoredProfile): Promise<string | undefined> {
+    if (!profile.hasSentinelPassword || profile.topology?.mode !== 'sentinel') return undefined;
+    const key = sentinelSecretKey(profile.id);
+    return profile.ephemeral ? this.memorySecrets.get(key) : this.secrets.get(key);
   }
 
   private persist(): void {

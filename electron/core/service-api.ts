@@ -29,7 +29,7 @@ export interface MeshService {
   connectUrl(
     url: string,
     prefix: string,
-    opts?: { name?: string; demo?: boolean; commandTimeoutMs?: number; topology?: ProfileInput['topology']; tls?: ProfileInput['tls'] },
+    opts?: { name?: string; demo?: boolean; commandTimeoutMs?: number; topology?: ProfileInput['topology']; tls?: ProfileInput['tls']; sentinelPassword?: string },
   ): Promise<void>;
   /** Closes every Redis client, stops timers and child processes. Idempotent. */
   dispose(): Promise<void>;

@@ -98,18 +98,20 @@ class Service implements MeshService {
   async connectUrl(
     url: string,
     prefix: string,
-    o: { name?: string; demo?: boolean; commandTimeoutMs?: number; topology?: ProfileInput['topology']; tls?: ProfileInput['tls'] } = {},
+    o: { name?: string; demo?: boolean; commandTimeoutMs?: number; topology?: ProfileInput['topology']; tls?: ProfileInput['tls']; sentinelPassword?: string } = {},
   ): Promise<void> {
     const parsed = parseRedisUrl(url);
     const profile = await this.profiles.save(
       {
-        name: o.name ?? `${parsed.host}:${parsed.port}`,
+        // Behind Sentinel the URL's host is not where the app goes: name the master instead.
+        name: o.name ?? (o.topology?.mode === 'sentinel' && o.topology.masterName ? `${o.topology.masterName} (Sentinel)` : `${parsed.host}:${parsed.port}`),
         url,
         prefix,
         commandTimeoutMs: o.commandTimeoutMs ?? 1000,
         readOnly: false,
         ...(o.topology ? { topology: o.topology } : {}),
         ...(o.tls ? { tls: o.tls } : {}),
+        ...(o.sentinelPassword && o.topology?.mode === 'sentinel' ? { sentinelPassword: o.sentinelPassword } : {}),
       },
       { ephemeral: true, demo: o.demo ?? false },
     );
@@ -146,6 +148,7 @@ class Service implements MeshService {
   private async open(profile: StoredProfile): Promise<ConnectionStatus> {
     await this.closeSession();
     const password = await this.profiles.password(profile);
+    const sentinelPassword = await this.profiles.sentinelPassword(profile);
     const url = connectUrlOf(profile, password);
     const conn: ConnectionProfile = {
       url,
@@ -155,14 +158,14 @@ class Service implements MeshService {
       connectionName: 'mesh-inspector',
     };
     if (profile.tls) conn.tls = profile.tls;
-    if (profile.topology) conn.topology = { ...profile.topology };
+    if (profile.topology) conn.topology = { ...profile.topology, ...(sentinelPassword ? { sentinelPassword } : {}) };
     const adapter = new MeshAdapter(conn);
     const redacted = viewOf(profile).url;
     const session: Session = {
       profile,
       adapter,
       indexes: new Map(),
-      secrets: password ? [password, encodeURIComponent(password)] : [],
+      secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword, encodeURIComponent(sentinelPassword)] : [])],
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
       lastLengths: null,
       jobs: new Map(),
@@ -172,7 +175,7 @@ class Service implements MeshService {
       tailPreviews: new Map(),
       topology: new TopologyMonitor(adapter, {
         masterName: profile.topology?.masterName ?? null,
-        secrets: password ? [password, encodeURIComponent(password)] : [],
+        secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword] : [])],
         timeoutMs: profile.commandTimeoutMs,
       }),
       topologyTimer: null,

@@ -102,7 +102,16 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
       createService: deps.createService,
       appVersion: deps.appVersion ?? packageJson.version,
       ...(ctx.env.MESH_INSPECTOR_HOME ? { home: ctx.env.MESH_INSPECTOR_HOME } : {}),
-      ...(urlGiven ? { url: g.url, prefix: g.prefix, commandTimeoutMs: g.timeoutMs, ...(topology ? { topology } : {}), ...(hasTls ? { tls } : {}) } : {}),
+      ...(urlGiven
+        ? {
+            url: g.url,
+            prefix: g.prefix,
+            commandTimeoutMs: g.timeoutMs,
+            ...(topology ? { topology } : {}),
+            ...(hasTls ? { tls } : {}),
+            ...(topology?.mode === 'sentinel' && g.sentinelPassword ? { sentinelPassword: g.sentinelPassword } : {}),
+          }
+        : {}),
     });
   } catch (e) {
     throw listenError(e, host, port);

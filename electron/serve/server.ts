@@ -74,6 +74,8 @@ export interface ServeOptions {
   /** Topology and TLS for the `url` connection (`serve --cluster`, `--sentinel`, `--tls-*`). */
   topology?: ProfileInput['topology'];
   tls?: ProfileInput['tls'];
+  /** The sentinels' own password for the `url` connection (`$MESH_SENTINEL_PASSWORD`); kept in memory only. */
+  sentinelPassword?: string;
   /** WebSocket frame size limit; default {@link DEFAULT_MAX_PAYLOAD}. */
   maxPayload?: number;
   /** Per-socket backpressure bound; default {@link DEFAULT_MAX_BUFFERED}. */
@@ -399,6 +401,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {}),
         ...(opts.topology ? { topology: opts.topology } : {}),
         ...(opts.tls ? { tls: opts.tls } : {}),
+        ...(opts.sentinelPassword ? { sentinelPassword: opts.sentinelPassword } : {}),
       });
       // A transient failure does not throw: the service keeps retrying and reports it in the
       // status. The user at the terminal should hear about it all the same.

@@ -62,6 +62,8 @@ export interface ServeProcess {
   child: ChildProcess;
   /** Everything serve wrote to stderr so far (warnings, a failed --url connection). */
   stderr(): string;
+  /** Everything serve wrote to stdout so far (its UI line first). */
+  stdout(): string;
   /** SIGTERM, then SIGKILL if it has not exited within 5 s. Idempotent. */
   stop(): Promise<void>;
 }
@@ -72,6 +74,10 @@ export interface ServeProcessOptions {
   url?: string;
   prefix?: string;
   timeoutMs?: number;
+  /** More command-line options, after the ones above (e.g. `--sentinel`, `--tls-ca`). */
+  args?: string[];
+  /** More environment variables for the child (e.g. `MESH_SENTINEL_PASSWORD`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -86,12 +92,16 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
   if (opts.url !== undefined) args.push('--url', opts.url);
   if (opts.prefix !== undefined) args.push('--prefix', opts.prefix);
   if (opts.timeoutMs !== undefined) args.push('--timeout-ms', String(opts.timeoutMs));
-  const env: NodeJS.ProcessEnv = { ...process.env, MESH_INSPECTOR_HOME: opts.home };
+  if (opts.args) args.push(...opts.args);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, MESH_INSPECTOR_HOME: opts.home };
   delete env.MESH_REDIS_URL;
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (c: string) => (stderr += c));
+  let stdout = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (c: string) => (stdout += c));
 
   const url = await within(
     30_000,
@@ -127,6 +137,7 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
     port: Number(parsed.port),
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

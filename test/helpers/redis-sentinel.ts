@@ -70,7 +70,11 @@ function startSentinel(port: number, dir: string, masterPort: number, extra: str
   });
 }
 
-export async function startSentinels(opts: { serverArgs?: string[]; sentinelConf?: string[] } = {}): Promise<TestSentinels> {
+/**
+ * `sentinelPassword`: the sentinels require it (`requirepass` in their config; they use it with
+ * each other too), and the helper's own clients to them send it.
+ */
+export async function startSentinels(opts: { serverArgs?: string[]; sentinelConf?: string[]; sentinelPassword?: string } = {}): Promise<TestSentinels> {
   const serverArgs = opts.serverArgs ?? [];
   const master = await startRedis({ args: serverArgs });
   const replica = await startRedis({ args: [...serverArgs, '--replicaof', '127.0.0.1', String(master.port)] });
@@ -81,7 +85,8 @@ export async function startSentinels(opts: { serverArgs?: string[]; sentinelConf
   const client = (port: number): Redis => {
     let c = clients.get(port);
     if (!c || c.status === 'end') {
-      c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: false });
+      const password = opts.sentinelPassword !== undefined && sentinelPorts.includes(port) ? { password: opts.sentinelPassword } : {};
+      c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: false, ...password });
       c.on('error', () => {});
       clients.set(port, c);
     }
@@ -118,7 +123,8 @@ export async function startSentinels(opts: { serverArgs?: string[]; sentinelConf
 
   try {
     await until('replica link up', async () => /master_link_status:up/.test(await client(replica.port).info('replication')));
-    for (const port of sentinelPorts) processes.push(await startSentinel(port, dir, master.port, opts.sentinelConf ?? []));
+    const conf = [...(opts.sentinelConf ?? []), ...(opts.sentinelPassword !== undefined ? [`requirepass ${opts.sentinelPassword}`] : [])];
+    for (const port of sentinelPorts) processes.push(await startSentinel(port, dir, master.port, conf));
     // Every sentinel knows the replica, with a fresh INFO from it (SENTINEL FAILOVER needs one).
     await until('every sentinel sees a fresh replica', async () => {
       for (const port of sentinelPorts) {

@@ -2,16 +2,24 @@
  * Sentinel, for real (issue 7): one master, one replica and three sentinels started by the test.
  * The command line connects through `--sentinel ... --master-name m`; after `SENTINEL FAILOVER`
  * the same adapter follows the master: a publish lands on the new master, reads see it, and the
- * topology view names who replaced whom.
+ * topology view names who replaced whom. Sentinels with their own password (`requirepass`): a
+ * saved profile keeps it in the secret store (never in the view or profiles.json) and connects;
+ * without it the sentinels' NOAUTH is a clear fatal error; the command line takes it from
+ * `$MESH_SENTINEL_PASSWORD`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
+import { dispatch } from '../../electron/core/dispatch';
+import { createService } from '../../electron/core/service';
+import type { MeshService, SecretStore } from '../../electron/core/service-api';
 import { TopologyMonitor } from '../../electron/core/topology';
+import type { ChannelName, Envelope, RequestOf, ResponseOf } from '../../shared/contract';
+import { encodePayload } from '../../shared/wire';
 import { startSentinels, type TestSentinels } from '../helpers/redis-sentinel';
 import { jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
 
@@ -126,5 +134,88 @@ describe('SENTINEL FAILOVER: the same adapter follows the master', () => {
     } finally {
       await adapter.shutdown();
     }
+  });
+});
+
+describe('sentinels with their own password, through a saved profile (the UI path)', () => {
+  const SENTINEL_PW = 'sEnt1nel-0wn-pw';
+  let guarded: TestSentinels;
+  let service: MeshService;
+  const store = new Map<string, string>();
+  const secrets: SecretStore = { get: async (id) => store.get(id), set: async (id, v) => void store.set(id, v), delete: async (id) => void store.delete(id) };
+  const call = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<Envelope<ResponseOf<C>>> =>
+    (await dispatch(service.handlers, channel, JSON.parse(JSON.stringify(req)), () => service.knownSecrets())) as Envelope<ResponseOf<C>>;
+  const ok = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> => {
+    const env = await call(channel, req);
+    if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
+    return env.value;
+  };
+  const base = () => ({ url: 'redis://sentinel-managed', prefix: 'net', commandTimeoutMs: 1000, readOnly: false });
+  const topology = () => ({ mode: 'sentinel' as const, sentinels: guarded.sentinelList, masterName: guarded.masterName });
+
+  beforeAll(async () => {
+    guarded = await startSentinels({ sentinelPassword: SENTINEL_PW });
+    await guarded.client(await guarded.masterPort()).xadd('net:shard:3', '*', 'd', encodePayload('{"guarded":1}', 0n, 3), 'dedup_id', 'abc:3:0:0');
+    service = createService({ transport: 'serve', secrets, sink: () => {}, appVersion: 'test', home });
+  });
+  afterAll(async () => {
+    await service?.dispose();
+    await guarded?.stop();
+  });
+
+  it('the password is kept in the secret store, never in the view or profiles.json, and the profile connects', async () => {
+    const saved = await ok('profiles:save', { name: 'guarded', ...base(), topology: topology(), sentinelPassword: SENTINEL_PW });
+    expect(saved).toMatchObject({ hasSentinelPassword: true, hasPassword: false, topology: topology() });
+    expect(JSON.stringify(saved)).not.toContain(SENTINEL_PW);
+    expect(readFileSync(path.join(home, 'profiles.json'), 'utf8')).not.toContain(SENTINEL_PW);
+    expect([...store.values()]).toEqual([SENTINEL_PW]);
+    expect(JSON.stringify((await ok('profiles:list', {})).profiles)).not.toContain(SENTINEL_PW);
+
+    const status = await ok('connection:open', { profileId: saved.id });
+    expect(status).toMatchObject({ state: 'ready', topology: 'sentinel', canPublish: true });
+    expect(JSON.stringify(status)).not.toContain(SENTINEL_PW);
+    expect(service.knownSecrets()).toContain(SENTINEL_PW);
+    expect((await ok('shards:list', {})).shards).toEqual([expect.objectContaining({ shard: 3, length: 1 })]);
+    // The URL's host (not a loopback name) is all the app knows of where the master is: confirm.
+    const published = await ok('publish:batch', { shard: 3, events: ['{"via":"guarded sentinels"}'], confirmShard: 3 });
+    expect(await guarded.client(await guarded.masterPort()).xlen('net:shard:3')).toBe(2);
+    expect(published.ids).toHaveLength(1);
+
+    // Saving again without a password keeps it; the connection still works.
+    const kept = await ok('profiles:save', { id: saved.id, name: 'guarded', ...base(), topology: topology() });
+    expect(kept.hasSentinelPassword).toBe(true);
+    expect(await ok('connection:open', { profileId: saved.id })).toMatchObject({ state: 'ready', topology: 'sentinel' });
+  });
+
+  it('without it the sentinels refuse: a clear error, no password anywhere; forgetting and leaving Sentinel drop it', async () => {
+    const bare = await ok('profiles:save', { name: 'bare', ...base(), topology: topology() });
+    expect(bare.hasSentinelPassword).toBeUndefined();
+    const status = await ok('connection:open', { profileId: bare.id });
+    expect(status.state).not.toBe('ready');
+    expect(status).toMatchObject({ state: 'down', error: { kind: 'fatal', code: 'NOAUTH', message: expect.stringMatching(/^Sentinel: the sentinels refused this client: NOAUTH/) } });
+
+    const withPw = await ok('profiles:save', { name: 'forget-me', ...base(), topology: topology(), sentinelPassword: SENTINEL_PW });
+    const forgotten = await ok('profiles:save', { id: withPw.id, name: 'forget-me', ...base(), topology: topology(), sentinelPassword: null });
+    expect(forgotten.hasSentinelPassword).toBeUndefined();
+    const again = await ok('profiles:save', { id: withPw.id, name: 'forget-me', ...base(), topology: topology(), sentinelPassword: SENTINEL_PW });
+    expect(again.hasSentinelPassword).toBe(true);
+    const standalone = await ok('profiles:save', { id: withPw.id, name: 'forget-me', ...base(), topology: { mode: 'standalone' } });
+    expect(standalone.hasSentinelPassword).toBeUndefined();
+    // A sentinel password without the Sentinel mode is refused, and nothing is saved half-way.
+    const before = new Map(store);
+    const refused = await call('profiles:save', { name: 'odd', ...base(), sentinelPassword: SENTINEL_PW });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatchObject({ kind: 'usage', message: expect.stringContaining('Sentinel') });
+    expect(store).toEqual(before);
+    expect((await ok('profiles:list', {})).profiles.map((p) => p.name)).not.toContain('odd');
+    // Deleting a profile deletes its sentinel password too.
+    await ok('profiles:delete', { id: again.id });
+    expect([...store.values()]).toEqual([SENTINEL_PW]);
+  });
+
+  it('the command line takes it from $MESH_SENTINEL_PASSWORD and never prints it', async () => {
+    const run = await runCli(['health', '--sentinel', guarded.sentinelList, '--master-name', guarded.masterName, '--json'], home, { MESH_SENTINEL_PASSWORD: SENTINEL_PW });
+    expect(doc(run)).toMatchObject({ healthy: true, server: { role: 'master' } });
+    expect(run.stdout + run.stderr).not.toContain(SENTINEL_PW);
   });
 });

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
-import type { ProfileView } from '../../../../shared/contract';
+import { useEffect } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { BrandMark, Icon } from '../../components/Icon';
 import { ThemeToggle } from '../../components/ThemeToggle';
 import { useApp } from '../../store';
+import { useConnectUi } from './connect-ui';
 import { ProfileForm } from './ProfileForm';
 import { ProfileList } from './ProfileList';
 
@@ -18,23 +18,18 @@ export function ConnectScreen() {
   const clearError = useApp((s) => s.clearConnectionError);
   const startDemo = useApp((s) => s.startDemo);
   const busy = useApp((s) => s.connectionBusy);
-  const [editing, setEditing] = useState<ProfileView | null>(null);
-  // Remounting the form resets it after a save or cancel.
-  const [formKey, setFormKey] = useState(0);
-
+  // Remounting the form (formKey) resets it after a save or cancel.
+  const { editingId, formKey, edit } = useConnectUi();
   const profiles = useApp((s) => s.profiles);
+  const profilesLoaded = useApp((s) => s.profilesLoaded);
+  const editing = editingId !== null ? (profiles.find((p) => p.id === editingId) ?? null) : null;
+
   // The profile being edited was deleted: back to a new one rather than resurrecting it on save.
   useEffect(() => {
-    if (editing && !profiles.some((p) => p.id === editing.id)) {
-      setEditing(null);
-      setFormKey((k) => k + 1);
-    }
-  }, [editing, profiles]);
+    if (editingId !== null && profilesLoaded && editing === null) edit(null);
+  }, [editingId, editing, profilesLoaded, edit]);
 
-  const done = () => {
-    setEditing(null);
-    setFormKey((k) => k + 1);
-  };
+  const done = () => edit(null);
 
   return (
     <div className="connect" data-screen="connect">
@@ -75,10 +70,7 @@ export function ConnectScreen() {
             {profilesError ? <ErrorNotice error={profilesError} compact /> : null}
             <ProfileList
               editingId={editing?.id ?? null}
-              onEdit={(p) => {
-                setEditing(p);
-                setFormKey((k) => k + 1);
-              }}
+              onEdit={(p) => edit(p.id)}
             />
           </section>
 
@@ -86,7 +78,12 @@ export function ConnectScreen() {
             <div className="panel-head">
               <h2 id="form-heading">{editing ? `Edit ${editing.name}` : 'New profile'}</h2>
             </div>
-            <ProfileForm key={formKey} editing={editing} onDone={done} />
+            <ProfileForm
+              key={formKey}
+              editing={editing}
+              onDone={done}
+              onSavedNotConnected={(p) => edit(p.id)}
+            />
           </section>
         </div>
       </main>

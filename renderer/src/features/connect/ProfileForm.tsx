@@ -20,6 +20,11 @@ interface Props {
   /** The saved profile being edited, or null for a new one. */
   editing: ProfileView | null;
   onDone(saved: ProfileView | null): void;
+  /**
+   * Saved, but the connection failed (the reason is shown above the form): the form stays on the
+   * saved profile so the user fixes it there instead of making a second one.
+   */
+  onSavedNotConnected?(saved: ProfileView): void;
 }
 
 function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: ReactNode; error?: string; children: ReactNode }) {
@@ -46,7 +51,7 @@ function Field({ id, label, hint, error, children }: { id: string; label: string
  * Create or edit a connection profile. The password is never shown or prefilled: the core keeps
  * it and tells the renderer only whether one is saved (PRODUCT.md feature 1).
  */
-export function ProfileForm({ editing, onDone }: Props) {
+export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
   const saveProfile = useApp((s) => s.saveProfile);
   const openProfile = useApp((s) => s.openProfile);
   const busy = useApp((s) => s.connectionBusy);
@@ -81,8 +86,8 @@ export function ProfileForm({ editing, onDone }: Props) {
     try {
       const saved = await saveProfile(r.input);
       setDraft(draftFromProfile(saved));
-      if (connect) await openProfile(saved.id);
-      onDone(saved);
+      if (connect && !(await openProfile(saved.id)) && onSavedNotConnected) onSavedNotConnected(saved);
+      else onDone(saved);
     } catch (e) {
       setSaveError(toApiError(e).toInfo());
     } finally {
@@ -97,6 +102,7 @@ export function ProfileForm({ editing, onDone }: Props) {
 
   const describedBy = (f: DraftField) => (errors[f] ? `${id(f)}-error` : `${id(f)}-hint`);
   const hasPassword = editing?.hasPassword === true;
+  const hasSentinelPassword = editing?.hasSentinelPassword === true;
   const disabled = saving || busy !== null;
 
   return (
@@ -234,8 +240,8 @@ export function ProfileForm({ editing, onDone }: Props) {
               </select>
             </Field>
             {draft.topologyMode === 'sentinel' ? (
-              <div className="form-row-2">
-                <Field id={id('sentinels')} label="Sentinels" error={errors.sentinels} hint="host:port, comma-separated">
+              <>
+                <Field id={id('sentinels')} label="Sentinels" error={errors.sentinels} hint="host:port, comma-separated; asked again on every reconnect">
                   <input
                     id={id('sentinels')}
                     name="sentinels"
@@ -243,35 +249,78 @@ export function ProfileForm({ editing, onDone }: Props) {
                     type="text"
                     autoComplete="off"
                     spellCheck={false}
-                    placeholder="10.0.0.1:26379, 10.0.0.2:26379"
+                    placeholder="10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379"
                     value={draft.sentinels}
                     onChange={(e) => update('sentinels', e.target.value)}
                     aria-invalid={errors.sentinels ? true : undefined}
                     aria-describedby={describedBy('sentinels')}
                   />
                 </Field>
-                <Field id={id('masterName')} label="Master name" error={errors.masterName} hint="As in sentinel monitor <name>">
-                  <input
-                    id={id('masterName')}
-                    name="masterName"
-                    className="input input-mono"
-                    type="text"
-                    autoComplete="off"
-                    spellCheck={false}
-                    placeholder="mymaster"
-                    value={draft.masterName}
-                    onChange={(e) => update('masterName', e.target.value)}
-                    aria-invalid={errors.masterName ? true : undefined}
-                    aria-describedby={describedBy('masterName')}
-                  />
-                </Field>
-              </div>
+                <div className="form-row-2">
+                  <Field id={id('masterName')} label="Master name" error={errors.masterName} hint="As in sentinel monitor <name>">
+                    <input
+                      id={id('masterName')}
+                      name="masterName"
+                      className="input input-mono"
+                      type="text"
+                      autoComplete="off"
+                      spellCheck={false}
+                      placeholder="mymaster"
+                      value={draft.masterName}
+                      onChange={(e) => update('masterName', e.target.value)}
+                      aria-invalid={errors.masterName ? true : undefined}
+                      aria-describedby={describedBy('masterName')}
+                    />
+                  </Field>
+                  <Field
+                    id={id('sentinelPassword')}
+                    label="Sentinel password"
+                    error={errors.sentinelPassword}
+                    hint={
+                      hasSentinelPassword ? (
+                        <span className="password-saved" data-sentinel-password-saved>
+                          Saved. Leave blank to keep it.
+                        </span>
+                      ) : (
+                        "The sentinels' own requirepass, if any"
+                      )
+                    }
+                  >
+                    <div className="input-row">
+                      <input
+                        id={id('sentinelPassword')}
+                        name="sentinelPassword"
+                        className="input"
+                        type="password"
+                        autoComplete="new-password"
+                        placeholder={hasSentinelPassword ? '•••••••• saved' : 'none'}
+                        value={draft.sentinelPassword}
+                        disabled={draft.forgetSentinelPassword}
+                        onChange={(e) => update('sentinelPassword', e.target.value)}
+                        aria-invalid={errors.sentinelPassword ? true : undefined}
+                        aria-describedby={describedBy('sentinelPassword')}
+                      />
+                      {hasSentinelPassword ? (
+                        <label className="check check-inline">
+                          <input
+                            type="checkbox"
+                            name="forgetSentinelPassword"
+                            checked={draft.forgetSentinelPassword}
+                            onChange={(e) => update('forgetSentinelPassword', e.target.checked)}
+                          />
+                          Forget
+                        </label>
+                      ) : null}
+                    </div>
+                  </Field>
+                </div>
+              </>
             ) : null}
             <Field
               id={id('tlsCa')}
               label="TLS CA certificate file"
               error={errors.tls}
-              hint="rediss:// only. Paths on the machine running the app; certificates and host names are always verified"
+              hint="rediss:// only. Paths are read by the app's main process (serve's machine in browser mode); certificate and host name are always verified"
             >
               <input
                 id={id('tlsCa')}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ProfileView } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { useApp } from '../../store';
+import './connect.css';
 
 function ProfileItem({ profile, editing, onEdit }: { profile: ProfileView; editing: boolean; onEdit(): void }) {
   const openProfile = useApp((s) => s.openProfile);
@@ -29,15 +30,28 @@ function ProfileItem({ profile, editing, onEdit }: { profile: ProfileView; editi
             </span>
           ) : null}
         </div>
-        <div className="profile-url mono" title={profile.url}>
-          {profile.url}
-        </div>
+        {profile.topology?.mode === 'sentinel' ? (
+          // Behind Sentinel the URL's host is not used: where the app goes is the sentinels' answer.
+          <div className="profile-url mono" title={`${profile.url} · master "${profile.topology.masterName ?? ''}" via ${profile.topology.sentinels ?? ''}`} data-profile-sentinels>
+            {profile.topology.masterName} via {profile.topology.sentinels}
+          </div>
+        ) : (
+          <div className="profile-url mono" title={profile.url}>
+            {profile.url}
+          </div>
+        )}
         <div className="profile-meta">
           <span>
             prefix <code>{profile.prefix}</code>
           </span>
           <span>{profile.commandTimeoutMs} ms</span>
+          {profile.topology?.mode === 'sentinel' || profile.topology?.mode === 'cluster' ? (
+            <span className="profile-kind" data-profile-topology={profile.topology.mode}>
+              {profile.topology.mode}
+            </span>
+          ) : null}
           {profile.hasPassword ? <span className="profile-secret">password saved</span> : null}
+          {profile.hasSentinelPassword ? <span className="profile-secret">sentinel password saved</span> : null}
         </div>
       </div>
       <div className="profile-actions">

@@ -16,6 +16,9 @@ export interface ProfileDraft {
   /** Sentinel only: `host:port, host:port`. */
   sentinels: string;
   masterName: string;
+  /** Sentinel only: the sentinels' own password. Never prefilled; empty keeps a saved one. */
+  sentinelPassword: string;
+  forgetSentinelPassword: boolean;
   tlsCaFile: string;
   tlsCertFile: string;
   tlsKeyFile: string;
@@ -24,13 +27,13 @@ export interface ProfileDraft {
 
 export type TopologyMode = 'auto' | 'standalone' | 'cluster' | 'sentinel';
 
-export type DraftField = 'name' | 'url' | 'password' | 'prefix' | 'commandTimeoutMs' | 'sentinels' | 'masterName' | 'tls';
+export type DraftField = 'name' | 'url' | 'password' | 'prefix' | 'commandTimeoutMs' | 'sentinels' | 'masterName' | 'sentinelPassword' | 'tls';
 export type DraftErrors = Partial<Record<DraftField, string>>;
 
 export const DEFAULT_PREFIX = 'net';
 export const DEFAULT_TIMEOUT_MS = 1000;
 
-const NO_TOPOLOGY_TLS = { topologyMode: 'auto', sentinels: '', masterName: '', tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '', tlsServername: '' } as const;
+const NO_TOPOLOGY_TLS = { topologyMode: 'auto', sentinels: '', masterName: '', sentinelPassword: '', forgetSentinelPassword: false, tlsCaFile: '', tlsCertFile: '', tlsKeyFile: '', tlsServername: '' } as const;
 
 export function emptyDraft(): ProfileDraft {
   return { id: undefined, name: '', url: '', password: '', forgetPassword: false, prefix: DEFAULT_PREFIX, commandTimeoutMs: String(DEFAULT_TIMEOUT_MS), readOnly: false, ...NO_TOPOLOGY_TLS };
@@ -56,6 +59,8 @@ export function draftFromProfile(p: ProfileView): ProfileDraft {
     topologyMode: p.topology?.mode ?? 'auto',
     sentinels: p.topology?.sentinels ?? '',
     masterName: p.topology?.masterName ?? '',
+    sentinelPassword: '',
+    forgetSentinelPassword: false,
     tlsCaFile: p.tls?.caFile ?? '',
     tlsCertFile: p.tls?.certFile ?? '',
     tlsKeyFile: p.tls?.keyFile ?? '',
@@ -130,6 +135,14 @@ export function validateDraft(d: ProfileDraft): { ok: true; input: ProfileInput 
     ...(d.topologyMode !== 'auto'
       ? { topology: d.topologyMode === 'sentinel' ? { mode: 'sentinel' as const, sentinels: d.sentinels.trim(), masterName: d.masterName.trim() } : { mode: d.topologyMode } }
       : {}),
+    // The sentinels' password travels only with the Sentinel mode (the core forgets it otherwise).
+    ...(d.topologyMode === 'sentinel'
+      ? d.forgetSentinelPassword
+        ? { sentinelPassword: null }
+        : d.sentinelPassword !== ''
+          ? { sentinelPassword: d.sentinelPassword }
+          : {}
+      : {}),
     ...(anyTls
       ? {
           tls: {
@@ -147,7 +160,7 @@ export function validateDraft(d: ProfileDraft): { ok: true; input: ProfileInput 
       const field = issue.path[0];
       // A blank name is derived from the URL: while the URL is wrong, that is the one to fix.
       if (field === 'name' && errors.url && input.name === '') continue;
-      if ((field === 'name' || field === 'url' || field === 'password' || field === 'prefix' || field === 'commandTimeoutMs') && !errors[field]) {
+      if ((field === 'name' || field === 'url' || field === 'password' || field === 'prefix' || field === 'commandTimeoutMs' || field === 'sentinelPassword') && !errors[field]) {
         errors[field] = sentence(issue.message);
       } else if (field === 'topology' && !errors.sentinels && !errors.masterName) {
         errors.sentinels = sentence(issue.message);

@@ -81,7 +81,8 @@ export function CommandPreview({ prepared, current, readOnly }: { prepared: Prep
       <div className="card-foot muted small">
         {shortened || p.commands.some((c) => c.startsWith('... ')) ? 'Long payloads and long batches are shortened here only; every event is sent in full, exactly as above. ' : ''}
         {readOnly ? (
-          'This profile is read-only: nothing will be sent.'
+          // Read-only profile or an ACL user refused XADD/MULTI: the banner above says which.
+          'Publishing is disabled for this connection: nothing will be sent.'
         ) : (
           <>
             Publishing sends these bytes: the same nonce, ordinals and <code>t</code> values.
