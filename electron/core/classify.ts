@@ -158,11 +158,11 @@ export function describeTlsFailure(code: string | undefined, message: string, er
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return say('the server certificate is not signed by the given CA (--tls-ca) nor by a CA this system trusts');
+      return say('the server certificate is not signed by the given CA (the TLS CA certificate file, --tls-ca) nor by a CA this system trusts');
     case 'SELF_SIGNED_CERT_IN_CHAIN':
-      return say('the server certificate is not signed by the given CA (--tls-ca): its chain ends in another, untrusted self-signed CA');
+      return say('the server certificate is not signed by the given CA (the TLS CA certificate file, --tls-ca): its chain ends in another, untrusted self-signed CA');
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-      return say('the server certificate is self-signed and not trusted; give its CA with --tls-ca');
+      return say('the server certificate is self-signed and not trusted; give its CA as the TLS CA certificate file (--tls-ca)');
     case 'CERT_HAS_EXPIRED':
       return say('the server certificate has expired');
     case 'CERT_NOT_YET_VALID':
@@ -181,11 +181,11 @@ export function describeTlsFailure(code: string | undefined, message: string, er
       const names = certNames(err, message);
       const host = typeof err.host === 'string' && err.host !== '' ? err.host : hostFromText(message);
       const is = names.length > 0 ? `for ${names.join(', ')}` : 'for another host name';
-      return say(`the certificate is ${is}, not ${host ?? 'the host connected to'} (use the name it holds, or --tls-servername)`);
+      return say(`the certificate is ${is}, not ${host ?? 'the host connected to'} (use the name it holds, or set it as the TLS server name, --tls-servername)`);
     }
   }
   if (/CERTIFICATE_REQUIRED|certificate required/i.test(c + message)) {
-    return say('the server requires a client certificate: give --tls-cert and --tls-key');
+    return say('the server requires a client certificate: give the client certificate and key files (--tls-cert, --tls-key)');
   }
   if (/ALERT_UNKNOWN_CA|ALERT_BAD_CERTIFICATE|ALERT_CERTIFICATE_UNKNOWN/i.test(c)) {
     return say('the server refused the client certificate (it does not trust its CA)');

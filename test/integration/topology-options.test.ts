@@ -123,7 +123,7 @@ describe('command line topology options', () => {
 describe('TLS failures are fatal and named', () => {
   it('the usual verification codes', () => {
     expect(describeTlsFailure('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate')?.message).toBe(
-      'TLS: the server certificate is not signed by the given CA (--tls-ca) nor by a CA this system trusts (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+      'TLS: the server certificate is not signed by the given CA (the TLS CA certificate file, --tls-ca) nor by a CA this system trusts (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
     );
     expect(describeTlsFailure('CERT_HAS_EXPIRED', 'certificate has expired')?.message).toBe('TLS: the server certificate has expired (CERT_HAS_EXPIRED)');
     const alt = Object.assign(new Error("Hostname/IP does not match certificate's altnames: Host: wrong.example. is not in the cert's altnames: DNS:localhost, IP Address:127.0.0.1"), {
@@ -133,9 +133,9 @@ describe('TLS failures are fatal and named', () => {
     });
     const m = classifyError(alt);
     expect(m.kind).toBe('fatal');
-    expect(m.message).toBe('TLS: the certificate is for localhost, 127.0.0.1, not wrong.example (use the name it holds, or --tls-servername) (ERR_TLS_CERT_ALTNAME_INVALID)');
+    expect(m.message).toBe('TLS: the certificate is for localhost, 127.0.0.1, not wrong.example (use the name it holds, or set it as the TLS server name, --tls-servername) (ERR_TLS_CERT_ALTNAME_INVALID)');
     expect(describeTlsFailure('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number')?.message).toContain('plain redis:// port');
-    expect(describeTlsFailure('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required')?.message).toContain('--tls-cert and --tls-key');
+    expect(describeTlsFailure('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required')?.message).toContain('(--tls-cert, --tls-key)');
     expect(describeTlsFailure('ECONNREFUSED', 'connect ECONNREFUSED')).toBeUndefined();
   });
 

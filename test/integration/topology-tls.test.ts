@@ -78,7 +78,7 @@ describe('rediss:// with the CA: health, publish and read', () => {
 describe('refusals name the problem, are fatal (exit 1) and are not retried forever', () => {
   it('a CA that did not sign the server certificate', async () => {
     const message = fatal(await cli(['shards', '--url', plain.url, '--tls-ca', certs.otherCa, '--json']));
-    expect(message).toMatch(/^TLS: the server certificate is not signed by the given CA \(--tls-ca\).*\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/);
+    expect(message).toMatch(/^TLS: the server certificate is not signed by the given CA \(the TLS CA certificate file, --tls-ca\).*\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/);
     // No CA at all: the system's CAs do not know the test CA either.
     expect(fatal(await cli(['shards', '--url', plain.url, '--json']))).toMatch(/^TLS: /);
   });
@@ -86,10 +86,10 @@ describe('refusals name the problem, are fatal (exit 1) and are not retried fore
   it('a host name the certificate does not hold (--tls-servername), and a certificate for another host', async () => {
     const wrongName = fatal(await cli(['shards', '--url', plain.url, '--tls-ca', certs.ca, '--tls-servername', 'wrong.example', '--json']));
     expect(wrongName).toBe(
-      'TLS: the certificate is for 127.0.0.1, localhost, not wrong.example (use the name it holds, or --tls-servername) (ERR_TLS_CERT_ALTNAME_INVALID)',
+      'TLS: the certificate is for 127.0.0.1, localhost, not wrong.example (use the name it holds, or set it as the TLS server name, --tls-servername) (ERR_TLS_CERT_ALTNAME_INVALID)',
     );
     const otherCert = fatal(await cli(['shards', '--url', otherHost.url, '--tls-ca', certs.ca, '--json']));
-    expect(otherCert).toBe('TLS: the certificate is for redis.test, not 127.0.0.1 (use the name it holds, or --tls-servername) (ERR_TLS_CERT_ALTNAME_INVALID)');
+    expect(otherCert).toBe('TLS: the certificate is for redis.test, not 127.0.0.1 (use the name it holds, or set it as the TLS server name, --tls-servername) (ERR_TLS_CERT_ALTNAME_INVALID)');
     // Naming the host the certificate is for makes it verify.
     expect(doc(await cli(['health', '--url', otherHost.url, '--tls-ca', certs.ca, '--tls-servername', 'redis.test', '--json']))).toMatchObject({ healthy: true });
   });
