@@ -27,7 +27,7 @@ import { encodePayload } from '../../shared/wire';
 import { U64_MAX } from '../../shared/u64';
 import type { MeshEntry, MeshErrorInfo } from '../../shared/types';
 import { MeshAdapter } from './adapter';
-import { reconnectDelayMs, type ConnectionProfile } from './connection';
+import { parseSentinels, reconnectDelayMs, type ConnectionProfile } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
@@ -417,7 +417,7 @@ class Service implements MeshService {
     if (s.profile.readOnly) {
       throw new MeshError('fatal', `the profile "${s.profile.name}" is read-only: publishing and deleting are disabled`, { code: 'READ_ONLY_PROFILE' });
     }
-    if (!isLoopback(parseRedisUrl(s.profile.address).host) && confirmShard !== shard) {
+    if (!isLocalServer(s.profile) && confirmShard !== shard) {
       throw new MeshError('usage', `this server is not on this machine: type the shard id (${shard}) to confirm publishing to it`, { code: 'CONFIRM_REQUIRED' });
     }
   }
@@ -471,7 +471,7 @@ class Service implements MeshService {
       count: req.events.length,
       bytes: p.bytes,
       commands: req.events.length === 0 ? [] : commands,
-      confirmRequired: !isLoopback(parseRedisUrl(s.profile.address).host),
+      confirmRequired: !isLocalServer(s.profile),
     };
   }
 
@@ -737,6 +737,19 @@ function lastError(errors: MeshErrorInfo[]): MeshErrorInfo {
   const out: MeshErrorInfo = { kind: e.kind, message: e.message };
   if (e.code) out.code = e.code;
   return out;
+}
+
+/**
+ * Whether the profile's server runs on this machine (publishing elsewhere asks for the shard id
+ * as a confirmation). Behind Sentinel the URL's host is not where the app goes: the sentinels are,
+ * and the master they name; all sentinels on loopback count as local.
+ */
+function isLocalServer(profile: StoredProfile): boolean {
+  if (profile.topology?.mode === 'sentinel') {
+    const sentinels = parseSentinels(profile.topology.sentinels ?? '');
+    return sentinels.length > 0 && sentinels.every((x) => isLoopback(x.host));
+  }
+  return isLoopback(parseRedisUrl(profile.address).host);
 }
 
 export function isLoopback(host: string): boolean {
