@@ -10,7 +10,11 @@ export function TopBar() {
   const closeConnection = useApp((s) => s.closeConnection);
   const busy = useApp((s) => s.connectionBusy);
   const link = useApp((s) => s.link);
+  const profile = useApp((s) => s.profiles.find((p) => p.id === s.connection?.profileId));
   if (!connection) return null;
+  // Behind Sentinel the URL's host is not where the app goes: show the master and its sentinels.
+  const sentinel = profile?.topology?.mode === 'sentinel' ? profile.topology : null;
+  const target = sentinel ? `${sentinel.masterName ?? 'master'} via ${sentinel.sentinels ?? 'sentinels'}` : (connection.url ?? '—');
   return (
     <header className="topbar" data-region="topbar">
       <div className="brand">
@@ -19,9 +23,14 @@ export function TopBar() {
       </div>
       <span className="topbar-sep" aria-hidden="true" />
       <StatusPill state={connection.state} stale={link !== 'open'} />
-      <span className="topbar-url mono" title={connection.url ?? undefined} data-connection-url>
-        {connection.url ?? '—'}
+      <span className="topbar-url mono" title={target} data-connection-url>
+        {target}
       </span>
+      {connection.topology && connection.topology !== 'standalone' ? (
+        <span className="chip" title="How the app reaches Redis" data-connection-topology={connection.topology}>
+          {connection.topology === 'cluster' ? 'Cluster' : 'Sentinel'}
+        </span>
+      ) : null}
       {connection.prefix ? (
         <span className="chip" title="Stream prefix">
           <span className="chip-label">prefix</span>
