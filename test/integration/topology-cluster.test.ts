@@ -107,6 +107,63 @@ describe('Redis Cluster through the command line (detected from one node URL)', 
     expect(h).toMatchObject({ healthy: true, server: { mode: 'cluster' }, error: null });
   });
 
+  it('health: per node role, slots, latency, memory, link state and master (JSON and an aligned table)', async () => {
+    // A client probes the nodes it knows from CLUSTER SLOTS, where Redis 7 lists a replica once
+    // it has replicated data: wait (bounded, from the server) until every range names its replica.
+    await cluster.waitUntil('every replica listed in CLUSTER SLOTS', async () => {
+      const ranges = (await cluster.admin(cluster.nodes[0]!.port).call('CLUSTER', 'SLOTS')) as unknown[][];
+      return ranges.length > 0 && ranges.every((r) => r.length >= 4);
+    });
+    const live = await cluster.topology();
+    const h = doc(await cli(['health', '--url', cluster.url, '--json']));
+    const topo = h.topology as {
+      mode: string;
+      clusterState: string;
+      masterName: string | null;
+      error: unknown;
+      nodes: Array<{ id: string; address: string; role: string; slots: Array<[number, number]>; latencyMs: number | null; usedMemory: number | null; linkState: string; replicaOf: string | null; flags: string[]; error: unknown }>;
+    };
+    expect(topo).toMatchObject({ mode: 'cluster', clusterState: 'ok', masterName: null, error: null });
+    expect(topo.nodes).toHaveLength(6);
+    // The same nodes Redis lists, masters first, each with what the server itself says.
+    expect(topo.nodes.map((n) => n.address).sort()).toEqual(cluster.nodes.map((n) => `127.0.0.1:${n.port}`).sort());
+    const masters = topo.nodes.slice(0, 3);
+    const replicas = topo.nodes.slice(3);
+    expect(masters.every((n) => n.role === 'master' && n.replicaOf === null)).toBe(true);
+    expect(replicas.every((n) => n.role === 'replica' && n.slots.length === 0)).toBe(true);
+    expect(masters.flatMap((n) => n.slots).reduce((sum, [a, b]) => sum + (b - a + 1), 0)).toBe(16384);
+    for (const n of topo.nodes) {
+      const truth = live.find((x) => x.id === n.id)!;
+      expect(n.address).toBe(`127.0.0.1:${truth.port}`);
+      expect(n.slots).toEqual(truth.slots);
+      expect(n).toMatchObject({ linkState: 'connected', error: null, latencyMs: expect.any(Number), usedMemory: expect.any(Number) });
+      expect(n.usedMemory).toBeGreaterThan(0);
+      if (truth.masterId) expect(n.replicaOf).toBe(`127.0.0.1:${live.find((x) => x.id === truth.masterId)!.port}`);
+    }
+    // Where each master's slots are, the shards seeded there live: the table names them by address.
+    for (const port of shardsByMaster.keys()) expect(masters.map((m) => m.address)).toContain(`127.0.0.1:${port}`);
+
+    const human = await cli(['health', '--url', cluster.url]);
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^healthy: redis:\/\/127\.0\.0\.1:\d+: PING [\d.]+ ms, Redis [\d.]+ \(master, cluster\)$/);
+    expect(lines[1]).toBe('Redis Cluster, cluster_state ok, 3 masters, 3 replicas');
+    expect(lines[2]).toMatch(/^ADDRESS +ROLE +SLOTS +COUNT +LATENCY +MEMORY +LINK +REPLICA OF +FLAGS$/);
+    const rows = lines.slice(3);
+    expect(rows).toHaveLength(6);
+    // Aligned: every column starts at the same offset on every row.
+    const roleAt = lines[2]!.indexOf('ROLE');
+    const linkAt = lines[2]!.indexOf('LINK');
+    for (const row of rows) {
+      expect(row.slice(roleAt)).toMatch(/^(master|replica) /);
+      expect(row.slice(linkAt)).toMatch(/^connected /);
+    }
+    for (const m of masters) {
+      const row = rows.find((r) => r.startsWith(`${m.address} `))!;
+      expect(row).toContain(m.slots.map(([a, b]) => `${a}-${b}`).join(','));
+    }
+  });
+
   it('a plain client on one node gets MOVED for another master: surfaced as transient with the Redis reason', async () => {
     const [portA] = [...shardsByMaster.keys()];
     const otherShard = [...shardsByMaster.entries()].find(([p]) => p !== portA)![1][0]!;
@@ -234,6 +291,13 @@ describe('a master fails: its replica takes over and the same adapter keeps work
       await adapter.publish({ shard: otherShard, events: ['{"x":1}'], nonce: 0xfeedn, sequenceStart: 0n });
       const found = await discoverShards(adapter.client, 'net');
       expect(found.shards.map((s) => s.shard)).toEqual(allShards);
+
+      // The command line sees the same: the killed master failed (not probed), its replica serves its slots.
+      const h = doc(await cli(['health', '--url', `redis://127.0.0.1:${heir.port}`, '--json']));
+      const nodes = (h.topology as { nodes: Array<{ id: string; role: string; slots: Array<[number, number]>; latencyMs: number | null; linkState: string; flags: string[] }> }).nodes;
+      expect(h).toMatchObject({ healthy: true, topology: { mode: 'cluster', clusterState: 'ok' } });
+      expect(nodes.find((n) => n.id === victim.id)).toMatchObject({ linkState: 'fail', latencyMs: null, flags: expect.arrayContaining(['fail']) });
+      expect(nodes.find((n) => n.id === heir.id)).toMatchObject({ role: 'master', slots: victim.slots, linkState: 'connected', latencyMs: expect.any(Number) });
     } finally {
       await adapter.shutdown();
     }

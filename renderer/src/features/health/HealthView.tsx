@@ -12,6 +12,7 @@ import { HIcon } from './health-icons';
 import { PROBE_CHOICES, WINDOW_MS, exportFileName, formatDuration, formatInterval, formatLatency, latencyStats, windowFor } from './health-model';
 import { InfoTiles } from './InfoTiles';
 import { LatencyChart } from './LatencyChart';
+import { NodesPanel } from './NodesPanel';
 import { ShardGrowth } from './ShardGrowth';
 import './health.css';
 
@@ -102,7 +103,8 @@ function CauseLine({ cause }: { cause: MeshErrorInfo & { command?: string } }) {
 }
 
 /**
- * The incident view (PRODUCT.md features 12-13): connection state and its cause, 15 minutes of
+ * The incident view (PRODUCT.md features 12-14): connection state and its cause, the nodes behind
+ * the connection (Cluster/Sentinel roles, slots, links, failovers), 15 minutes of
  * PING latency, INFO trends, per-shard growth, the error log, the app's own load, a probe-rate
  * control and a post-mortem export. Everything stays on screen while Redis is away.
  */
@@ -203,6 +205,7 @@ export function HealthView() {
         {actionError ? <ErrorNotice error={actionError} compact onDismiss={() => setActionError(null)} /> : null}
         {healthError && !health ? <ErrorNotice error={healthError} compact title="Could not load the health history" /> : null}
         <StatusCard now={clock} />
+        <NodesPanel />
 
         <section className="hv-card hv-card-latency" aria-labelledby="latency-title">
           <header className="hv-card-head">
