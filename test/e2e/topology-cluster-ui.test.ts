@@ -192,6 +192,8 @@ describe('the served UI on a 3-master, 3-replica Redis Cluster', () => {
     await page.locator('[data-nodes-panel][data-cluster-state="ok"]').waitFor({ timeout: FAILOVER_MS });
     expect(Number(await panel.locator(`[data-node="${addr(heir.port)}"]`).getAttribute('data-slots'))).toBe(victim.slots.reduce((n, [a, b]) => n + b - a + 1, 0));
     await expect.poll(() => panel.locator('[data-node][data-role="master"][data-link="connected"]').count(), { timeout: FAILOVER_MS }).toBe(3);
+    // The sidebar rediscovers on the failover: no discovery error from the dead master stays up.
+    await expect.poll(() => page.locator('[data-region="sidebar"] .sidebar-notice').count(), { timeout: FAILOVER_MS }).toBe(0);
     await shot(page, 'cluster-health-failover-dark');
     await page.locator('[data-theme-toggle]').first().click();
     await shot(page, 'cluster-health-failover-light');

@@ -108,6 +108,11 @@ export function ShardSidebar() {
   const now = useNow(1000);
   // The sidebar is on screen in every view, so it stays fresh in every view (one bounded SCAN every few seconds).
   useAutoRefresh(ready, () => load({ quiet: true }));
+  // A failover moves shards to another node: discover again at once rather than at the next
+  // (possibly slowed-down) tick, so a "SCAN on cluster master ...: Connection is closed" from the
+  // dead master clears as soon as the cluster has a new one.
+  const api = useApp((s) => s.api);
+  useEffect(() => api.on('topology:changed', () => void load({ quiet: true })), [api, load]);
 
   const inLanes = new Set(mode === 'lanes' ? lanes.map((l) => l.shard) : []);
   const canAdd = lanes.length > 0 && lanes.length < MAX_LANES;
