@@ -377,6 +377,12 @@ export interface HealthSnapshot {
   lastOkAt: number | null;
   latest: HealthSample | null;
   info: Record<string, string> | null;
+  /**
+   * Redis' reason while the ACL user may not run INFO (`NOPERM ...`). Not an error: the error log
+   * and the tab badge leave it out, and the view says INFO is not permitted. Null once INFO is
+   * answered, or before it was first asked.
+   */
+  infoRefused: string | null;
   /** The app's own commands per second over the last probe interval. */
   ownCommandsPerSec: number;
   /** The newest 50 entries of the error log. */

@@ -87,6 +87,8 @@ export class HealthMonitor {
   private latest: HealthSample | null = null;
   private info: Record<string, string> | null = null;
   private infoAt: number | null = null;
+  /** Redis' reason while the ACL user may not run INFO (NOPERM); null once INFO is answered. */
+  private infoRefused: string | null = null;
   private samples: HealthSample[] = [];
   private infoTrend: InfoSample[] = [];
   private growth: ShardGrowthSample[] = [];
@@ -369,11 +371,17 @@ export class HealthMonitor {
       const at = Date.now();
       this.info = info;
       this.infoAt = at;
+      this.infoRefused = null;
       this.infoTrend.push(infoSample(at, info));
       if (this.infoTrend.length > MAX_TREND) this.infoTrend.splice(0, this.infoTrend.length - MAX_TREND);
     } catch (e) {
-      // INFO refused by an ACL is not an outage; a timeout here shows on the next PING as well.
-      this.record(toErrorInfo(e), 'INFO');
+      const error = toErrorInfo(e);
+      // INFO refused by the user's ACL is a permission, not a failure: the snapshot says so (the
+      // INFO tiles show it), the error log and its badge stay quiet, and PING alone tells health.
+      // Asked again at the next trend tick, so an ACL that allows it later shows at once.
+      if (error.code === 'NOPERM') this.infoRefused = (this.opts.scrub ? this.opts.scrub(error) : error).message;
+      // A timeout here shows on the next PING as well.
+      else this.record(error, 'INFO');
     }
   }
 
@@ -425,6 +433,7 @@ export class HealthMonitor {
       lastOkAt: this.lastOkAt,
       latest: this.latest,
       info: this.info,
+      infoRefused: this.infoRefused,
       ownCommandsPerSec: this.ownRate,
       errors: this.errors.slice(-SNAPSHOT_ERRORS).map(copyEntry),
       errorsTotal: this.errorsTotal,

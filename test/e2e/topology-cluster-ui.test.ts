@@ -10,15 +10,12 @@
  * Waits on signals only: the cluster's own state (test/helpers/redis-cluster.ts), serve's UI line,
  * the app's readiness marker and Playwright's auto-waiting locators / expect.poll.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Cluster } from 'ioredis';
-import type { Browser, Page } from 'playwright-core';
+import type { Cluster } from 'ioredis';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../shared/wire';
-import { launchChromium, openApp, shot, startServeProcess, within, type AppPage, type ServeProcess } from '../helpers/e2e';
-import { startCluster, type ClusterNodeInfo, type TestCluster } from '../helpers/redis-cluster';
+import { shot, startServed, within, type AppPage, type Served } from '../helpers/e2e';
+import { clusterClient, shardsPerMaster, startCluster, waitForReplicasInClusterSlots, type ClusterNodeInfo, type TestCluster } from '../helpers/redis-cluster';
 
 const PREFIX = 'net';
 /** Generous for a failover (node timeout 1 s, election, the UI's 5 s topology refresh), still bounded. */
@@ -26,11 +23,9 @@ const FAILOVER_MS = 30_000;
 
 let cluster: TestCluster;
 let seeder: Cluster;
-let serve: ServeProcess;
-let browser: Browser;
+let served: Served;
 let app: AppPage;
 let page: Page;
-let home: string;
 /** Two shard ids per master port, chosen so their keys hash to that master's slots. */
 let shardsByMaster: Map<number, number[]>;
 let allShards: number[];
@@ -73,17 +68,9 @@ async function browseShard(shard: number, other: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  home = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-cluster-home-'));
   cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 });
-  seeder = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.port }], { lazyConnect: false });
-  seeder.on('error', () => {});
-  shardsByMaster = new Map();
-  for (let n = 0; n < 300 && [...shardsByMaster.values()].filter((s) => s.length >= 2).length < 3; n++) {
-    const port = await cluster.masterPortFor(`${PREFIX}:shard:${n}`);
-    const list = shardsByMaster.get(port) ?? [];
-    if (list.length < 2) list.push(n);
-    shardsByMaster.set(port, list);
-  }
+  seeder = clusterClient(cluster);
+  shardsByMaster = await shardsPerMaster(cluster, PREFIX);
   expect(shardsByMaster.size).toBe(3);
   allShards = [...shardsByMaster.values()].flat().sort((a, b) => a - b);
   for (const shard of allShards) {
@@ -93,25 +80,16 @@ beforeAll(async () => {
     }
     seeded.set(shard, ids);
   }
-  // The inspector probes the nodes its client knows from CLUSTER SLOTS, where Redis 7 lists a
-  // replica once it has replicated data: wait (bounded, from the server) until each range names one.
-  await cluster.waitUntil('every replica listed in CLUSTER SLOTS', async () => {
-    const ranges = (await cluster.admin(cluster.nodes[0]!.port).call('CLUSTER', 'SLOTS')) as unknown[][];
-    return ranges.length > 0 && ranges.every((r) => r.length >= 4);
-  });
-  serve = await startServeProcess({ home, url: cluster.url, prefix: PREFIX, timeoutMs: 1000 });
-  browser = await launchChromium();
-  app = await openApp(browser, serve.url, { colorScheme: 'dark', viewport: { width: 1440, height: 900 } });
+  await waitForReplicasInClusterSlots(cluster);
+  served = await startServed({ url: cluster.url, prefix: PREFIX, timeoutMs: 1000 });
+  app = await served.open({ colorScheme: 'dark', viewport: { width: 1440, height: 900 } });
   page = app.page;
 });
 
 afterAll(async () => {
-  await app?.close();
-  await browser?.close().catch(() => {});
-  await serve?.stop();
+  await served?.close();
   seeder?.disconnect();
   await cluster?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 describe('the served UI on a 3-master, 3-replica Redis Cluster', () => {

@@ -12,32 +12,20 @@
  * sentinels' and servers' own answers through the helper's bounded polls (CLIENT LIST showing the
  * app's connections on the new master).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../shared/wire';
-import { launchChromium, openApp, shot, startServeProcess, type AppPage, type ServeProcess } from '../helpers/e2e';
+import { everythingInPage, shot, startServed, tallShot, type AppPage, type Served } from '../helpers/e2e';
 import { startSentinels, type TestSentinels } from '../helpers/redis-sentinel';
 
 const PREFIX = 'sent';
 const SENTINEL_PW = 'S3ntinel-e2e-Pw';
-
-/** The whole connect screen in one picture (a viewport tall enough for the open form). */
-async function tallShot(page: Page, name: string): Promise<void> {
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 1360, height: 1300 });
-  await shot(page, name);
-  if (size) await page.setViewportSize(size);
-}
+/** Tall enough for the whole connect screen with the Sentinel fields open. */
+const FORM_HEIGHT = 1300;
 
 describe('the served UI through Sentinel, across a failover', () => {
   let setup: TestSentinels;
-  let serve: ServeProcess;
-  let browser: Browser;
+  let served: Served;
   let app: AppPage;
-  let home: string;
   const seeded: string[] = [];
   let oldMaster = 0;
 
@@ -46,7 +34,6 @@ describe('the served UI through Sentinel, across a failover', () => {
     setup.until(`${name} on 127.0.0.1:${port}`, async () => String(await setup.client(port).call('CLIENT', 'LIST')).includes(`name=${name} `), 20_000);
 
   beforeAll(async () => {
-    home = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-sentinel-home-'));
     setup = await startSentinels({ sentinelPassword: SENTINEL_PW });
     oldMaster = await setup.masterPort();
     const admin = setup.client(oldMaster);
@@ -56,24 +43,19 @@ describe('the served UI through Sentinel, across a failover', () => {
     // Acknowledged by the replica, so the failover keeps them.
     expect(Number(await admin.call('WAIT', '1', '5000'))).toBeGreaterThanOrEqual(1);
     // No --url: behind Sentinel the URL gives only credentials, db and scheme.
-    serve = await startServeProcess({
-      home,
+    served = await startServed({
       prefix: PREFIX,
       timeoutMs: 2000,
       args: ['--sentinel', setup.sentinelList, '--master-name', setup.masterName],
       env: { MESH_SENTINEL_PASSWORD: SENTINEL_PW },
     });
-    browser = await launchChromium();
-    app = await openApp(browser, serve.url);
+    app = await served.open();
     app.page.setDefaultTimeout(20_000);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await browser?.close().catch(() => {});
-    await serve?.stop();
+    await served?.close();
     await setup?.stop();
-    if (home) rmSync(home, { recursive: true, force: true });
   });
 
   it('lists the shards and rows of the master the sentinels name', async () => {
@@ -83,7 +65,7 @@ describe('the served UI through Sentinel, across a failover', () => {
     for (const id of seeded) await page.locator(`[data-entry-id="${id}"]`).waitFor();
     expect(await page.locator(`[data-entry-id="${seeded[4]}"]`).textContent()).toContain('"before":"failover"');
     await appClientOn(oldMaster, 'mesh-inspector:read');
-    expect(serve.stderr()).toBe('');
+    expect(served.serve.stderr()).toBe('');
   });
 
   it('follows SENTINEL FAILOVER: ready again, browsing works, and a publish lands on the new master', async () => {
@@ -140,7 +122,7 @@ describe('the served UI through Sentinel, across a failover', () => {
     await section.locator('input[name="sentinels"]').fill(setup.sentinelList.split(',').join(', '));
     await section.locator('input[name="masterName"]').fill(setup.masterName);
     await section.locator('input[name="sentinelPassword"]').fill(SENTINEL_PW);
-    await tallShot(page, 'connect-sentinel-form-dark');
+    await tallShot(page, 'connect-sentinel-form-dark', FORM_HEIGHT);
     await form.locator('[data-action="save-connect"]').click();
     await page.locator('[data-connection-state="ready"]').waitFor();
     await page.locator('[data-shard="4"]').click();
@@ -154,14 +136,9 @@ describe('the served UI through Sentinel, across a failover', () => {
     await item.getByRole('button', { name: 'Edit sentinel bus' }).click();
     await section.locator('[data-sentinel-password-saved]').waitFor();
     expect(await section.locator('input[name="sentinelPassword"]').inputValue()).toBe('');
-    await tallShot(page, 'connect-sentinel-edit-dark');
-    const dom = await page.evaluate(() => {
-      const attrs = [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.value));
-      const values = [...document.querySelectorAll('input')].map((i) => i.value);
-      return [document.documentElement.outerHTML, document.body.innerText, ...attrs, ...values].join('\n');
-    });
-    expect(dom).not.toContain(SENTINEL_PW);
-    expect(serve.stdout() + serve.stderr()).not.toContain(SENTINEL_PW);
+    await tallShot(page, 'connect-sentinel-edit-dark', FORM_HEIGHT);
+    expect(await everythingInPage(page)).not.toContain(SENTINEL_PW);
+    expect(served.serve.stdout() + served.serve.stderr()).not.toContain(SENTINEL_PW);
     expect(app.problems).toEqual([]);
   });
 });

@@ -11,21 +11,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../shared/wire';
-import { launchChromium, openApp, shot, startServeProcess, within, type AppPage, type ServeProcess } from '../helpers/e2e';
+import { launchChromium, openApp, startServeProcess, tallShot, within, type AppPage, type ServeProcess } from '../helpers/e2e';
 import { makeCerts, startTlsRedis, type TestCerts, type TlsRedis } from '../helpers/tls';
 
 const PREFIX = 'tls';
 
-/** The whole connect screen in one picture (a viewport tall enough for the open form). */
-async function tallShot(page: Page, name: string): Promise<void> {
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 1360, height: 1400 });
-  await shot(page, name);
-  if (size) await page.setViewportSize(size);
-}
+/** Tall enough for the whole connect screen with the TLS fields open (and a notice above them). */
+const FORM_HEIGHT = 1400;
 
 let certs: TestCerts;
 let plain: TlsRedis;
@@ -135,7 +130,7 @@ describe('the connection form with TLS settings', () => {
     await section.locator('input[name="tlsCertFile"]').fill(certs.clientCert);
     await section.locator('input[name="tlsKeyFile"]').fill(certs.clientKey);
     await section.locator('input[name="tlsServername"]').fill('localhost');
-    await tallShot(page, 'connect-tls-form-dark');
+    await tallShot(page, 'connect-tls-form-dark', FORM_HEIGHT);
     await form.locator('[data-action="save-connect"]').click();
 
     const notice = page.locator('[data-screen="connect"] .connect-main > [role="alert"]');
@@ -153,7 +148,7 @@ describe('the connection form with TLS settings', () => {
     expect(savedProfiles()).toEqual([
       expect.objectContaining({ name: 'tls bus', address: mutual.url, prefix: PREFIX, tls: { caFile: certs.otherCa, certFile: certs.clientCert, keyFile: certs.clientKey, servername: 'localhost' } }),
     ]);
-    await tallShot(page, 'connect-tls-wrong-ca-dark');
+    await tallShot(page, 'connect-tls-wrong-ca-dark', FORM_HEIGHT);
   });
 
   it('fixing the CA in the same form connects to the server that requires a client certificate; browsing works', async () => {

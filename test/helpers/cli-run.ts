@@ -2,12 +2,17 @@
  * Runs the built command line (`bin/mesh-inspector.js`) as a child process, the way a script or
  * runbook would, with a clean environment: only PATH and the given config home.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliBin = path.join(repoRoot, 'bin/mesh-inspector.js');
+
+/** Builds the command line (dist/cli) from the current source; once per test file, before runCli. */
+export function buildCli(): void {
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), 'cli'], { cwd: repoRoot, stdio: 'inherit' });
+}
 
 export interface CliRun {
   code: number | null;

@@ -213,46 +213,54 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(dir, `${name}.png`) });
 }
 
-export interface E2eOptions {
-  redis?: RedisServerOptions;
-  /** Seeds Redis before serve starts. */
-  seed?: (redis: TestRedis) => Promise<void>;
-  /** Start serve connected (`--url`, `--prefix`); without it the UI opens on the connect screen. */
-  connect?: { url?: string; prefix: string };
+/** {@link shot} of a whole tall screen (the connect screen with its form open): the viewport is `height` high for it. */
+export async function tallShot(page: Page, name: string, height: number): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1360, height });
+  await shot(page, name);
+  if (size) await page.setViewportSize(size);
 }
 
-export interface E2e {
-  redis: TestRedis;
+/**
+ * Everything a page holds as text: its HTML, visible text and title, every attribute's value and
+ * every input's and textarea's value. For asserting that a secret appears nowhere.
+ */
+export function everythingInPage(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const attrs = [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.value));
+    const values = [...document.querySelectorAll('input, textarea')].map((i) => (i as HTMLInputElement).value);
+    return [document.documentElement.outerHTML, document.body.innerText, document.title, ...attrs, ...values].join('\n');
+  });
+}
+
+export interface Served {
   serve: ServeProcess;
   browser: Browser;
+  /** serve's config folder: a fresh temporary one, removed by close(). */
   home: string;
   /** A fresh context and page on the UI, ready. */
   open(opts?: OpenAppOptions): Promise<AppPage>;
-  /** Closes pages, browser, serve and Redis, each bounded; removes the temporary home. */
+  /** Closes pages, browser and serve, each bounded; removes the temporary home. */
   close(): Promise<void>;
 }
 
-/** Everything one e2e test file needs, started in order and torn down in reverse. */
-export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
+/**
+ * `serve` (with `opts` and a fresh temporary home) and Chromium, for the UI of one test file;
+ * started in order and torn down in reverse.
+ */
+export async function startServed(opts: Omit<ServeProcessOptions, 'home'> = {}): Promise<Served> {
   const home = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-home-'));
   const started: Array<() => Promise<void>> = [async () => rmSync(home, { recursive: true, force: true })];
   const closeAll = async () => {
     for (const stop of started.splice(0).reverse()) await stop().catch(() => {});
   };
   try {
-    const redis = await startRedis(opts.redis);
-    started.push(() => within(10_000, 'stopping redis-server', redis.stop()));
-    if (opts.seed) await opts.seed(redis);
-    const serve = await startServeProcess({
-      home,
-      ...(opts.connect ? { url: opts.connect.url ?? redis.url, prefix: opts.connect.prefix } : {}),
-    });
+    const serve = await startServeProcess({ ...opts, home });
     started.push(() => serve.stop());
     const browser = await launchChromium();
     started.push(() => within(10_000, 'closing Chromium', browser.close()));
     const pages: AppPage[] = [];
     return {
-      redis,
       serve,
       browser,
       home,
@@ -268,6 +276,40 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
     };
   } catch (e) {
     await closeAll();
+    throw e;
+  }
+}
+
+export interface E2eOptions {
+  redis?: RedisServerOptions;
+  /** Seeds Redis before serve starts. */
+  seed?: (redis: TestRedis) => Promise<void>;
+  /** Start serve connected (`--url`, `--prefix`); without it the UI opens on the connect screen. */
+  connect?: { url?: string; prefix: string };
+}
+
+/** {@link Served} on a redis-server of its own; close() stops that too. */
+export interface E2e extends Served {
+  redis: TestRedis;
+}
+
+/** Everything one e2e test file needs, started in order and torn down in reverse. */
+export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
+  const redis = await startRedis(opts.redis);
+  const stopRedis = () => within(10_000, 'stopping redis-server', redis.stop()).catch(() => {});
+  try {
+    if (opts.seed) await opts.seed(redis);
+    const served = await startServed(opts.connect ? { url: opts.connect.url ?? redis.url, prefix: opts.connect.prefix } : {});
+    return {
+      ...served,
+      redis,
+      async close() {
+        await served.close();
+        await stopRedis();
+      },
+    };
+  } catch (e) {
+    await stopRedis();
     throw e;
   }
 }

@@ -5,7 +5,7 @@
  * `cluster_state:ok` on every node, never a fixed sleep.
  */
 import { execFile } from 'node:child_process';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { startRedis, type TestRedis } from './redis-server';
 
 export interface ClusterNodeInfo {
@@ -152,4 +152,40 @@ export async function startCluster(opts: { masters?: number; replicas?: number; 
     throw e;
   }
   return handle;
+}
+
+/** A cluster-mode client for seeding and checking (follows MOVED); the caller disconnects it. */
+export function clusterClient(cluster: TestCluster): Cluster {
+  const c = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.port }], { lazyConnect: false });
+  c.on('error', () => {});
+  return c;
+}
+
+/**
+ * `perMaster` shard ids for every live master (by port): the smallest ids whose
+ * `{prefix}:shard:{n}` key hashes to that master's slots. Bounded: tests assert they got one list
+ * per master.
+ */
+export async function shardsPerMaster(cluster: TestCluster, prefix: string, perMaster = 2): Promise<Map<number, number[]>> {
+  const masters = (await cluster.topology()).filter((n) => n.role === 'master' && !n.failed).length;
+  const byMaster = new Map<number, number[]>();
+  for (let n = 0; n < 300 && [...byMaster.values()].filter((s) => s.length >= perMaster).length < masters; n++) {
+    const port = await cluster.masterPortFor(`${prefix}:shard:${n}`);
+    const list = byMaster.get(port) ?? [];
+    if (list.length < perMaster) list.push(n);
+    byMaster.set(port, list);
+  }
+  return byMaster;
+}
+
+/**
+ * Waits (bounded, from the server) until CLUSTER SLOTS names a replica for every range. Redis 7
+ * lists a replica there only once it has replicated data, and the inspector probes the nodes its
+ * client knows from CLUSTER SLOTS.
+ */
+export function waitForReplicasInClusterSlots(cluster: TestCluster): Promise<void> {
+  return cluster.waitUntil('every replica listed in CLUSTER SLOTS', async () => {
+    const ranges = (await cluster.admin(cluster.nodes[0]!.port).call('CLUSTER', 'SLOTS')) as unknown[][];
+    return ranges.length > 0 && ranges.every((r) => r.length >= 4);
+  });
 }

@@ -2,24 +2,22 @@
  * ACL users, for real (issue 7): a `+@read` user browses (shards, read) but its publish is refused
  * with NOPERM, fatal, exit 1, its password in no output; the service probes the permission on
  * connect (without writing anything) and reports `canPublish: false` with the reason, while a
- * user allowed to write may publish.
+ * user allowed to write may publish. The same user may not run INFO: health stays on PING, and the
+ * refusal is reported as such, not logged as an error.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch';
 import { createService } from '../../electron/core/service';
-import type { MeshService, SecretStore } from '../../electron/core/service-api';
-import type { ChannelName, Envelope, RequestOf, ResponseOf } from '../../shared/contract';
+import type { MeshService } from '../../electron/core/service-api';
+import type { HealthSnapshot } from '../../shared/contract';
 import { encodePayload } from '../../shared/wire';
+import { buildCli, runCli, type CliRun as Run } from '../helpers/cli-run';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
-import { runCli, type CliRun as Run } from '../helpers/cli-run';
+import { MemorySecrets, serviceGate } from '../helpers/service-gate';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const READER_PW = 'rEad3r-S3cret-pw';
 const WRITER_PW = 'wr1ter-S3cret-pw';
 
@@ -27,7 +25,6 @@ let server: TestRedis;
 let admin: Redis;
 let home: string;
 let files: string;
-
 
 function cli(args: string[]): Promise<Run> {
   return runCli(args, home);
@@ -42,7 +39,7 @@ function noSecret(run: Run, secret: string): void {
 const readerUrl = () => `redis://reader:${READER_PW}@127.0.0.1:${server.port}`;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   home = mkdtempSync(path.join(tmpdir(), 'mesh-topo-acl-home-'));
   files = mkdtempSync(path.join(tmpdir(), 'mesh-topo-acl-files-'));
   server = await startRedis();
@@ -91,18 +88,24 @@ describe('a read-only ACL user through the command line', () => {
 
 describe('the service reports whether the user may publish (probed on connect, nothing written)', () => {
   let service: MeshService;
-  const store = new Map<string, string>();
-  const secrets: SecretStore = { get: async (id) => store.get(id), set: async (id, v) => void store.set(id, v), delete: async (id) => void store.delete(id) };
-  const call = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<Envelope<ResponseOf<C>>> =>
-    (await dispatch(service.handlers, channel, JSON.parse(JSON.stringify(req)), () => service.knownSecrets())) as Envelope<ResponseOf<C>>;
-  const ok = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> => {
-    const env = await call(channel, req);
-    if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-    return env.value;
-  };
+  const { call, ok } = serviceGate(() => service);
+  /** Waiters on the service's `health:changed` pushes (one per probe). */
+  const healthWaiters = new Set<(snap: HealthSnapshot) => void>();
+  const nextHealth = (pred: (snap: HealthSnapshot) => boolean) =>
+    new Promise<HealthSnapshot>((resolve) => {
+      const waiter = (snap: HealthSnapshot) => {
+        if (!pred(snap)) return;
+        healthWaiters.delete(waiter);
+        resolve(snap);
+      };
+      healthWaiters.add(waiter);
+    });
 
   beforeAll(() => {
-    service = createService({ transport: 'serve', secrets, sink: () => {}, appVersion: 'test', home });
+    const sink = (event: string, payload: unknown) => {
+      if (event === 'health:changed') for (const w of [...healthWaiters]) w(payload as HealthSnapshot);
+    };
+    service = createService({ transport: 'serve', secrets: new MemorySecrets(), sink, appVersion: 'test', home });
   });
   afterAll(async () => {
     await service.dispose();
@@ -126,6 +129,21 @@ describe('the service reports whether the user may publish (probed on connect, n
     }
     expect(await admin.xlen('net:shard:4')).toBe(3);
     expect((await ok('connection:status', {})).canPublish).toBe(false);
+  });
+
+  it('+@read user without INFO: health is ready on PING, INFO is reported as not permitted, and no error is logged or counted', async () => {
+    // The previous connection's monitor stops with it: every push from here on is the new one's.
+    await ok('connection:close', {});
+    const profile = await ok('profiles:save', { name: 'reader-health', url: readerUrl(), prefix: 'net', commandTimeoutMs: 1000, readOnly: false });
+    // The first probe answers PING, then asks INFO (due at once) and pushes the snapshot: the first
+    // one with INFO's outcome in it, whatever it is (an answer, a refusal, an error).
+    const infoOutcome = nextHealth((snap) => snap.infoRefused !== null || snap.infoSample !== null || snap.errors.length > 0);
+    expect(await ok('connection:open', { profileId: profile.id })).toMatchObject({ state: 'ready' });
+    const snap = await infoOutcome;
+    expect(snap.infoRefused).toMatch(/^NOPERM .*'info'/);
+    expect(snap).toMatchObject({ state: 'ready', latest: { ok: true }, info: null, infoSample: null, errors: [], errorsTotal: 0 });
+    expect(snap.infoRefused).not.toContain(READER_PW);
+    expect(await ok('health:snapshot', {})).toMatchObject({ state: 'ready', infoRefused: snap.infoRefused, errors: [], errorsTotal: 0 });
   });
 
   it('a user refused the shard keys is blocked too; a writer may publish; the probe writes nothing', async () => {

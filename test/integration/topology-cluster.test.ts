@@ -5,26 +5,21 @@
  * its replica takes over, and the same adapter keeps working, reports the failover and has lost
  * no acknowledged entry. One cluster is shared by the whole file.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
 import { discoverShards } from '../../electron/core/discovery';
-import { dispatch } from '../../electron/core/dispatch';
 import { createService } from '../../electron/core/service';
-import type { SecretStore } from '../../electron/core/service-api';
 import { TopologyMonitor, parseClusterNodes } from '../../electron/core/topology';
-import type { ChannelName, EventName, RequestOf, ResponseOf } from '../../shared/contract';
+import type { EventName } from '../../shared/contract';
 import { MeshError } from '../../shared/errors';
 import { encodePayload } from '../../shared/wire';
-import { startCluster, type TestCluster } from '../helpers/redis-cluster';
-import { jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { buildCli, jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
+import { clusterClient, shardsPerMaster, startCluster, waitForReplicasInClusterSlots, type TestCluster } from '../helpers/redis-cluster';
+import { MemorySecrets, serviceGate } from '../helpers/service-gate';
 
 let cluster: TestCluster;
 let seeder: Cluster;
@@ -34,7 +29,6 @@ let files: string;
 let shardsByMaster: Map<number, number[]>;
 let allShards: number[];
 
-
 function cli(args: string[]): Promise<Run> {
   return runCli(args, home);
 }
@@ -42,19 +36,12 @@ function cli(args: string[]): Promise<Run> {
 const doc = jsonDoc;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   home = mkdtempSync(path.join(tmpdir(), 'mesh-topo-cluster-home-'));
   files = mkdtempSync(path.join(tmpdir(), 'mesh-topo-cluster-files-'));
   cluster = await startCluster({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 });
-  seeder = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.port }], { lazyConnect: false });
-  seeder.on('error', () => {});
-  shardsByMaster = new Map();
-  for (let n = 0; n < 200 && [...shardsByMaster.values()].filter((s) => s.length >= 2).length < 3; n++) {
-    const port = await cluster.masterPortFor(`net:shard:${n}`);
-    const list = shardsByMaster.get(port) ?? [];
-    if (list.length < 2) list.push(n);
-    shardsByMaster.set(port, list);
-  }
+  seeder = clusterClient(cluster);
+  shardsByMaster = await shardsPerMaster(cluster, 'net');
   allShards = [...shardsByMaster.values()].flat().sort((a, b) => a - b);
   expect(shardsByMaster.size).toBe(3);
   for (const shard of allShards) {
@@ -108,12 +95,7 @@ describe('Redis Cluster through the command line (detected from one node URL)', 
   });
 
   it('health: per node role, slots, latency, memory, link state and master (JSON and an aligned table)', async () => {
-    // A client probes the nodes it knows from CLUSTER SLOTS, where Redis 7 lists a replica once
-    // it has replicated data: wait (bounded, from the server) until every range names its replica.
-    await cluster.waitUntil('every replica listed in CLUSTER SLOTS', async () => {
-      const ranges = (await cluster.admin(cluster.nodes[0]!.port).call('CLUSTER', 'SLOTS')) as unknown[][];
-      return ranges.length > 0 && ranges.every((r) => r.length >= 4);
-    });
+    await waitForReplicasInClusterSlots(cluster);
     const live = await cluster.topology();
     const h = doc(await cli(['health', '--url', cluster.url, '--json']));
     const topo = h.topology as {
@@ -187,15 +169,9 @@ describe('Redis Cluster through the command line (detected from one node URL)', 
 
 describe('the service (desktop app and serve) on a Cluster', () => {
   it('detects the Cluster, lists every shard, may publish, and answers topology:status per node', async () => {
-    const store = new Map<string, string>();
-    const secrets: SecretStore = { get: async (id) => store.get(id), set: async (id, v) => void store.set(id, v), delete: async (id) => void store.delete(id) };
     const events: Array<{ event: EventName; payload: unknown }> = [];
-    const service = createService({ transport: 'serve', secrets, sink: (event, payload) => void events.push({ event, payload }), appVersion: 'test', home });
-    const ok = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> => {
-      const env = await dispatch(service.handlers, channel, JSON.parse(JSON.stringify(req)), () => service.knownSecrets());
-      if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-      return env.value as ResponseOf<C>;
-    };
+    const service = createService({ transport: 'serve', secrets: new MemorySecrets(), sink: (event, payload) => void events.push({ event, payload }), appVersion: 'test', home });
+    const { ok } = serviceGate(() => service);
     try {
       const profile = await ok('profiles:save', { name: 'cluster', url: cluster.url, prefix: 'net', commandTimeoutMs: 1000, readOnly: false, topology: { mode: 'auto' } });
       const status = await ok('connection:open', { profileId: profile.id });

@@ -7,28 +7,22 @@
  * without it the sentinels' NOAUTH is a clear fatal error; the command line takes it from
  * `$MESH_SENTINEL_PASSWORD`.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
-import { dispatch } from '../../electron/core/dispatch';
 import { createService } from '../../electron/core/service';
-import type { MeshService, SecretStore } from '../../electron/core/service-api';
+import type { MeshService } from '../../electron/core/service-api';
 import { TopologyMonitor } from '../../electron/core/topology';
-import type { ChannelName, Envelope, RequestOf, ResponseOf } from '../../shared/contract';
 import { encodePayload } from '../../shared/wire';
+import { buildCli, jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
 import { startSentinels, type TestSentinels } from '../helpers/redis-sentinel';
-import { jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { MemorySecrets, serviceGate } from '../helpers/service-gate';
 
 let setup: TestSentinels;
 let home: string;
 let files: string;
-
 
 function cli(args: string[]): Promise<Run> {
   return runCli(args, home);
@@ -42,7 +36,7 @@ async function clientOn(port: number, name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   home = mkdtempSync(path.join(tmpdir(), 'mesh-topo-sentinel-home-'));
   files = mkdtempSync(path.join(tmpdir(), 'mesh-topo-sentinel-files-'));
   setup = await startSentinels();
@@ -141,15 +135,9 @@ describe('sentinels with their own password, through a saved profile (the UI pat
   const SENTINEL_PW = 'sEnt1nel-0wn-pw';
   let guarded: TestSentinels;
   let service: MeshService;
-  const store = new Map<string, string>();
-  const secrets: SecretStore = { get: async (id) => store.get(id), set: async (id, v) => void store.set(id, v), delete: async (id) => void store.delete(id) };
-  const call = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<Envelope<ResponseOf<C>>> =>
-    (await dispatch(service.handlers, channel, JSON.parse(JSON.stringify(req)), () => service.knownSecrets())) as Envelope<ResponseOf<C>>;
-  const ok = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> => {
-    const env = await call(channel, req);
-    if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-    return env.value;
-  };
+  const secrets = new MemorySecrets();
+  const store = secrets.map;
+  const { call, ok } = serviceGate(() => service);
   const base = () => ({ url: 'redis://sentinel-managed', prefix: 'net', commandTimeoutMs: 1000, readOnly: false });
   const topology = () => ({ mode: 'sentinel' as const, sentinels: guarded.sentinelList, masterName: guarded.masterName });
 

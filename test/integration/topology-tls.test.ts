@@ -5,20 +5,14 @@
  * retrying); client-certificate authentication works with --tls-cert/--tls-key; the service (UI)
  * connects through a profile's TLS settings.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch';
 import { createService } from '../../electron/core/service';
-import type { SecretStore } from '../../electron/core/service-api';
-import type { ChannelName, Envelope, RequestOf, ResponseOf } from '../../shared/contract';
+import { buildCli, jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
+import { MemorySecrets, serviceGate } from '../helpers/service-gate';
 import { makeCerts, startTlsRedis, type TestCerts, type TlsRedis } from '../helpers/tls';
-import { jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 let certs: TestCerts;
 let plain: TlsRedis;
@@ -26,7 +20,6 @@ let otherHost: TlsRedis;
 let mutual: TlsRedis;
 let home: string;
 let files: string;
-
 
 function cli(args: string[]): Promise<Run> {
   return runCli(args, home);
@@ -43,7 +36,7 @@ function fatal(run: Run): string {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   home = mkdtempSync(path.join(tmpdir(), 'mesh-topo-tls-home-'));
   files = mkdtempSync(path.join(tmpdir(), 'mesh-topo-tls-files-'));
   certs = makeCerts();
@@ -127,16 +120,8 @@ describe('client certificates (--tls-auth-clients yes)', () => {
 
 describe('the service (UI) with a TLS profile', () => {
   it('connects with the CA; a wrong CA is down with the fatal TLS reason and not retried', async () => {
-    const store = new Map<string, string>();
-    const secrets: SecretStore = { get: async (id) => store.get(id), set: async (id, v) => void store.set(id, v), delete: async (id) => void store.delete(id) };
-    const service = createService({ transport: 'serve', secrets, sink: () => {}, appVersion: 'test', home });
-    const call = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<Envelope<ResponseOf<C>>> =>
-      (await dispatch(service.handlers, channel, JSON.parse(JSON.stringify(req)), () => service.knownSecrets())) as Envelope<ResponseOf<C>>;
-    const ok = async <C extends ChannelName>(channel: C, req: RequestOf<C>): Promise<ResponseOf<C>> => {
-      const env = await call(channel, req);
-      if (!env.ok) throw new Error(`${channel}: ${env.error.message}`);
-      return env.value;
-    };
+    const service = createService({ transport: 'serve', secrets: new MemorySecrets(), sink: () => {}, appVersion: 'test', home });
+    const { ok } = serviceGate(() => service);
     try {
       const good = await ok('profiles:save', { name: 'tls', url: plain.url, prefix: 'net', commandTimeoutMs: 1000, readOnly: false, tls: { caFile: certs.ca } });
       expect(good.tls).toEqual({ caFile: certs.ca });

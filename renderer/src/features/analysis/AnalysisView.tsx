@@ -128,7 +128,7 @@ function Results({ report }: { report: AnalysisReport }) {
       <div className="an-tiles" data-analysis-totals>
         {tiles.map((t) => (
           <div key={t.id} className={`an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`} data-total={t.id} data-value={t.value}>
-            <span className="an-tile-label">{t.label}</span>
+            <span className="caps-label">{t.label}</span>
             <span className="an-tile-value mono">{formatCount(t.value)}</span>
           </div>
         ))}

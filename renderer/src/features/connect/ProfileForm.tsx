@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import type { ProfileView } from '../../../../shared/contract';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { toApiError } from '../../api';
@@ -11,10 +11,13 @@ import {
   hasTopologyOrTls,
   validateDraft,
   type DraftErrors,
-  type DraftField,
   type ProfileDraft,
   type TopologyMode,
 } from './profile-form-model';
+import { Field, SecretField, TextField } from './fields';
+
+/** The draft's plain text fields: each is an input of the same name. */
+type TextKey = { [K in keyof ProfileDraft]: string extends ProfileDraft[K] ? (ProfileDraft[K] extends string ? K : never) : never }[keyof ProfileDraft];
 
 interface Props {
   /** The saved profile being edited, or null for a new one. */
@@ -25,26 +28,6 @@ interface Props {
    * saved profile so the user fixes it there instead of making a second one.
    */
   onSavedNotConnected?(saved: ProfileView): void;
-}
-
-function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: ReactNode; error?: string; children: ReactNode }) {
-  return (
-    <div className={`field${error ? ' field-invalid' : ''}`}>
-      <label className="field-label" htmlFor={id}>
-        {label}
-      </label>
-      {children}
-      {error ? (
-        <div className="field-error" id={`${id}-error`} data-field-error>
-          {error}
-        </div>
-      ) : hint ? (
-        <div className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </div>
-      ) : null}
-    </div>
-  );
 }
 
 /**
@@ -100,7 +83,8 @@ export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
     void submit(true);
   };
 
-  const describedBy = (f: DraftField) => (errors[f] ? `${id(f)}-error` : `${id(f)}-hint`);
+  /** The id, name, value and change handler that tie an input to its draft field. */
+  const bind = (key: TextKey) => ({ id: id(key), name: key, value: draft[key], onChange: (value: string) => update(key, value) });
   const hasPassword = editing?.hasPassword === true;
   const hasSentinelPassword = editing?.hasSentinelPassword === true;
   const disabled = saving || busy !== null;
@@ -108,101 +92,23 @@ export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
   return (
     <form className="profile-form" onSubmit={onSubmit} noValidate aria-label={editing ? 'Edit profile' : 'New profile'}>
       <div className="form-grid">
-        <Field id={id('url')} label="Redis URL" error={errors.url} hint="redis:// or rediss:// (TLS), optional user and /db">
-          <input
-            id={id('url')}
-            name="url"
-            className="input input-mono"
-            type="text"
-            inputMode="url"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="redis://127.0.0.1:6379"
-            value={draft.url}
-            onChange={(e) => update('url', e.target.value)}
-            aria-invalid={errors.url ? true : undefined}
-            aria-describedby={describedBy('url')}
-            autoFocus={!editing}
-          />
-        </Field>
-        <Field id={id('name')} label="Name" error={errors.name} hint="Shown in the profile list">
-          <input
-            id={id('name')}
-            name="name"
-            className="input"
-            type="text"
-            autoComplete="off"
-            placeholder={defaultName(draft.url) || 'production bus'}
-            value={draft.name}
-            onChange={(e) => update('name', e.target.value)}
-            aria-invalid={errors.name ? true : undefined}
-            aria-describedby={describedBy('name')}
-          />
-        </Field>
-        <Field
-          id={id('password')}
+        <TextField {...bind('url')} label="Redis URL" error={errors.url} hint="redis:// or rediss:// (TLS), optional user and /db" mono inputMode="url" placeholder="redis://127.0.0.1:6379" autoFocus={!editing} />
+        <TextField {...bind('name')} label="Name" error={errors.name} hint="Shown in the profile list" placeholder={defaultName(draft.url) || 'production bus'} />
+        <SecretField
+          {...bind('password')}
           label="Password"
           error={errors.password}
-          hint={
-            hasPassword ? (
-              <span className="password-saved" data-password-saved>
-                Password saved. Leave blank to keep it.
-              </span>
-            ) : (
-              'Kept by the app, never shown again'
-            )
-          }
-        >
-          <div className="input-row">
-            <input
-              id={id('password')}
-              name="password"
-              className="input"
-              type="password"
-              autoComplete="new-password"
-              placeholder={hasPassword ? '•••••••• saved' : 'none'}
-              value={draft.password}
-              disabled={draft.forgetPassword}
-              onChange={(e) => update('password', e.target.value)}
-              aria-describedby={describedBy('password')}
-            />
-            {hasPassword ? (
-              <label className="check check-inline">
-                <input type="checkbox" checked={draft.forgetPassword} onChange={(e) => update('forgetPassword', e.target.checked)} />
-                Forget
-              </label>
-            ) : null}
-          </div>
-        </Field>
+          hint="Kept by the app, never shown again"
+          saved={hasPassword}
+          savedText="Password saved. Leave blank to keep it."
+          savedMarker="data-password-saved"
+          forget={draft.forgetPassword}
+          forgetName="forgetPassword"
+          onForget={(v) => update('forgetPassword', v)}
+        />
         <div className="form-row-2">
-          <Field id={id('prefix')} label="Stream prefix" error={errors.prefix} hint={<>Keys <code>{`${draft.prefix.trim() || 'net'}:shard:<n>`}</code></>}>
-            <input
-              id={id('prefix')}
-              name="prefix"
-              className="input input-mono"
-              type="text"
-              autoComplete="off"
-              spellCheck={false}
-              value={draft.prefix}
-              onChange={(e) => update('prefix', e.target.value)}
-              aria-invalid={errors.prefix ? true : undefined}
-              aria-describedby={describedBy('prefix')}
-            />
-          </Field>
-          <Field id={id('timeout')} label="Command timeout" error={errors.commandTimeoutMs} hint="ms, net-mesh default 1000">
-            <input
-              id={id('timeout')}
-              name="commandTimeoutMs"
-              className="input input-mono input-num"
-              type="text"
-              inputMode="numeric"
-              autoComplete="off"
-              value={draft.commandTimeoutMs}
-              onChange={(e) => update('commandTimeoutMs', e.target.value)}
-              aria-invalid={errors.commandTimeoutMs ? true : undefined}
-              aria-describedby={errors.commandTimeoutMs ? `${id('timeout')}-error` : `${id('timeout')}-hint`}
-            />
-          </Field>
+          <TextField {...bind('prefix')} label="Stream prefix" error={errors.prefix} hint={<>Keys <code>{`${draft.prefix.trim() || 'net'}:shard:<n>`}</code></>} mono />
+          <TextField {...bind('commandTimeoutMs')} label="Command timeout" error={errors.commandTimeoutMs} hint="ms, net-mesh default 1000" mono className="input-num" inputMode="numeric" />
         </div>
         <label className="check">
           <input type="checkbox" name="readOnly" checked={draft.readOnly} onChange={(e) => update('readOnly', e.target.checked)} />
@@ -215,7 +121,7 @@ export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
           <summary>Topology &amp; TLS</summary>
           <div className="form-grid">
             <Field
-              id={id('topology')}
+              id={id('topologyMode')}
               label="Topology"
               hint={
                 draft.topologyMode === 'sentinel'
@@ -225,159 +131,48 @@ export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
                     : undefined
               }
             >
-              <select
-                id={id('topology')}
-                name="topologyMode"
-                className="input"
-                value={draft.topologyMode}
-                onChange={(e) => update('topologyMode', e.target.value as TopologyMode)}
-                aria-describedby={`${id('topology')}-hint`}
-              >
-                <option value="auto">Auto-detect</option>
-                <option value="standalone">Standalone</option>
-                <option value="cluster">Redis Cluster</option>
-                <option value="sentinel">Sentinel</option>
-              </select>
+              {(control) => (
+                <select {...control} name="topologyMode" className="input" value={draft.topologyMode} onChange={(e) => update('topologyMode', e.target.value as TopologyMode)}>
+                  <option value="auto">Auto-detect</option>
+                  <option value="standalone">Standalone</option>
+                  <option value="cluster">Redis Cluster</option>
+                  <option value="sentinel">Sentinel</option>
+                </select>
+              )}
             </Field>
             {draft.topologyMode === 'sentinel' ? (
               <>
-                <Field id={id('sentinels')} label="Sentinels" error={errors.sentinels} hint="host:port, comma-separated; asked again on every reconnect">
-                  <input
-                    id={id('sentinels')}
-                    name="sentinels"
-                    className="input input-mono"
-                    type="text"
-                    autoComplete="off"
-                    spellCheck={false}
-                    placeholder="10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379"
-                    value={draft.sentinels}
-                    onChange={(e) => update('sentinels', e.target.value)}
-                    aria-invalid={errors.sentinels ? true : undefined}
-                    aria-describedby={describedBy('sentinels')}
-                  />
-                </Field>
+                <TextField {...bind('sentinels')} label="Sentinels" error={errors.sentinels} hint="host:port, comma-separated; asked again on every reconnect" mono placeholder="10.0.0.1:26379, 10.0.0.2:26379, 10.0.0.3:26379" />
                 <div className="form-row-2">
-                  <Field id={id('masterName')} label="Master name" error={errors.masterName} hint="As in sentinel monitor <name>">
-                    <input
-                      id={id('masterName')}
-                      name="masterName"
-                      className="input input-mono"
-                      type="text"
-                      autoComplete="off"
-                      spellCheck={false}
-                      placeholder="mymaster"
-                      value={draft.masterName}
-                      onChange={(e) => update('masterName', e.target.value)}
-                      aria-invalid={errors.masterName ? true : undefined}
-                      aria-describedby={describedBy('masterName')}
-                    />
-                  </Field>
-                  <Field
-                    id={id('sentinelPassword')}
+                  <TextField {...bind('masterName')} label="Master name" error={errors.masterName} hint="As in sentinel monitor <name>" mono placeholder="mymaster" />
+                  <SecretField
+                    {...bind('sentinelPassword')}
                     label="Sentinel password"
                     error={errors.sentinelPassword}
-                    hint={
-                      hasSentinelPassword ? (
-                        <span className="password-saved" data-sentinel-password-saved>
-                          Saved. Leave blank to keep it.
-                        </span>
-                      ) : (
-                        "The sentinels' own requirepass, if any"
-                      )
-                    }
-                  >
-                    <div className="input-row">
-                      <input
-                        id={id('sentinelPassword')}
-                        name="sentinelPassword"
-                        className="input"
-                        type="password"
-                        autoComplete="new-password"
-                        placeholder={hasSentinelPassword ? '•••••••• saved' : 'none'}
-                        value={draft.sentinelPassword}
-                        disabled={draft.forgetSentinelPassword}
-                        onChange={(e) => update('sentinelPassword', e.target.value)}
-                        aria-invalid={errors.sentinelPassword ? true : undefined}
-                        aria-describedby={describedBy('sentinelPassword')}
-                      />
-                      {hasSentinelPassword ? (
-                        <label className="check check-inline">
-                          <input
-                            type="checkbox"
-                            name="forgetSentinelPassword"
-                            checked={draft.forgetSentinelPassword}
-                            onChange={(e) => update('forgetSentinelPassword', e.target.checked)}
-                          />
-                          Forget
-                        </label>
-                      ) : null}
-                    </div>
-                  </Field>
+                    hint="The sentinels' own requirepass, if any"
+                    saved={hasSentinelPassword}
+                    savedText="Saved. Leave blank to keep it."
+                    savedMarker="data-sentinel-password-saved"
+                    forget={draft.forgetSentinelPassword}
+                    forgetName="forgetSentinelPassword"
+                    onForget={(v) => update('forgetSentinelPassword', v)}
+                  />
                 </div>
               </>
             ) : null}
-            <Field
-              id={id('tlsCa')}
+            <TextField
+              {...bind('tlsCaFile')}
               label="TLS CA certificate file"
               error={errors.tls}
               hint="rediss:// only. Paths are read by the app's main process (serve's machine in browser mode); certificate and host name are always verified"
-            >
-              <input
-                id={id('tlsCa')}
-                name="tlsCaFile"
-                className="input input-mono"
-                type="text"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="/etc/redis/ca.pem"
-                value={draft.tlsCaFile}
-                onChange={(e) => update('tlsCaFile', e.target.value)}
-                aria-invalid={errors.tls ? true : undefined}
-                aria-describedby={errors.tls ? `${id('tlsCa')}-error` : `${id('tlsCa')}-hint`}
-              />
-            </Field>
+              mono
+              placeholder="/etc/redis/ca.pem"
+            />
             <div className="form-row-2">
-              <Field id={id('tlsCert')} label="Client certificate file">
-                <input
-                  id={id('tlsCert')}
-                  name="tlsCertFile"
-                  className="input input-mono"
-                  type="text"
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="none"
-                  value={draft.tlsCertFile}
-                  onChange={(e) => update('tlsCertFile', e.target.value)}
-                />
-              </Field>
-              <Field id={id('tlsKey')} label="Client key file">
-                <input
-                  id={id('tlsKey')}
-                  name="tlsKeyFile"
-                  className="input input-mono"
-                  type="text"
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="none"
-                  value={draft.tlsKeyFile}
-                  onChange={(e) => update('tlsKeyFile', e.target.value)}
-                />
-              </Field>
+              <TextField {...bind('tlsCertFile')} label="Client certificate file" mono placeholder="none" />
+              <TextField {...bind('tlsKeyFile')} label="Client key file" mono placeholder="none" />
             </div>
-            <Field id={id('tlsServername')} label="TLS server name" hint="When the certificate names another host than the URL (SNI and host name check)">
-              <input
-                id={id('tlsServername')}
-                name="tlsServername"
-                className="input input-mono"
-                type="text"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="from the URL"
-                value={draft.tlsServername}
-                onChange={(e) => update('tlsServername', e.target.value)}
-                aria-describedby={`${id('tlsServername')}-hint`}
-              />
-            </Field>
+            <TextField {...bind('tlsServername')} label="TLS server name" hint="When the certificate names another host than the URL (SNI and host name check)" mono placeholder="from the URL" />
           </div>
         </details>
       </div>

@@ -44,8 +44,8 @@ export function ErrorLog({ errors, total }: { errors: readonly HealthErrorEntry[
       {shown.length === 0 ? (
         <div className="hv-card-empty">{errors.length === 0 ? 'No Redis errors in this session.' : 'No errors of this class.'}</div>
       ) : (
-        <div className="hv-errlog-scroll">
-          <table className="hv-errlog">
+        <div className="hv-table-scroll hv-errlog-scroll">
+          <table className="hv-table hv-errlog">
             <thead>
               <tr>
                 <th scope="col">Time</th>

@@ -250,7 +250,7 @@ export function HealthView() {
           </div>
         </section>
 
-        <InfoTiles latest={health?.infoSample ?? series.info[series.info.length - 1] ?? null} trend={series.info} raw={info} samples={series.samples} now={now} windowMs={windowMs} probeIntervalMs={interval} ownRate={health?.ownCommandsPerSec ?? null} />
+        <InfoTiles latest={health?.infoSample ?? series.info[series.info.length - 1] ?? null} trend={series.info} raw={info} samples={series.samples} now={now} windowMs={windowMs} probeIntervalMs={interval} ownRate={health?.ownCommandsPerSec ?? null} refused={health?.infoRefused ?? null} />
 
         <div className="hv-health-grid">
           <ErrorLog errors={series.errors} total={health?.errorsTotal ?? series.errors.length} />

@@ -63,6 +63,7 @@ export function InfoTiles({
   windowMs,
   probeIntervalMs,
   ownRate,
+  refused = null,
 }: {
   latest: InfoSample | null;
   trend: readonly InfoSample[];
@@ -72,6 +73,8 @@ export function InfoTiles({
   windowMs: number;
   probeIntervalMs: number;
   ownRate: number | null;
+  /** Redis' reason while the ACL user may not run INFO: said calmly in place of the wait. */
+  refused?: string | null;
 }) {
   const inWindow = trend.filter((s) => s.at >= now - windowMs);
   const series = (pick: (s: InfoSample) => number | null) => inWindow.map((s) => ({ at: s.at, value: pick(s) }));
@@ -189,7 +192,13 @@ export function InfoTiles({
         sub={<span title={`A PING every ${formatInterval(probeIntervalMs)}; INFO and the shard XLENs at most every 5 s; plus whatever you browse, publish or analyse`}>all connections, probe included</span>}
         spark={spark({ points: own, tone: 'muted', label: 'Commands per second sent by this app' })}
       />
-      {latest ? null : <div className="hv-tiles-note muted small">Waiting for the first INFO…</div>}
+      {refused ? (
+        <div className="hv-tiles-note small" data-info-refused title="Redis refused INFO for this ACL user; PING still measures health">
+          INFO is not permitted for this user <span className="mono">({refused})</span>
+        </div>
+      ) : latest ? null : (
+        <div className="hv-tiles-note muted small">Waiting for the first INFO…</div>
+      )}
       {latest ? <div className="hv-tiles-asof small" data-info-at={latest.at}>INFO as of {formatClock(new Date(latest.at))}</div> : null}
     </div>
   );

@@ -93,8 +93,8 @@ export function NodesPanel() {
       {nodes.length === 0 ? (
         <div className="hv-card-empty">{loading ? 'Reading the nodes…' : 'No node reported.'}</div>
       ) : (
-        <div className="hv-nodes-scroll">
-          <table className="hv-nodes-table">
+        <div className="hv-table-scroll hv-nodes-scroll">
+          <table className="hv-table hv-nodes-table">
             <thead>
               <tr>
                 <th scope="col">Address</th>
@@ -182,7 +182,7 @@ function notProbed(n: TopologyNode): string {
 function Failovers({ failovers }: { failovers: readonly TopologyFailover[] }) {
   return (
     <div className="hv-failovers" data-failovers={failovers.length}>
-      <h3 className="hv-failovers-title">Failovers this session</h3>
+      <h3 className="hv-failovers-title caps-label">Failovers this session</h3>
       <ol className="hv-failover-list">
         {newestFirst(failovers).map((f) => {
           const p = failoverParts(f);
@@ -207,7 +207,7 @@ function StandaloneLine({ status, stale }: { status: TopologyStatus; stale: bool
   const replicas = status.nodes.filter((n) => n.role === 'replica' && n !== self);
   return (
     <section className={`hv-nodes-line${stale ? ' is-stale' : ''}`} data-nodes-panel data-topology-mode={status.mode}>
-      <span className="hv-nodes-line-label">Standalone server</span>
+      <span className="caps-label">Standalone server</span>
       {self ? (
         <>
           <b className="mono" data-node={self.address} data-role={self.role} data-link={self.linkState}>

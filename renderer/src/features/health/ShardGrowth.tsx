@@ -45,8 +45,8 @@ export function ShardGrowth({ series, now, windowMs = WINDOW_MS }: { series: rea
           Growth appears once shards are discovered (the sidebar lists them) and two XLEN samples, 5 s apart, exist. Only discovered shards are read.
         </div>
       ) : (
-        <div className="hv-growth-scroll">
-          <table className="hv-growth-table">
+        <div className="hv-table-scroll hv-growth-scroll">
+          <table className="hv-table hv-growth-table">
             <thead>
               <tr>
                 <th scope="col">Shard</th>

@@ -52,7 +52,7 @@ export function BatchResult({
       ) : null}
       <div className="pub-result-meta mono small">{ordinalRange(batch.nonce, batch.shard, batch.sequenceStart, n)}</div>
       <div className="pub-ids" role="table" aria-label="Stream ids and dedup_ids">
-        <div className="pub-ids-row pub-ids-head" role="row">
+        <div className="pub-ids-row pub-ids-head caps-label" role="row">
           <span role="columnheader">#</span>
           <span role="columnheader">Stream id</span>
           <span role="columnheader">dedup_id</span>
