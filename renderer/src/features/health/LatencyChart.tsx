@@ -114,7 +114,7 @@ export function LatencyChart({ samples, transitions, current, now, intervalMs, w
       <canvas ref={canvasRef} className="hv-latency-canvas" role="img" aria-label={label} />
       {geo.inWindow.length === 0 ? <div className="hv-chart-empty">Waiting for the first probe…</div> : null}
       {hover ? (
-        <div className={`hv-chart-tip${hover.x > geo.width - 180 ? ' chart-tip-left' : ''}`} style={{ left: hover.x, top: PAD.top }} role="tooltip">
+        <div className={`hv-chart-tip${hover.x > geo.width - 180 ? ' hv-chart-tip-left' : ''}`} style={{ left: hover.x, top: PAD.top }} role="tooltip">
           <span className="hv-chart-tip-time mono">{formatClock(new Date(hover.sample.at))}</span>
           {hover.sample.ok ? (
             <span className="hv-chart-tip-value mono">{formatLatency(hover.sample.latencyMs)}</span>
