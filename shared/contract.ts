@@ -225,6 +225,12 @@ export interface LocateResult {
   id: string | null;
   /** True when `id` is the target itself (jump to an id that exists). */
   found: boolean;
+  /**
+   * With `page` in the request, when an entry was found: the page of `page.size` entries holding
+   * `position` (starting at a multiple of `page.size`), as `events:at` would answer it, so a jump
+   * needs one round trip.
+   */
+  page?: PositionedPage;
 }
 
 /** A server-side filter: every given criterion must hold. */
@@ -513,7 +519,12 @@ export const channels = {
   /** The position of a stream id, or of a wall-clock time (ms since the epoch), through the sparse index. */
   'events:locate': {
     request: z
-      .object({ shard: shardId, id: streamId.optional(), timeMs: z.number().int().min(0).max(8_640_000_000_000_000).optional() })
+      .object({
+        shard: shardId,
+        id: streamId.optional(),
+        timeMs: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
+        page: z.object({ size: z.number().int().min(1).max(MAX_PAGE_LIMIT), previewChars: previewChars.optional() }).strict().optional(),
+      })
       .strict()
       .refine((r) => (r.id === undefined) !== (r.timeMs === undefined), 'give either id or timeMs'),
     response: returns<LocateResult>(),

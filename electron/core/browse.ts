@@ -152,6 +152,17 @@ export async function locateId(c: BrowseContext, target: string): Promise<Locate
   return estimateLocate(c, target);
 }
 
+/**
+ * `locateId`, and with `page` the page of `page.size` entries (aligned on multiples of the size)
+ * that holds the located entry, read in the same call: a jump to an id or a time is one round trip.
+ */
+export async function locateWithPage(c: BrowseContext, target: string, page?: { size: number; previewChars?: number }): Promise<LocateResult> {
+  const loc = await locateId(c, target);
+  if (!page || loc.id === null) return loc;
+  const start = Math.floor(loc.position / page.size) * page.size;
+  return { ...loc, page: await pageAt(c, start, page.size, page.previewChars) };
+}
+
 async function estimateLocate(c: BrowseContext, target: string): Promise<LocateResult> {
   const { adapter, shard, key } = c;
   const client = adapter.client;

@@ -39,7 +39,7 @@ import { TailManager } from './tail';
 import { HealthMonitor } from './health';
 import { TopologyMonitor, probePublishAccess } from './topology';
 import { BatchHistory } from './batch-history';
-import { capEntries, filterStep, findCopies, locateId, pageAt, type BrowseContext } from './browse';
+import { capEntries, filterStep, findCopies, locateWithPage, pageAt, type BrowseContext } from './browse';
 import type { CreateService, MeshService, ServiceOptions } from './service-api';
 
 
@@ -627,7 +627,7 @@ class Service implements MeshService {
       'events:at': async (req) => pageAt(this.browse(this.requireSession(), req.shard), req.position, req.limit, req.previewChars),
       'events:locate': async (req) => {
         const target = req.id ?? `${req.timeMs}-0`;
-        return locateId(this.browse(this.requireSession(), req.shard), target);
+        return locateWithPage(this.browse(this.requireSession(), req.shard), target, req.page);
       },
       'events:filter': async (req) => filterStep(this.browse(this.requireSession(), req.shard), req),
       'events:entry': async (req) => {

@@ -121,6 +121,19 @@ describe('events:locate', () => {
     expect(await ok('events:locate', { shard: 1, timeMs: BASE + 10 * N })).toMatchObject({ position: N, id: null });
   });
 
+  it('answers with the aligned page around the entry when asked, as events:at would', async () => {
+    const res = await ok('events:locate', { shard: 1, id: idOf(2600), page: { size: 500, previewChars: 64 } });
+    expect(res).toMatchObject({ position: 2600, id: idOf(2600), found: true });
+    const at = await ok('events:at', { shard: 1, position: 2500, limit: 500, previewChars: 64 });
+    expect(res.page).toEqual(at);
+    expect(res.page?.entries[100]?.id).toBe(idOf(2600));
+    // The newest entry's page; past the newest entry there is no page.
+    const end = await ok('events:locate', { shard: 1, timeMs: BASE + N - 1, page: { size: 500 } });
+    expect(end.page).toMatchObject({ position: 4500, exact: true });
+    expect(end.page?.entries.at(-1)?.id).toBe(idOf(N - 1));
+    expect((await ok('events:locate', { shard: 1, timeMs: BASE + 10 * N, page: { size: 500 } })).page).toBeUndefined();
+  });
+
   it('refuses a request with neither or both targets', async () => {
     const env = await call('events:locate', { shard: 1 });
     expect(env.ok).toBe(false);
