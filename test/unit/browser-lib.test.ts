@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canvasGeometry, MAX_CANVAS_PX } from '../../renderer/src/lib/use-row-window';
+import { canvasGeometry, MAX_CANVAS_PX, rowRange } from '../../renderer/src/lib/use-row-window';
+import { RowSlots } from '../../renderer/src/features/browser/row-slots';
 import { parseJumpTarget } from '../../renderer/src/lib/jump-target';
 import { hexDump, utf8Length, formatBytes } from '../../renderer/src/lib/hex';
 import { Lru } from '../../renderer/src/lib/lru';
@@ -16,6 +17,45 @@ describe('whole-stream scroll geometry', () => {
     expect(g.canvasPx).toBe(MAX_CANVAS_PX);
     // The last dom scroll position shows the last rows.
     expect((g.canvasPx - 800) * g.scale + 800).toBeCloseTo(g.virtualPx, 3);
+  });
+});
+
+describe('the row window', () => {
+  it('renders the rows under the viewport and a few beyond each edge, clamped to the list', () => {
+    // 700 px of 28 px rows at offset 2,800 (row 100): rows 100 to 124 are visible, partly 125.
+    expect(rowRange(1_000_000, 28, 2800, 700, 6)).toEqual([94, 131]);
+    expect(rowRange(1_000_000, 28, 2814, 700, 6)).toEqual([94, 132]);
+    expect(rowRange(10, 28, 0, 700, 6)).toEqual([0, 10]);
+    expect(rowRange(1000, 28, 27_300, 700, 6)).toEqual([969, 1000]);
+    expect(rowRange(0, 28, 0, 700, 6)).toEqual([0, 0]);
+  });
+});
+
+describe('row elements', () => {
+  it('keeps an element per row while the row stays in the window', () => {
+    const slots = new RowSlots();
+    const a = slots.assign(['10', '11', '12', '13']);
+    expect(new Set(a).size).toBe(4);
+    // Scrolled by one row: three rows keep their elements, the new one gets a fresh one.
+    const b = slots.assign(['11', '12', '13', '14']);
+    expect(b.slice(0, 3)).toEqual(a.slice(1));
+    expect(a).not.toContain(b[3]);
+  });
+
+  it('hands the previous elements, in order, to the rows of a jump', () => {
+    const slots = new RowSlots();
+    const a = slots.assign(['1', '2', '3', '4']);
+    expect(slots.assign(['900', '901', '902', '903', '904'])).toEqual([...a, expect.any(Number)]);
+    // Fewer rows than before: the first elements, in order.
+    const c = slots.assign(['5000', '5001']);
+    expect(c).toEqual(a.slice(0, 2));
+  });
+
+  it('never gives two rows one element, even for a repeated key', () => {
+    const slots = new RowSlots();
+    slots.assign(['a', 'b']);
+    const r = slots.assign(['a', 'a', 'b']);
+    expect(new Set(r).size).toBe(3);
   });
 });
 

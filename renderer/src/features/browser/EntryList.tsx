@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useReducer, useRef, type KeyboardEvent, type MouseEvent, type ReactElement, type Ref } from 'react';
 import { useRowWindow } from '../../lib/use-row-window';
 import { EntryHead, EntryRow, ROW_HEIGHT, type RowProps } from './EntryRow';
+import { RowSlots } from './row-slots';
 
 export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars'> & { key: string };
 
@@ -57,6 +58,7 @@ export function EntryList(p: EntryListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const rw = useRowWindow({ count: p.count, rowHeight: ROW_HEIGHT, scrollRef });
   const [, forceRender] = useReducer((x: number) => x + 1, 0);
+  const slots = useRef(new RowSlots());
   const lastInserted = useRef(p.topInserted);
   const lastCount = useRef(p.count);
   const following = useRef(true);
@@ -192,11 +194,14 @@ export function EntryList(p: EntryListProps) {
 
   const chars = payloadChars(rw.width, p.showShard);
   const rows: ReactElement[] = [];
+  const sources: Array<ReturnType<RowSource>> = [];
+  for (let i = rw.start; i < rw.end; i++) sources.push(p.rowAt(i));
+  const slotOf = slots.current.assign(sources.map((r) => r.key));
   for (let i = rw.start; i < rw.end; i++) {
-    const r = p.rowAt(i);
+    const r = sources[i - rw.start] as ReturnType<RowSource>;
     rows.push(
       <EntryRow
-        key={r.key}
+        key={slotOf[i - rw.start]}
         index={i}
         top={rw.rowTop(i)}
         entry={r.entry}

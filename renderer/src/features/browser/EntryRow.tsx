@@ -112,15 +112,21 @@ function Flags({ entry, mark }: { entry: PageEntry; mark: DuplicateMark | undefi
   );
 }
 
+const NO_TEXT: RowText = { date: '', time: '', title: '', preview: '' };
+
 /**
  * One entry as a row. Payload text is only ever a React text child, so HTML or script in a payload
  * is shown as text and never parsed. Carries `data-entry-id`, `data-status` and, for a duplicated
  * dedup_id, `data-duplicate` (retry | collision) for tests and scripts.
+ *
+ * A row being read (`data-placeholder="loading"`) has the same elements as an entry's row, empty
+ * (its skeleton bars are the row's background): when the page arrives, or when a jump gives the
+ * element to another entry (EntryList's RowSlots), only texts and attributes change in place.
  */
 export const EntryRow = memo(function EntryRow(p: RowProps) {
   const { entry, mark } = p;
   const style = { transform: `translateY(${p.top}px)` };
-  if (!entry) {
+  if (!entry && p.state !== 'loading') {
     return (
       <div
         className={`erow erow-placeholder${p.showShard ? ' with-shard' : ''}${p.index % 2 ? ' is-alt' : ''}${p.selected ? ' is-selected' : ''}`}
@@ -132,65 +138,87 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
       >
         {p.state === 'missing' ? (
           <div className="ecell c-gap">position {p.position === null ? '' : formatCount(p.position)}: not read (positions are estimates until the index is ready)</div>
-        ) : p.state === 'error' ? (
+        ) : (
           <div className="ecell c-gap c-gap-error">could not read this page; it is retried when you scroll back or reload</div>
-        ) : null}
+        )}
       </div>
     );
   }
-  const text = rowText(entry);
-  const cls = [
-    'erow',
-    p.showShard ? 'with-shard' : '',
-    p.index % 2 ? 'is-alt' : '',
-    entry.status === 'corrupt' ? 'is-corrupt' : '',
-    mark ? `is-${mark.kind}` : '',
-    p.selected ? 'is-selected' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  const text = entry ? rowText(entry) : NO_TEXT;
+  let cls = entry ? 'erow' : 'erow erow-placeholder';
+  if (p.showShard) cls += ' with-shard';
+  if (p.index % 2) cls += ' is-alt';
+  if (entry?.status === 'corrupt') cls += ' is-corrupt';
+  if (mark) cls += mark.kind === 'collision' ? ' is-collision' : ' is-retry';
+  if (p.selected) cls += ' is-selected';
   return (
     <div
       className={cls}
       role="row"
       aria-selected={p.selected}
       data-row-index={p.index}
-      data-entry-id={entry.id}
-      data-status={entry.status}
+      data-entry-id={entry?.id}
+      data-status={entry?.status}
       data-duplicate={mark?.kind}
       data-position={p.position ?? undefined}
-      data-entry-shard={p.shard}
+      data-entry-shard={entry ? p.shard : undefined}
+      data-placeholder={entry ? undefined : 'loading'}
       style={style}
     >
-      <div className="ecell c-time" role="cell" title={text.title}>
-        {text.date ? <span className="ts-date">{text.date} </span> : null}
+      <div className="ecell c-time" role="cell" title={entry ? text.title : undefined}>
+        <span className="ts-date">{text.date ? `${text.date} ` : ''}</span>
         {text.time}
       </div>
       {p.showShard ? (
         <div className="ecell c-shard" role="cell">
-          <span className="shard-hash">#</span>
-          {p.shard}
+          <span className="shard-hash">{entry ? '#' : ''}</span>
+          {entry ? p.shard : ''}
         </div>
       ) : null}
-      <div className="ecell c-id" role="cell" title={entry.id}>
-        {entry.id}
+      <div className="ecell c-id" role="cell" title={entry?.id}>
+        {entry?.id ?? ''}
       </div>
-      <div className={`ecell c-dedup${entry.dedupId === undefined ? ' is-missing' : ''}`} role="cell" title={entry.dedupId}>
-        {entry.dedupId ?? 'no dedup_id'}
+      <div className={`ecell c-dedup${entry && entry.dedupId === undefined ? ' is-missing' : ''}`} role="cell" title={entry?.dedupId}>
+        {entry ? (entry.dedupId ?? 'no dedup_id') : ''}
       </div>
       <div className="ecell c-flags" role="cell">
-        <Flags entry={entry} mark={mark} />
+        {entry ? <Flags entry={entry} mark={mark} /> : null}
       </div>
       <div className="ecell c-payload" role="cell">
-        {entry.status === 'corrupt' ? (
+        {entry?.status === 'corrupt' ? (
           <>
             <span className="corrupt-why">{entry.reason}</span>
             <span className="corrupt-d">{payloadText(entry, p.chars)}</span>
           </>
-        ) : (
+        ) : entry ? (
           payloadText(entry, p.chars)
+        ) : (
+          ''
         )}
       </div>
     </div>
   );
-});
+}, sameRow);
+
+/** Every prop of a row: memo compares these (the `satisfies` keeps the list complete). */
+const ROW_FIELDS = Object.keys({
+  index: true,
+  top: true,
+  entry: true,
+  shard: true,
+  mark: true,
+  position: true,
+  state: true,
+  selected: true,
+  showShard: true,
+  chars: true,
+} satisfies Record<keyof RowProps, true>) as Array<keyof RowProps>;
+
+/** memo's comparison without allocating (rows are compared on every scroll frame). */
+function sameRow(a: RowProps, b: RowProps): boolean {
+  for (let i = 0; i < ROW_FIELDS.length; i++) {
+    const k = ROW_FIELDS[i] as keyof RowProps;
+    if (a[k] !== b[k]) return false;
+  }
+  return true;
+}

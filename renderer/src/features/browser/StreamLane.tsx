@@ -10,7 +10,7 @@ import type { LaneSpec } from '../../store/events-slice';
 import { EntryList, type EntryListHandle, type RowSource } from './EntryList';
 import { FilterBar, IndexBadge, JumpBox, NewPill, OrderToggle } from './LaneParts';
 import { ListModel } from './list-model';
-import { StreamModel } from './stream-model';
+import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
 
 /**
@@ -145,7 +145,11 @@ function useJump(spec: LaneSpec, model: StreamModel): (t: JumpTarget) => Promise
         return null;
       }
       try {
-        const res = await api.invoke('events:locate', t.kind === 'id' ? { shard: spec.shard, id: t.id } : { shard: spec.shard, timeMs: t.ms });
+        // The page around the entry comes with the answer: the jump paints after one round trip.
+        const gen = model.generation;
+        const page = { size: PAGE_SIZE, previewChars: PREVIEW_CHARS };
+        const res = await api.invoke('events:locate', t.kind === 'id' ? { shard: spec.shard, id: t.id, page } : { shard: spec.shard, timeMs: t.ms, page });
+        if (res.page) model.accept(res.page, gen);
         if (res.id === null) {
           revealAt(spec.key, Math.max(0, model.length - 1));
           return t.kind === 'id' ? 'No entry at or after that id: showing the newest' : 'No entry at or after that time: showing the newest';
@@ -182,11 +186,17 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
 
   const rowAt: RowSource = (i) => {
     const r = model.rowAt(toPos(i));
-    return { key: r.entry ? r.entry.id : `p${r.position}`, entry: r.entry, shard: spec.shard, mark: r.mark, position: r.position, state: r.state };
+    // Keyed by position: a row keeps its element when its page arrives (placeholder to entry).
+    return { key: String(r.position), entry: r.entry, shard: spec.shard, mark: r.mark, position: r.position, state: r.state };
   };
 
+  // A reveal on its way (below) owns the model's view until it has moved the list there (at
+  // most REVEAL_WAIT_MS): a re-render meanwhile must not send the model back to the old rows,
+  // which would leave the revealed page unwanted when it arrives.
+  const pending = useRef<{ position: number; select: boolean; at: number } | null>(null);
   const onRange = useCallback(
     (first: number, last: number) => {
+      if (pending.current && performance.now() - pending.current.at < REVEAL_WAIT_MS) return;
       if (last <= first) return model.setView(0, -1);
       const a = toPos(first);
       const b = toPos(last - 1);
@@ -207,7 +217,6 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
   // for at once (a layout effect: the read leaves before the next paint), and the view moves when
   // it has arrived (or after REVEAL_WAIT_MS), so a jump paints its rows once instead of painting
   // placeholders first; and only once the list is long enough to hold the position.
-  const pending = useRef<{ position: number; select: boolean; at: number } | null>(null);
   const [, settle] = useState(0);
   useLayoutEffect(() => {
     if (!reveal) return;
@@ -222,9 +231,13 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
     };
     if (reveal.position !== undefined) go(reveal.position);
     else if (reveal.id !== undefined) {
+      const gen = model.generation;
       void api
-        .invoke('events:locate', { shard: spec.shard, id: reveal.id })
-        .then((res) => go(res.position))
+        .invoke('events:locate', { shard: spec.shard, id: reveal.id, page: { size: PAGE_SIZE, previewChars: PREVIEW_CHARS } })
+        .then((res) => {
+          if (res.page && live) model.accept(res.page, gen);
+          go(res.position);
+        })
         .catch(() => {});
     }
     return () => {

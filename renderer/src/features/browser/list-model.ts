@@ -17,6 +17,7 @@ import { compareStreamIds } from '../../../../shared/stream-id';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { frameBatcher } from '../../lib/frame-batch';
 import { PREVIEW_CHARS, type Order } from './stream-model';
+import { ViewModel } from './view-model';
 
 /** The most rows one list keeps; past it the view says so and stops reading. */
 export const MAX_ROWS = 100_000;
@@ -41,14 +42,12 @@ interface Source {
 
 type TailBatch = EventPayloadOf<'tail:entries'>;
 
-export class ListModel {
+export class ListModel extends ViewModel {
   rows: ListRow[] = [];
-  version = 0;
   error: MeshErrorInfo | null = null;
   /** Stopped by the user (a filter scan) or by the row cap. */
   stopped = false;
   capped = false;
-  newCount = 0;
   /** Signed count of rows inserted above the first row since creation (the list keeps its place). */
   topInserted = 0;
   duplicatesReady = true;
@@ -58,12 +57,9 @@ export class ListModel {
   private marks = new Map<number, Map<string, DuplicateMark>>();
   private lookupQueue = new Map<number, Set<string>>();
   private lookupBusy = false;
-  private following = true;
   private tailIds = new Set<string>();
   private pendingTail: TailBatch[] = [];
-  private listeners = new Set<() => void>();
   private offs: Array<() => void> = [];
-  private started = false;
   private readonly tailBatcher = frameBatcher(() => this.flushTail());
 
   constructor(
@@ -74,6 +70,7 @@ export class ListModel {
     /** Stream lengths when the view opened, for the scan's progress. */
     readonly totalEntries: number,
   ) {
+    super();
     this.sources = shards.map((shard) => ({ shard, cursor: null, done: false, buffer: [], loading: false, scanned: 0, error: null }));
   }
 
@@ -112,13 +109,6 @@ export class ListModel {
     this.tailIds.clear();
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  getVersion = (): number => this.version;
-
   markOf(row: ListRow): DuplicateMark | undefined {
     const id = row.entry.dedupId;
     return id === undefined ? undefined : this.marks.get(row.shard)?.get(id);
@@ -142,15 +132,6 @@ export class ListModel {
     this.stopped = false;
     this.fill();
     this.changed();
-  }
-
-  setFollowing(following: boolean): void {
-    if (following === this.following) return;
-    this.following = following;
-    if (following && this.newCount !== 0) {
-      this.newCount = 0;
-      this.changed();
-    }
   }
 
   // ---------- reading ----------
@@ -336,24 +317,5 @@ export class ListModel {
       this.lookupBusy = false;
       if (this.lookupQueue.size > 0) void this.lookup();
     }
-  }
-
-  // ---------- notifications ----------
-
-  /** One notification per task, before the next paint (the tail itself arrives once per frame). */
-  private changed(): void {
-    if (this.notifyQueued) return;
-    this.notifyQueued = true;
-    queueMicrotask(() => {
-      this.notifyQueued = false;
-      if (this.started) this.emit();
-    });
-  }
-
-  private notifyQueued = false;
-
-  private emit(): void {
-    this.version++;
-    for (const l of [...this.listeners]) l();
   }
 }

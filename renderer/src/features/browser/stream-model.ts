@@ -11,8 +11,8 @@
  * ready the model re-reads what it shows, and re-anchors the end (re-subscribing the tail) if the
  * end was an estimate.
  *
- * Not React: components read it through `subscribe`/`version` (useSyncExternalStore), and the
- * tail is folded in once per animation frame, so 20,000 entries/s is a few renders per second.
+ * Not React: components read it through `subscribe`/`version` (ViewModel), and the tail is
+ * folded in once per animation frame, so 20,000 entries/s is a few renders per second.
  */
 import type { ApiClient } from '../../api';
 import { toApiError } from '../../api';
@@ -21,6 +21,7 @@ import { compareStreamIds } from '../../../../shared/stream-id';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { frameBatcher } from '../../lib/frame-batch';
 import { Lru } from '../../lib/lru';
+import { ViewModel } from './view-model';
 
 export const PAGE_SIZE = 500;
 /** Payload characters a page carries per entry; the detail view fetches the whole entry. */
@@ -65,18 +66,15 @@ interface Anchor {
 
 type TailBatch = EventPayloadOf<'tail:entries'>;
 
-export class StreamModel {
+export class StreamModel extends ViewModel {
   length: number;
   index: IndexStatus | null = null;
   /** The last failed read, until a read succeeds. */
   error: MeshErrorInfo | null = null;
-  /** Entries the tail added while the view was away from the live end. */
-  newCount = 0;
   /** Wall-clock ms of the last page that arrived (the status bar's "page at"). */
   lastPageAt: number | null = null;
   /** Milliseconds from request to response of the last page (shown quietly in the lane footer). */
   lastPageMs: number | null = null;
-  version = 0;
 
   private pages: Lru<number, Page>;
   private queue: number[] = [];
@@ -89,16 +87,13 @@ export class StreamModel {
   private view: [number, number] = [0, -1];
   private anchor: Anchor | null = null;
   private sawInexact = false;
-  private following = true;
   private tailId: string | null = null;
   private tailToken = 0;
   private claiming = false;
   private unclaimed: TailBatch[] = [];
   private pendingTail: TailBatch[] = [];
   private endTimer: ReturnType<typeof setTimeout> | null = null;
-  private listeners = new Set<() => void>();
   private offs: Array<() => void> = [];
-  private started = false;
   private readonly tailBatcher = frameBatcher(() => this.flushTail());
 
   constructor(
@@ -106,6 +101,7 @@ export class StreamModel {
     readonly shard: number,
     initialLength: number,
   ) {
+    super();
     this.length = initialLength;
     this.pages = new Lru<number, Page>(MAX_PAGES, (no) => this.isWanted(no));
   }
@@ -164,13 +160,6 @@ export class StreamModel {
     this.changed();
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  getVersion = (): number => this.version;
-
   // ---------- what the view reads ----------
 
   rowAt(position: number): RowData {
@@ -219,16 +208,6 @@ export class StreamModel {
     this.scheduleMarks();
   }
 
-  /** Whether the view is at the live end; entries arriving while it is not are counted as "new". */
-  setFollowing(following: boolean): void {
-    if (following === this.following) return;
-    this.following = following;
-    if (following && this.newCount !== 0) {
-      this.newCount = 0;
-      this.changed();
-    }
-  }
-
   // ---------- reading pages ----------
 
   private isWanted(no: number): boolean {
@@ -256,10 +235,31 @@ export class StreamModel {
 
   private pump(): void {
     while (this.started && this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
-      const no = this.queue.shift() as number;
-      if (!this.needsRead(no)) continue;
+      const no = this.queue[0] as number;
+      if (!this.needsRead(no)) {
+        this.queue.shift();
+        continue;
+      }
+      // Pages around the view wait until the pages on screen have arrived: they would only
+      // compete with them (server, socket, parsing) on the way to the first paint.
+      if (no !== this.endNo && !this.onScreen(no) && this.screenLoading()) return;
+      this.queue.shift();
       this.read(no);
     }
+  }
+
+  private onScreen(no: number): boolean {
+    const [first, last] = this.view;
+    return last >= first && no >= Math.floor(first / PAGE_SIZE) && no <= Math.floor(last / PAGE_SIZE);
+  }
+
+  private screenLoading(): boolean {
+    const [first, last] = this.view;
+    if (last < first) return false;
+    for (let no = Math.floor(Math.max(0, first) / PAGE_SIZE); no <= Math.floor(last / PAGE_SIZE); no++) {
+      if (this.pages.peek(no)?.loading) return true;
+    }
+    return false;
   }
 
   private read(no: number): void {
@@ -273,25 +273,8 @@ export class StreamModel {
       .then((res) => {
         if (!this.started) return;
         this.lastPageMs = performance.now() - t0;
-        this.lastPageAt = Date.now();
-        this.error = null;
         page.loading = false;
-        page.error = null;
-        page.fetchedGen = gen;
-        const lengthBefore = this.length;
-        this.place(res);
-        if (res.length !== undefined) {
-          if (no === this.endNo) this.endNo = null;
-          this.noteEnd(res);
-        } else if (no === this.endNo && res.exact) {
-          // The stream is longer than we knew (it grew): look further on.
-          this.setLength(Math.max(this.length, res.position + res.entries.length + 1));
-          this.requestEnd();
-        }
-        // Answered for an older generation (a reload, the index became ready): read it again if shown.
-        if (gen !== this.gen && this.isWanted(no) && !this.queue.includes(no)) this.queue.push(no);
-        // A page the view has already scrolled past is kept, but re-renders nothing.
-        if (this.isWanted(no) || this.length !== lengthBefore) this.changed();
+        this.received(no, page, res, gen);
       })
       .catch((e: unknown) => {
         if (!this.started) return;
@@ -304,6 +287,51 @@ export class StreamModel {
         this.inFlight--;
         this.pump();
       });
+  }
+
+  /** A page answer for page `no`, asked for at generation `gen`. */
+  private received(no: number, page: Page, res: PositionedPage, gen: number): void {
+    this.lastPageAt = Date.now();
+    this.error = null;
+    page.error = null;
+    page.fetchedGen = gen;
+    const lengthBefore = this.length;
+    this.place(res);
+    if (res.length !== undefined) {
+      if (no === this.endNo) this.endNo = null;
+      this.noteEnd(res);
+    } else if (no === this.endNo && res.exact) {
+      // The stream is longer than we knew (it grew): look further on.
+      this.setLength(Math.max(this.length, res.position + res.entries.length + 1));
+      this.requestEnd();
+    }
+    // Answered for an older generation (a reload, the index became ready): read it again if shown.
+    if (gen !== this.gen && this.isWanted(no) && !this.queue.includes(no)) this.queue.push(no);
+    // A page the view has already scrolled past is kept, but re-renders nothing.
+    if (this.isWanted(no) || this.length !== lengthBefore) this.changed();
+  }
+
+  /** The generation a page asked for now belongs to (for `accept`). */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /**
+   * A page that came with another answer (a jump's `events:locate`), asked for at generation
+   * `gen`: kept exactly as if this model had read it, so the jump needs no read of its own.
+   */
+  accept(res: PositionedPage, gen: number): void {
+    if (!this.started) return;
+    const no = Math.floor(res.position / PAGE_SIZE);
+    const page = this.pages.peek(no);
+    if (res.position !== no * PAGE_SIZE || res.entries.length === 0 || page?.loading) {
+      // Not one of our pages (an estimate placed elsewhere), or our own read is on its way: only
+      // its entries are kept; the page is still read as usual.
+      this.place(res);
+      this.changed();
+      return;
+    }
+    this.received(no, this.page(no), res, gen);
   }
 
   /** Writes a page answer at its positions (an estimate may start elsewhere than asked, or run on). */
@@ -551,28 +579,5 @@ export class StreamModel {
       this.marksBusy = false;
       this.scheduleMarks();
     }
-  }
-
-  // ---------- notifications ----------
-
-  /**
-   * Notifies the view, coalesced: everything changed in one task (a page answer and its end
-   * anchor, say) is one notification, sent before the browser paints, so a page that just arrived
-   * is on screen in the same frame. The tail is folded in once per animation frame (flushTail).
-   */
-  private changed(): void {
-    if (this.notifyQueued) return;
-    this.notifyQueued = true;
-    queueMicrotask(() => {
-      this.notifyQueued = false;
-      if (this.started) this.emit();
-    });
-  }
-
-  private notifyQueued = false;
-
-  private emit(): void {
-    this.version++;
-    for (const l of [...this.listeners]) l();
   }
 }
