@@ -2,9 +2,10 @@
  * The shard browser's budgets (PRODUCT.md "Budgets"), measured in Chromium through `serve` on a
  * 1,000,000-entry shard:
  * - a page of 500 entries from click to painted rows, p95 under 100 ms on loopback: a click on a
- *   shard in the sidebar (a fresh lane reads its newest 500), a jump to a random position, and a
- *   scrollbar move to a random position (each: performance.now() at the click, then rows found in
- *   a requestAnimationFrame callback, then one more frame, so the rows have been painted);
+ *   shard in the sidebar (a fresh lane reads its newest 500), a jump to a random place (by
+ *   position, stream id and time in turn), and a scrollbar move to a random position (each:
+ *   performance.now() at the click, then rows found in a requestAnimationFrame callback, then one
+ *   more frame, so the rows have been painted);
  * - scrolling the shard for 10 s with programmatic steps (small scrolls and scrollbar jumps): the
  *   longest long task (PerformanceObserver 'longtask') under 50 ms and the renderer's JS heap
  *   (CDP Performance.getMetrics JSHeapUsedSize, sampled every 250 ms) under 200 MB.
@@ -30,6 +31,8 @@ const CLICKS = 30;
 const JUMPS = 30;
 const DRAGS = 30;
 const SCROLL_MS = 10_000;
+const JUMP_KINDS = ['position', 'id', 'time'] as const;
+type JumpKind = (typeof JUMP_KINDS)[number];
 
 function* seed(shard: number, n: number): Generator<Arg[]> {
   const key = `${PREFIX}:shard:${shard}`;
@@ -216,21 +219,25 @@ export const uiBrowserBench: BenchCase = {
       }
       log(`sidebar click: p50 ${round(percentile(clicks, 50))} ms, p95 ${round(percentile(clicks, 95))} ms`);
 
-      // 2. Jump box → a random position's page painted.
+      // 2. Jump box → a random place's page painted: by position, by stream id and by time in turn
+      // (an id or a time is located in the core first).
       const jumps: number[] = [];
+      const jumpsBy: Record<JumpKind, number[]> = { position: [], id: [], time: [] };
       const jump = page.locator('[data-lane-shard="1"] [data-jump-input]');
       for (let i = 0; i < JUMPS; i++) {
-        const pos = Math.floor(Math.random() * (N - 1000)) + 500;
-        await jump.fill(`#${pos}`);
-        jumps.push(
-          await timeToPaint(
-            page,
-            { submit: '[data-lane-shard="1"] [data-jump-input]' },
-            `[data-lane-shard="1"] [data-entry-id][data-position="${pos}"]`,
-          ),
-        );
+        const kind = JUMP_KINDS[i % JUMP_KINDS.length] as JumpKind;
+        let pos = Math.floor(Math.random() * (N - 1000)) + 500;
+        // Entry k has id (BASE + floor(k / 8))-(k % 8): a time lands on the first entry of its ms.
+        if (kind === 'time') pos -= pos % 8;
+        const text = kind === 'position' ? `#${pos}` : kind === 'id' ? `${BASE + Math.floor(pos / 8)}-${pos % 8}` : new Date(BASE + pos / 8).toISOString();
+        await jump.fill(text);
+        const ms = await timeToPaint(page, { submit: '[data-lane-shard="1"] [data-jump-input]' }, `[data-lane-shard="1"] [data-entry-id][data-position="${pos}"]`);
+        jumps.push(ms);
+        jumpsBy[kind].push(ms);
       }
-      log(`jump: p50 ${round(percentile(jumps, 50))} ms, p95 ${round(percentile(jumps, 95))} ms`);
+      log(
+        `jump: p50 ${round(percentile(jumps, 50))} ms, p95 ${round(percentile(jumps, 95))} ms (${JUMP_KINDS.map((k) => `${k} p50 ${round(percentile(jumpsBy[k], 50))}`).join(', ')})`,
+      );
 
       // 3. Scrollbar moved to a random place → that region's rows painted.
       const drags: number[] = [];
@@ -289,7 +296,7 @@ export const uiBrowserBench: BenchCase = {
         metrics: [
           { name: 'sidebar click → newest 500 painted (p50)', value: round(percentile(clicks, 50)), unit: 'ms' },
           { name: '  of which the page read, request to answer in the page (p50)', value: round(percentile(reads, 50)), unit: 'ms' },
-          { name: 'jump to a position → page painted (p50)', value: round(percentile(jumps, 50)), unit: 'ms' },
+          { name: 'jump to a position, id or time → page painted (p50)', value: round(percentile(jumps, 50)), unit: 'ms' },
           { name: 'scrollbar to a position → rows painted (p50)', value: round(percentile(drags, 50)), unit: 'ms' },
           { name: 'scroll frames in 10 s', value: scroll.frames, unit: 'frames' },
           { name: 'long tasks while scrolling', value: longTasks.length, unit: 'tasks' },
@@ -307,7 +314,7 @@ export const uiBrowserBench: BenchCase = {
         ],
         notes: [
           `click samples (ms): ${clicks.map(round).join(', ')}`,
-          `jump samples (ms): ${jumps.map(round).join(', ')}`,
+          `jump samples (ms, position/id/time in turn): ${jumps.map(round).join(', ')}`,
           `scrollbar samples (ms): ${drags.map(round).join(', ')}`,
           `long tasks while scrolling (ms): ${longTasks.map(round).join(', ') || 'none'}`,
           `bare-DOM baseline on this machine at the same time: ${base.frames} frames, ${base.longTasks} long tasks, longest ${round(base.longest)} ms (app/baseline frames ${round(scroll.frames / Math.max(1, base.frames))})`,
