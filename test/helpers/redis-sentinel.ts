@@ -6,12 +6,12 @@
  * when every sentinel names the new master and it reports role master. Waits are polls
  * bounded in time, never fixed sleeps.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { freePort, startRedis, type TestRedis } from './redis-server';
+import { freePort, spawnRedisUntil, startRedis, type TestRedis } from './redis-server';
 
 export interface TestSentinels {
   masterName: string;
@@ -52,22 +52,7 @@ function startSentinel(port: number, dir: string, masterPort: number, extra: str
       '',
     ].join('\n'),
   );
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('+monitor master')) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`sentinel exited (${code}) before it was ready:\n${out}`)));
-  });
+  return spawnRedisUntil([conf, '--sentinel'], '+monitor master', 'sentinel');
 }
 
 /**

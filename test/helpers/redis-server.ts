@@ -47,16 +47,24 @@ export async function freePort(): Promise<number> {
 }
 
 function launch(port: number, dir: string, args: string[]): Promise<ChildProcess> {
+  return spawnRedisUntil(
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', ...args],
+    'Ready to accept connections',
+    'redis-server',
+  );
+}
+
+/**
+ * Starts `redis-server args` and resolves once its log prints `marker` (a signal, not a sleep);
+ * rejects with the log when it exits first.
+ */
+export function spawnRedisUntil(args: string[], marker: string, what: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('Ready to accept connections')) {
+      if (out.includes(marker)) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         resolve(child);
@@ -65,7 +73,7 @@ function launch(port: number, dir: string, args: string[]): Promise<ChildProcess
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${out}`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before it was ready:\n${out}`)));
   });
 }
 

@@ -1,15 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../shared/wire';
+import { buildCli, cliBin, repoRoot, runCli, type CliRun } from '../helpers/cli-run';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/mesh-inspector.js');
+const root = repoRoot;
+const bin = cliBin;
 const PASSWORD = 'hunter2-S3cret';
 
 let server: TestRedis;
@@ -18,26 +18,11 @@ let secured: TestRedis;
 let home: string;
 let files: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
+/** The command line with this file's home directory. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', MESH_INSPECTOR_HOME: home, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, home, env);
 }
 
 /** The one JSON document stdout must hold with --json (cli.md), parsed. */
@@ -59,7 +44,7 @@ async function connectionsReceived(): Promise<number> {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), 'cli'], { cwd: root, stdio: 'inherit' });
+  buildCli();
   [server, secured] = await Promise.all([startRedis(), startRedis({ args: ['--requirepass', PASSWORD] })]);
   redis = server.admin();
   files = mkdtempSync(path.join(tmpdir(), 'mesh-cli-files-'));
