@@ -298,11 +298,11 @@ export function AnalysisView() {
         <section className="card an-scope" aria-label="Scope">
           <div className="card-head">
             <h2>Scope</h2>
-            <div className="segmented" role="radiogroup" aria-label="Shards to analyse">
-              <button type="button" role="radio" aria-checked={scope === 'all'} className={scope === 'all' ? 'seg is-on' : 'seg'} onClick={() => setScope('all')} disabled={job !== null} data-scope="all">
+            <div className="seg" role="radiogroup" aria-label="Shards to analyse">
+              <button type="button" role="radio" aria-checked={scope === 'all'} className={scope === 'all' ? 'seg-btn active' : 'seg-btn'} onClick={() => setScope('all')} disabled={job !== null} data-scope="all">
                 All shards{shards ? ` (${shards.length})` : ''}
               </button>
-              <button type="button" role="radio" aria-checked={scope === 'selected'} className={scope === 'selected' ? 'seg is-on' : 'seg'} onClick={() => setScope('selected')} disabled={job !== null} data-scope="selected">
+              <button type="button" role="radio" aria-checked={scope === 'selected'} className={scope === 'selected' ? 'seg-btn active' : 'seg-btn'} onClick={() => setScope('selected')} disabled={job !== null} data-scope="selected">
                 Selected shards{scope === 'selected' ? ` (${selected.length})` : ''}
               </button>
             </div>

@@ -254,9 +254,9 @@ export function PublisherView() {
         <div className="pub-grid">
           <section className="card pub-source" aria-label="Events">
             <div className="card-head pub-toolbar">
-              <div className="segmented" role="radiogroup" aria-label="Format">
+              <div className="seg" role="radiogroup" aria-label="Format">
                 {(['json', 'ndjson'] as const).map((f) => (
-                  <button key={f} type="button" role="radio" aria-checked={draft.format === f} className={draft.format === f ? 'seg is-on' : 'seg'} onClick={() => setDraft({ format: f })} data-format={f}>
+                  <button key={f} type="button" role="radio" aria-checked={draft.format === f} className={draft.format === f ? 'seg-btn active' : 'seg-btn'} onClick={() => setDraft({ format: f })} data-format={f}>
                     {f === 'json' ? 'JSON array' : 'NDJSON'}
                   </button>
                 ))}
