@@ -14,7 +14,7 @@ const want = (name) => only.length === 0 || only.includes(name);
 const nodeCommon = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   sourcemap: 'linked',
   packages: 'external',
   logLevel: 'warning',

@@ -307,10 +307,12 @@ describe('server replies (contract section 4)', () => {
   });
 
   it('OOM (maxmemory, noeviction) → publish is fatal with the OOM reason; reads still work', async () => {
-    const r = await server(['--maxmemory', '1mb', '--maxmemory-policy', 'noeviction']);
+    const r = await server(['--maxmemory-policy', 'noeviction']);
     const admin = r.admin();
-    // Push memory over the limit (the SET is refused if it already is).
-    await admin.set('filler', 'x'.repeat(2 * 1024 * 1024)).catch(() => undefined);
+    // Fill first, then lower the limit under what is used: a SET sent under the limit can itself be
+    // refused (its 2 MB query buffer counts as used memory), leaving memory below the limit again.
+    await admin.set('filler', 'x'.repeat(2 * 1024 * 1024));
+    await admin.config('SET', 'maxmemory', '1mb');
     const a = adapter({ url: r.url });
     await a.init();
     const e = await rejection(a.publish({ shard: 0, events: events(3), nonce: 1n, sequenceStart: 0n }));

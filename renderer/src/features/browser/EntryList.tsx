@@ -152,7 +152,7 @@ export function EntryList(p: EntryListProps) {
     const last = p.count - 1;
     if (last < 0) return;
     const cur = p.selectedIndex ?? rw.firstVisibleRow() - 1;
-    let next: number | null = null;
+    let next: number;
     switch (e.key) {
       case 'ArrowDown':
       case 'j':
