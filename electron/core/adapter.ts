@@ -204,6 +204,11 @@ export class MeshAdapter {
     return this.exclusive;
   }
 
+  /** The profile's command timeout (net-mesh's `command_timeout`), for connections other modules open. */
+  get commandTimeoutMs(): number {
+    return this.profile.commandTimeoutMs;
+  }
+
   /** Texts that must never appear in output (the password, raw and percent-encoded). */
   get secretTexts(): readonly string[] {
     return this.secrets;

@@ -1,20 +1,29 @@
 /**
  * Whole-bus analysis (cli.md `scan`, PRODUCT.md feature 10): reads every entry of the chosen
  * shard streams page by page and feeds it to a `ShardAnalyzer`. Memory does not grow with the
- * stream or its payloads: one page is held at a time, and the analyzer keeps a few bytes per id.
+ * stream or its payloads: one page is held at a time (plus the one read ahead), and the analyzer
+ * keeps a few bytes per id.
  */
 import { ShardAnalyzer } from '../../shared/analysis';
 import { MeshError } from '../../shared/errors';
 import { exclusiveStart } from '../../shared/stream-id';
 import type { ShardAnalysis, ShardInfo, SkippedKey } from '../../shared/types';
-import { decodePayloadBytes, fastShardOfBytes } from '../../shared/wire';
+import { decodePayloadBytes, fastShardOfBytes, fastShardOfRange } from '../../shared/wire';
 import type { MeshAdapter } from './adapter';
 import { classifyError, isCommandTimeout } from './classify';
+import { isClusterClient } from './connection';
 import { describeShards, discoverShards } from './discovery';
+import { ScanConnection, keySlot } from './scan-connection';
+import { D_END, D_START, ENTRY_WORDS, entryIdText, X_END, X_START, type XrangePage } from './xrange-reply';
 
 /** Entries per XRANGE. Large enough that round trips are a small share of the time, small enough that one reply stays a few MB. */
 export const DEFAULT_SCAN_PAGE = 1000;
 export const MAX_SCAN_PAGE = 10_000;
+/**
+ * Shards shorter than this are read through the adapter's own connection: opening the scan
+ * connection (a connect, AUTH, a ready check) costs about what reading this many entries saves.
+ */
+export const RAW_READER_MIN_ENTRIES = 5000;
 
 export interface ScanProgress {
   shard: number;
@@ -39,6 +48,15 @@ export interface ScanOptions {
    * `duplicateStatus`/`duplicates()` for the UI's duplicate marks, `memoryBytes()` for the bench.
    */
   onShardAnalyzed?: (analyzer: ShardAnalyzer) => void;
+  /**
+   * Which reader: `auto` (default) uses the byte-level reader on its own connection for shards
+   * of at least {@link RAW_READER_MIN_ENTRIES} entries and the adapter's client otherwise; `raw`
+   * and `client` force one (tests and benchmarks). Both give identical results; `raw` still
+   * falls back to the client when its connection cannot be had or fails.
+   */
+  reader?: 'auto' | 'raw' | 'client';
+  /** Called for every command sent on connections other than the adapter's (the scan connection), for the app's command count. */
+  onCommand?: () => void;
 }
 
 export interface ScanResult {
@@ -76,12 +94,60 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       ? await describeShards(adapter.client, adapter.prefix, opts.shards, signal)
       : await discoverShards(adapter.client, adapter.prefix, signal ? { signal } : {});
   const shards: ShardAnalysis[] = [];
-  for (const info of found.shards) {
-    const analyzer = await scanShard(adapter, info, pageSize, signal, opts.onProgress);
-    opts.onShardAnalyzed?.(analyzer);
-    shards.push(analyzer.result());
+  const readers = new ScanReaders(adapter, opts.reader ?? 'auto', opts.onCommand);
+  try {
+    for (const info of found.shards) {
+      const analyzer = await scanShard(adapter, info, pageSize, signal, opts.onProgress, readers);
+      opts.onShardAnalyzed?.(analyzer);
+      shards.push(analyzer.result());
+    }
+  } finally {
+    readers.close();
   }
   return { prefix: adapter.prefix, shards, skipped: found.skipped };
+}
+
+/**
+ * The scan connections of one `scanShards` call, opened when a shard first needs one (one per
+ * Cluster master, one otherwise) and closed when the call ends. A node whose connection could
+ * not be opened is not tried again in the same call.
+ */
+class ScanReaders {
+  private readonly byNode = new Map<string, Promise<ScanConnection | null>>();
+
+  constructor(
+    private readonly adapter: MeshAdapter,
+    private readonly mode: 'auto' | 'raw' | 'client',
+    private readonly onCommand: (() => void) | undefined,
+  ) {}
+
+  /** A scan connection for `info`'s key, or null: read through the adapter's client. */
+  async for(info: ShardInfo): Promise<ScanConnection | null> {
+    if (this.mode === 'client' || (this.mode === 'auto' && info.length < RAW_READER_MIN_ENTRIES)) return null;
+    const client = this.adapter.client;
+    const node = isClusterClient(client) ? `slot-owner:${client.slots[keySlot(info.key)]?.[0] ?? '?'}` : 'server';
+    let conn = this.byNode.get(node);
+    if (conn === undefined) {
+      conn = ScanConnection.open(client, info.key, {
+        timeoutMs: this.adapter.commandTimeoutMs,
+        ...(this.onCommand ? { onCommand: this.onCommand } : {}),
+      });
+      this.byNode.set(node, conn);
+    }
+    const c = await conn;
+    if (c?.failed) {
+      // It failed on an earlier shard (e.g. a Cluster slot moved): try a fresh one once more.
+      const again = ScanConnection.open(client, info.key, { timeoutMs: this.adapter.commandTimeoutMs, ...(this.onCommand ? { onCommand: this.onCommand } : {}) });
+      this.byNode.set(node, again);
+      return again;
+    }
+    return c;
+  }
+
+  close(): void {
+    for (const conn of this.byNode.values()) void conn.then((c) => c?.close());
+    this.byNode.clear();
+  }
 }
 
 type RawRow = [id: Buffer, fields: Buffer[]];
@@ -92,27 +158,136 @@ async function scanShard(
   pageSize: number,
   signal: AbortSignal | undefined,
   onProgress: ScanOptions['onProgress'],
+  readers: ScanReaders,
 ): Promise<ShardAnalyzer> {
   const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
   const end = info.lastId;
   if (end === null) return analyzer;
+  const started = performance.now();
+  const progress = {
+    done: 0,
+    page(n: number) {
+      this.done += n;
+      if (onProgress) {
+        const seconds = (performance.now() - started) / 1000;
+        onProgress({ shard: info.shard, done: this.done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(this.done / seconds) : 0 });
+      }
+    },
+  };
+  let start: string | null = '-';
+  const conn = await readers.for(info);
+  signal?.throwIfAborted();
+  if (conn) start = await readRaw(conn, adapter, info.key, start, end, pageSize, analyzer, signal, progress);
+  if (start !== null) await readThroughClient(adapter, info.key, start, end, pageSize, analyzer, signal, progress);
+  return analyzer;
+}
+
+interface Progress {
+  page(entries: number): void;
+}
+
+/**
+ * Reads `key` from `start` to `end` on the scan connection, one page ahead. Resolves to null when
+ * the range is done, or to the start of the first page it could not read (the connection failed,
+ * or Redis answered an error: the client path then reads that page again and reports exactly what
+ * it would have reported). A timeout is reported as the client path reports it; it is not retried.
+ */
+async function readRaw(
+  conn: ScanConnection,
+  adapter: MeshAdapter,
+  key: string,
+  start: string,
+  end: string,
+  pageSize: number,
+  analyzer: ShardAnalyzer,
+  signal: AbortSignal | undefined,
+  progress: Progress,
+): Promise<string | null> {
+  let pending: Promise<XrangePage> | null = conn.range(key, start, end, pageSize);
+  pending.catch(() => {});
+  let pendingStart = start;
+  while (pending) {
+    let page: XrangePage;
+    try {
+      page = await pending;
+    } catch (e) {
+      if (isCommandTimeout(e)) throw readError(e, [...adapter.secretTexts]);
+      return pendingStart;
+    }
+    signal?.throwIfAborted();
+    if (page.error !== null) return pendingStart;
+    if (page.count === 0) return null;
+    const last = entryIdText(page, page.count - 1);
+    if (page.count < pageSize || last === end) {
+      pending = null;
+    } else {
+      pendingStart = exclusiveStart(last, adapter.exclusiveRanges);
+      // Redis builds the next page while this one is analysed.
+      pending = conn.range(key, pendingStart, end, pageSize);
+      pending.catch(() => {});
+    }
+    analyzePage(analyzer, page);
+    conn.recycle(page);
+    progress.page(page.count);
+  }
+  return null;
+}
+
+/**
+ * Feeds every entry of a page to the analyzer, decided in place in the reply's bytes by
+ * {@link entryVerdict}: exactly the decisions `MeshAdapter.poll` makes on the same bytes.
+ */
+export function analyzePage(analyzer: ShardAnalyzer, page: XrangePage): void {
+  const { buf, offsets, count } = page;
+  for (let k = 0, o = 0; k < count; k++, o += ENTRY_WORDS) {
+    const dStart = offsets[o + D_START]!;
+    const dEnd = offsets[o + D_END]!;
+    const s = entryVerdict(buf, dStart, dEnd);
+    // No `d`: hashed as an empty payload, as the client path does.
+    analyzer.addRange(s >= 0, s, buf, offsets[o + X_START]!, offsets[o + X_END]!, dStart < 0 ? 0 : dStart, dStart < 0 ? 0 : dEnd);
+  }
+}
+
+/**
+ * The reader's verdict on one entry whose `d` is `buf[dStart..dEnd)` (`dStart` -1: no `d`): its
+ * shard `s` (0..65535) when net-mesh's reader accepts it, -1 when it is corrupt. The producer's
+ * own layout is decided in place without building a string (`fastShardOfRange`); anything else
+ * goes through the full decoder on a view of `d`.
+ */
+export function entryVerdict(buf: Uint8Array, dStart: number, dEnd: number): number {
+  if (dStart < 0) return -1;
+  const s = fastShardOfRange(buf, dStart, dEnd);
+  if (s >= 0) return s;
+  const r = decodePayloadBytes(buf.subarray(dStart, dEnd));
+  return r.ok ? r.s : -1;
+}
+
+/** The same read through the adapter's client (ioredis parses the replies into Buffers). */
+async function readThroughClient(
+  adapter: MeshAdapter,
+  key: string,
+  start: string,
+  end: string,
+  pageSize: number,
+  analyzer: ShardAnalyzer,
+  signal: AbortSignal | undefined,
+  progress: Progress,
+): Promise<void> {
   const client = adapter.client;
   const secrets = [...adapter.secretTexts];
   const exclusive = adapter.exclusiveRanges;
-  const started = performance.now();
-  let done = 0;
 
-  const read = (start: string): Promise<RawRow[]> => {
+  const read = (from: string): Promise<RawRow[]> => {
     // Bytes, not text: the analyzer needs the stored bytes of `d` anyway, UTF-8 validity is
     // decided exactly without a second read, and nothing is decoded that is not needed (ids and
     // field names stay bytes).
-    const p = client.xrangeBuffer(info.key, start, end, 'COUNT', pageSize) as unknown as Promise<RawRow[]>;
+    const p = client.xrangeBuffer(key, from, end, 'COUNT', pageSize) as unknown as Promise<RawRow[]>;
     // The prefetched page may be abandoned (abort, error on the current page): never unhandled.
     p.catch(() => {});
     return p;
   };
 
-  let pending: Promise<RawRow[]> | null = read('-');
+  let pending: Promise<RawRow[]> | null = read(start);
   while (pending) {
     let rows: RawRow[];
     try {
@@ -152,14 +327,8 @@ async function scanShard(
         analyzer.addParts(r.ok, r.ok ? r.s : 0, dedup, d);
       }
     }
-
-    done += rows.length;
-    if (onProgress) {
-      const seconds = (performance.now() - started) / 1000;
-      onProgress({ shard: info.shard, done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(done / seconds) : 0 });
-    }
+    progress.page(rows.length);
   }
-  return analyzer;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -541,6 +541,8 @@ class Service implements MeshService {
         const result = await scanShards(s.adapter, {
           ...(selection ? { shards: selection } : {}),
           signal: ctrl.signal,
+          // The scan connection's XRANGEs count toward the app's own load like every other command.
+          onCommand: () => s.commandCount++,
           onProgress: (p) => {
             doneByShard.set(p.shard, { done: p.done, total: p.total });
             const now = Date.now();
