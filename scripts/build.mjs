@@ -20,17 +20,24 @@ const nodeCommon = {
   logLevel: 'warning',
 };
 
+// The whole-shard scan's worker threads (electron/core/parallel-scan.ts) load scan-worker.js from
+// beside the bundle that starts them.
+const scanWorker = (dir) => build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/core/scan-worker.ts')], outfile: r(`${dir}/scan-worker.js`) });
+
 const jobs = [];
 if (want('cli')) {
   jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/cli/main.ts')], outfile: r('dist/cli/main.js') }));
+  jobs.push(scanWorker('dist/cli'));
 }
 if (want('electron') && existsSync(r('electron/main/index.ts'))) {
   jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/main/index.ts')], outfile: r('dist/electron/main.js'), external: ['electron'] }));
+  jobs.push(scanWorker('dist/electron'));
   // A sandboxed preload can require only 'electron': everything else (the contract, zod) is inlined.
   jobs.push(build({ ...nodeCommon, packages: undefined, format: 'cjs', entryPoints: [r('electron/preload/index.ts')], outfile: r('dist/electron/preload.cjs'), external: ['electron'] }));
 }
 if (want('bench') && existsSync(r('bench/run.ts'))) {
   jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('bench/run.ts')], outfile: r('dist/bench/run.js') }));
+  jobs.push(scanWorker('dist/bench'));
 }
 await Promise.all(jobs);
 

@@ -60,6 +60,15 @@ function hashBytes(bytes: Uint8Array, start: number, stop: number, out: Uint32Ar
   out[1] = fmix32(b ^ n) >>> 0;
 }
 
+/**
+ * The digest the analyzer keeps of a stored `d` given as bytes (`bytes[start..stop)`; an empty
+ * range for an entry without `d`): two 32-bit words in `out`. For readers that hash in another
+ * thread and hand the digest to {@link ShardAnalyzer.addDigested}.
+ */
+export function payloadDigest(bytes: Uint8Array, start: number, stop: number, out: Uint32Array): void {
+  hashBytes(bytes, start, stop, out);
+}
+
 function hashText(text: string, out: Uint32Array): void {
   // Different seeds from hashBytes: text and bytes are different representations (see above).
   let a = 0x3c6ef372;
@@ -370,6 +379,19 @@ export class ShardAnalyzer {
    * on the common path (ids of one batch share their text up to the last ':').
    */
   addRange(ok: boolean, s: number, buf: Uint8Array, idStart: number, idEnd: number, dStart: number, dEnd: number): void {
+    this.addWith(ok, s, buf, idStart, idEnd, buf, dStart, dEnd, 0, 0);
+  }
+
+  /**
+   * {@link addRange} for a reader that hashed the stored `d` itself ({@link payloadDigest}, e.g.
+   * in another thread): `a`/`b` is its digest; nothing of `d` is needed here.
+   */
+  addDigested(ok: boolean, s: number, buf: Uint8Array, idStart: number, idEnd: number, a: number, b: number): void {
+    this.addWith(ok, s, buf, idStart, idEnd, null, 0, 0, a, b);
+  }
+
+  /** The body of addRange/addDigested: `payload` null means the digest is `a`/`b`. */
+  private addWith(ok: boolean, s: number, buf: Uint8Array, idStart: number, idEnd: number, payload: Uint8Array | null, dStart: number, dEnd: number, a: number, b: number): void {
     this.finished = null;
     this.entries++;
     let misrouted = false;
@@ -382,7 +404,12 @@ export class ShardAnalyzer {
     if (idStart >= 0 && this.parseIdBytes(buf, idStart, idEnd)) {
       const shard = this.pShard;
       if (shard !== this.shard) misrouted = true;
-      hashBytes(buf, dStart, dEnd, this.digest);
+      if (payload !== null) {
+        hashBytes(payload, dStart, dEnd, this.digest);
+      } else {
+        this.digest[0] = a;
+        this.digest[1] = b;
+      }
       this.index(buf, idStart, idEnd);
       if (shard === this.shard && this.pSeq >= 0 && this.pI >= 0 && this.pSeq + this.pI <= Number.MAX_SAFE_INTEGER) {
         this.addOrdinal(this.pNonce, this.pNonceValue, this.pSeq + this.pI);

@@ -204,6 +204,17 @@ export class MeshAdapter {
     return this.exclusive;
   }
 
+  /**
+   * The profile with its topology decided, for connections this process opens beside the
+   * adapter's own (the scan's worker threads); null before `init()`, for a Cluster (its nodes are
+   * the Cluster client's business), and when the adapter was given its client (the profile may not
+   * describe it). It carries the password: it must never leave the process.
+   */
+  get workerProfile(): ConnectionProfile | null {
+    if (!this.initialized || !this.ownsReadClient || this.mode === 'auto' || this.mode === 'cluster') return null;
+    return { ...this.profile, topology: { ...this.profile.topology, mode: this.mode } };
+  }
+
   /** The profile's command timeout (net-mesh's `command_timeout`), for connections other modules open. */
   get commandTimeoutMs(): number {
     return this.profile.commandTimeoutMs;

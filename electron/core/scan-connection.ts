@@ -12,7 +12,10 @@
  * connected socket; its parser is the only `data` listener); both are checked before the socket is
  * used, and when either fails the scan simply uses the ordinary client.
  */
+import { createConnection, type Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
+// Not re-exported by ioredis' index; a stable path since v4 (connection.ts uses it too).
+import * as ioredisConnectors from 'ioredis/built/connectors/index.js';
 import { isCommandTimeout, IOREDIS_TIMEOUT_MESSAGE } from './classify';
 import { CONNECT_TIMEOUT_MS, isClusterClient, watchClientErrors, type RedisLike } from './connection';
 import { ReplySurprise, XrangeReplyParser, type XrangePage } from './xrange-reply';
@@ -32,6 +35,70 @@ interface SocketLike {
   destroyed?: boolean;
 }
 
+/** Bytes of one socket read on a {@link ScanConnector} socket go here once the scan has taken it over. */
+const sinks = new WeakMap<Socket, (chunk: Uint8Array) => void>();
+/** Read size of a {@link ScanConnector} socket (Node's own default). */
+const READ_BUFFER = 64 * 1024;
+
+const { StandaloneConnector } = ioredisConnectors;
+
+/**
+ * ioredis' plain-TCP connector, except that the socket reads into one buffer of its own (Node's
+ * `onread`) instead of allocating a new one per read. A scan reads hundreds of megabytes; a fresh
+ * buffer per read left tens of megabytes of dead buffers waiting for the garbage collector (issue
+ * 16: `scan --json` peak RSS). Until the scan takes the socket over, every read is handed to
+ * ioredis as a copy in an ordinary `data` event, so its handshake (AUTH, SELECT, SETNAME) is
+ * unchanged; afterwards reads go straight to the scan's parser, which copies what it keeps.
+ * TLS and Unix sockets use ioredis' own connector (no `onread` there).
+ */
+class ScanConnector extends StandaloneConnector {
+  override connect(emitter: Parameters<InstanceType<typeof StandaloneConnector>['connect']>[0]) {
+    const options = this.options;
+    if (options.tls || options.path) return super.connect(emitter).then(keepListening);
+    this.connecting = true;
+    return new Promise<Socket>((resolve, reject) => {
+      // Like ioredis: connect on the next tick, unless disconnect() came first.
+      process.nextTick(() => {
+        if (!this.connecting) {
+          reject(new Error('Connection is closed.'));
+          return;
+        }
+        let socket: Socket;
+        try {
+          socket = createConnection({
+            ...(options.port !== undefined ? { port: options.port } : { port: 6379 }),
+            ...(options.host !== undefined ? { host: options.host } : {}),
+            ...(options.family !== undefined ? { family: options.family } : {}),
+            onread: {
+              buffer: Buffer.allocUnsafe(READ_BUFFER),
+              callback: (n: number, buf: Uint8Array) => {
+                const sink = sinks.get(socket);
+                if (sink) sink(buf.subarray(0, n));
+                else socket.emit('data', Buffer.from(buf.subarray(0, n)));
+                return true;
+              },
+            },
+          });
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        this.stream = socket;
+        socket.once('error', (err: Error) => {
+          this.firstError = err;
+        });
+        resolve(keepListening(socket));
+      });
+    });
+  }
+}
+
+/** As connection.ts' guarded connectors: a second socket error must not become an uncaught exception. */
+function keepListening<T extends { on(event: 'error', l: (e: unknown) => void): unknown }>(stream: T): T {
+  stream.on('error', () => {});
+  return stream;
+}
+
 /**
  * One taken-over connection. Commands are answered in the order they were sent; several may be in
  * flight (the scan keeps one page ahead).
@@ -49,7 +116,7 @@ export class ScanConnection {
   private readonly parser = new XrangeReplyParser();
   private readonly pending: Pending[] = [];
   private failure: Error | null = null;
-  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  private readonly onData = (chunk: Uint8Array) => this.receive(chunk);
   private readonly onClose = () => this.fail(new Error('Connection is closed.'));
 
   private constructor(
@@ -59,6 +126,8 @@ export class ScanConnection {
     /** Called once per command written (the app's own command count, PRODUCT.md feature 13). */
     private readonly onCommand: (() => void) | undefined,
   ) {
+    // A ScanConnector socket hands its reads to the sink; any other one emits `data`.
+    sinks.set(socket as unknown as Socket, this.onData);
     socket.on('data', this.onData);
     socket.on('close', this.onClose);
   }
@@ -90,6 +159,8 @@ export class ScanConnection {
         sentinelRetryStrategy: () => null,
         failoverDetector: false,
         ...(name ? { connectionName: name.replace(/:[^:]*$/, ':scan') } : {}),
+        // Sentinel clients keep their connector (it asks the sentinels where the master is).
+        ...(base.options.sentinels ? {} : { Connector: ScanConnector as unknown as NonNullable<typeof base.options.Connector> }),
       });
     } catch {
       return null;
@@ -125,7 +196,7 @@ export class ScanConnection {
     }
     // ioredis' parser would otherwise consume (and mis-assign) the replies.
     socket.removeAllListeners('data');
-    return new ScanConnection(conn, socket, opts.timeoutMs, opts.onCommand);
+    return new ScanConnection(conn, socket as SocketLike & Partial<Socket>, opts.timeoutMs, opts.onCommand);
   }
 
   /** Whether the connection has failed or been closed (every `range` then rejects). */
@@ -154,7 +225,7 @@ export class ScanConnection {
     this.fail(new Error('scan connection closed'));
   }
 
-  private receive(chunk: Buffer): void {
+  private receive(chunk: Uint8Array): void {
     let pages: XrangePage[];
     try {
       pages = this.parser.push(chunk);
@@ -178,6 +249,7 @@ export class ScanConnection {
     this.failure = e;
     this.socket.off('data', this.onData);
     this.socket.off('close', this.onClose);
+    sinks.delete(this.socket as unknown as Socket);
     for (const p of this.pending.splice(0)) {
       clearTimeout(p.timer);
       p.reject(e);

@@ -8,13 +8,15 @@ import { ShardAnalyzer } from '../../shared/analysis';
 import { MeshError } from '../../shared/errors';
 import { exclusiveStart } from '../../shared/stream-id';
 import type { ShardAnalysis, ShardInfo, SkippedKey } from '../../shared/types';
-import { decodePayloadBytes, fastShardOfBytes, fastShardOfRange } from '../../shared/wire';
+import { decodePayloadBytes, fastShardOfBytes } from '../../shared/wire';
 import type { MeshAdapter } from './adapter';
 import { classifyError, isCommandTimeout } from './classify';
 import { isClusterClient } from './connection';
 import { describeShards, discoverShards } from './discovery';
 import { ScanConnection, keySlot } from './scan-connection';
-import { D_END, D_START, ENTRY_WORDS, entryIdText, X_END, X_START, type XrangePage } from './xrange-reply';
+import { autoWorkers, scanInWorkers } from './parallel-scan';
+import { analyzePage } from './scan-page';
+import { entryIdText, type XrangePage } from './xrange-reply';
 
 /** Entries per XRANGE. Large enough that round trips are a small share of the time, small enough that one reply stays a few MB. */
 export const DEFAULT_SCAN_PAGE = 1000;
@@ -33,6 +35,8 @@ export interface ScanProgress {
   total: number;
   /** This shard's read rate since its scan began. */
   entriesPerSec: number;
+  /** Worker threads reading this shard now (parallel-scan.ts); absent when it is read on one thread. */
+  workers?: number;
 }
 
 export interface ScanOptions {
@@ -55,6 +59,12 @@ export interface ScanOptions {
    * falls back to the client when its connection cannot be had or fails.
    */
   reader?: 'auto' | 'raw' | 'client';
+  /**
+   * Worker threads per shard (parallel-scan.ts): `auto` (default) uses {@link autoWorkers} (none on
+   * two cores or for shards under PARALLEL_MIN_ENTRIES); a number forces that many (0 or 1: one
+   * thread). Ignored with `reader: 'client'`. Results are identical either way.
+   */
+  workers?: number | 'auto';
   /** Called for every command sent on connections other than the adapter's (the scan connection), for the app's command count. */
   onCommand?: () => void;
 }
@@ -97,7 +107,7 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
   const readers = new ScanReaders(adapter, opts.reader ?? 'auto', opts.onCommand);
   try {
     for (const info of found.shards) {
-      const analyzer = await scanShard(adapter, info, pageSize, signal, opts.onProgress, readers);
+      const analyzer = await scanShard(adapter, info, pageSize, signal, opts.onProgress, readers, opts.workers ?? 'auto');
       opts.onShardAnalyzed?.(analyzer);
       shards.push(analyzer.result());
     }
@@ -117,8 +127,8 @@ class ScanReaders {
 
   constructor(
     private readonly adapter: MeshAdapter,
-    private readonly mode: 'auto' | 'raw' | 'client',
-    private readonly onCommand: (() => void) | undefined,
+    readonly mode: 'auto' | 'raw' | 'client',
+    readonly onCommand: (() => void) | undefined,
   ) {}
 
   /** A scan connection for `info`'s key, or null: read through the adapter's client. */
@@ -159,6 +169,7 @@ async function scanShard(
   signal: AbortSignal | undefined,
   onProgress: ScanOptions['onProgress'],
   readers: ScanReaders,
+  workersOption: number | 'auto',
 ): Promise<ShardAnalyzer> {
   const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
   const end = info.lastId;
@@ -166,14 +177,31 @@ async function scanShard(
   const started = performance.now();
   const progress = {
     done: 0,
-    page(n: number) {
+    page(n: number, workers?: number) {
       this.done += n;
       if (onProgress) {
         const seconds = (performance.now() - started) / 1000;
-        onProgress({ shard: info.shard, done: this.done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(this.done / seconds) : 0 });
+        const p: ScanProgress = { shard: info.shard, done: this.done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(this.done / seconds) : 0 };
+        if (workers !== undefined) p.workers = workers;
+        onProgress(p);
       }
     },
   };
+  const workers = readers.mode === 'client' ? 0 : workersOption === 'auto' ? autoWorkers(info.length) : workersOption;
+  if (workers > 1) {
+    const leftovers = await scanInWorkers(adapter, info, analyzer, {
+      workers,
+      pageSize,
+      signal,
+      onEntries: (n, w) => progress.page(n, w),
+      onCommand: readers.onCommand,
+    });
+    if (leftovers !== null) {
+      // What the workers could not read is read (and any error reported) as on one thread.
+      for (const range of leftovers) await readThroughClient(adapter, info.key, range.start, range.end, pageSize, analyzer, signal, progress);
+      return analyzer;
+    }
+  }
   let start: string | null = '-';
   const conn = await readers.for(info);
   signal?.throwIfAborted();
@@ -231,35 +259,6 @@ async function readRaw(
     progress.page(page.count);
   }
   return null;
-}
-
-/**
- * Feeds every entry of a page to the analyzer, decided in place in the reply's bytes by
- * {@link entryVerdict}: exactly the decisions `MeshAdapter.poll` makes on the same bytes.
- */
-export function analyzePage(analyzer: ShardAnalyzer, page: XrangePage): void {
-  const { buf, offsets, count } = page;
-  for (let k = 0, o = 0; k < count; k++, o += ENTRY_WORDS) {
-    const dStart = offsets[o + D_START]!;
-    const dEnd = offsets[o + D_END]!;
-    const s = entryVerdict(buf, dStart, dEnd);
-    // No `d`: hashed as an empty payload, as the client path does.
-    analyzer.addRange(s >= 0, s, buf, offsets[o + X_START]!, offsets[o + X_END]!, dStart < 0 ? 0 : dStart, dStart < 0 ? 0 : dEnd);
-  }
-}
-
-/**
- * The reader's verdict on one entry whose `d` is `buf[dStart..dEnd)` (`dStart` -1: no `d`): its
- * shard `s` (0..65535) when net-mesh's reader accepts it, -1 when it is corrupt. The producer's
- * own layout is decided in place without building a string (`fastShardOfRange`); anything else
- * goes through the full decoder on a view of `d`.
- */
-export function entryVerdict(buf: Uint8Array, dStart: number, dEnd: number): number {
-  if (dStart < 0) return -1;
-  const s = fastShardOfRange(buf, dStart, dEnd);
-  if (s >= 0) return s;
-  const r = decodePayloadBytes(buf.subarray(dStart, dEnd));
-  return r.ok ? r.s : -1;
 }
 
 /** The same read through the adapter's client (ioredis parses the replies into Buffers). */

@@ -8,7 +8,9 @@
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter, storedPayload } from '../../electron/core/adapter';
-import { entryVerdict, RAW_READER_MIN_ENTRIES, scanShards } from '../../electron/core/scan';
+import { RAW_READER_MIN_ENTRIES, scanShards } from '../../electron/core/scan';
+import { entryVerdict } from '../../electron/core/scan-page';
+import { autoWorkers, idRanges, PARALLEL_MIN_ENTRIES } from '../../electron/core/parallel-scan';
 import { ScanConnection } from '../../electron/core/scan-connection';
 import { D_END, D_START, ENTRY_WORDS, entryIdText, X_END, X_START } from '../../electron/core/xrange-reply';
 import { ShardAnalyzer } from '../../shared/analysis';
@@ -297,5 +299,107 @@ describe('the scan’s byte-level reader', () => {
       if (!list.includes('name=mesh-inspector:scan')) break;
     }
     expect(list).not.toMatch(/name=mesh-inspector:scan/);
+  });
+
+  it('gives the same figures with worker threads reading id ranges in parallel', async () => {
+    const expected = (await scanShards(adapter, { shards: [SHARD], reader: 'client' })).shards[0];
+    for (const workers of [2, 3]) {
+      let commands = 0;
+      const progress: number[] = [];
+      let threads = 0;
+      const result = await scanShards(adapter, {
+        shards: [SHARD],
+        pageSize: 200,
+        workers,
+        onCommand: () => commands++,
+        onProgress: (p) => {
+          progress.push(p.done);
+          threads = Math.max(threads, p.workers ?? 0);
+        },
+      });
+      expect({ workers, shard: result.shards[0] }).toEqual({ workers, shard: expected });
+      // Read by worker threads (they start at their own pace; at least one always connects here).
+      expect(threads).toBeGreaterThanOrEqual(1);
+      expect(threads).toBeLessThanOrEqual(workers);
+      expect(commands).toBeGreaterThan(expected!.entries / 200);
+      expect(progress.at(-1)).toBe(expected!.entries);
+    }
+  });
+
+  it('reads what a worker could not (its connection killed) through the client, with the same figures', async () => {
+    const expected = (await scanShards(adapter, { shards: [SHARD], reader: 'client' })).shards[0];
+    let killed: Promise<unknown> | undefined;
+    const result = await scanShards(adapter, {
+      shards: [SHARD],
+      pageSize: 50,
+      workers: 2,
+      onProgress: () => {
+        killed ??= redis.client('LIST').then((list) => {
+          const id = /^id=(\d+) .*name=mesh-inspector:scan/m.exec(String(list))?.[1];
+          return id === undefined ? Promise.reject(new Error('no scan connection')) : redis.client('KILL', 'ID', id);
+        });
+      },
+    });
+    await killed;
+    expect(result.shards[0]).toEqual(expected);
+  });
+
+  it('reports a server that stops answering as an XRANGE timeout with worker threads too, and stops them', async () => {
+    const quick = new MeshAdapter({ url: server.url, prefix: 'net', commandTimeoutMs: 300, readOnly: true });
+    await quick.init();
+    try {
+      let paused = false;
+      const scan = scanShards(quick, {
+        shards: [SHARD],
+        pageSize: 100,
+        workers: 2,
+        onProgress: () => {
+          if (!paused) server.pause();
+          paused = true;
+        },
+      });
+      const error = await scan.then(() => 'no error', (e: unknown) => e);
+      server.resume();
+      expect(error).toMatchObject({ kind: 'transient', message: expect.stringMatching(/^Redis XRANGE timeout/) });
+    } finally {
+      server.resume();
+      await quick.shutdown();
+    }
+    let list = '';
+    for (let round = 0; round < 200; round++) {
+      list = String(await redis.client('LIST'));
+      if (!list.includes('name=mesh-inspector:scan')) break;
+    }
+    expect(list).not.toMatch(/name=mesh-inspector:scan/);
+  });
+});
+
+describe('idRanges', () => {
+  it('cuts first..last into consecutive millisecond spans covering exactly - .. last', () => {
+    expect(idRanges('1000-5', '1009-3', 4)).toEqual([
+      { start: '-', end: '1001-18446744073709551615' },
+      { start: '1002-0', end: '1004-18446744073709551615' },
+      { start: '1005-0', end: '1006-18446744073709551615' },
+      { start: '1007-0', end: '1009-3' },
+    ]);
+  });
+
+  it('makes no more ranges than milliseconds, and one range for one millisecond or unparsable ids', () => {
+    expect(idRanges('7-0', '8-9', 16)).toEqual([
+      { start: '-', end: '7-18446744073709551615' },
+      { start: '8-0', end: '8-9' },
+    ]);
+    expect(idRanges('7-0', '7-9', 4)).toEqual([{ start: '-', end: '7-9' }]);
+    expect(idRanges('x', '7-9', 4)).toEqual([{ start: '-', end: '7-9' }]);
+  });
+});
+
+describe('autoWorkers', () => {
+  it('uses workers only on more than two cores and for big shards, at most four', () => {
+    expect(autoWorkers(10_000_000, 2)).toBe(0);
+    expect(autoWorkers(PARALLEL_MIN_ENTRIES - 1, 16)).toBe(0);
+    expect(autoWorkers(PARALLEL_MIN_ENTRIES, 3)).toBe(2);
+    expect(autoWorkers(PARALLEL_MIN_ENTRIES, 4)).toBe(3);
+    expect(autoWorkers(PARALLEL_MIN_ENTRIES, 64)).toBe(4);
   });
 });
