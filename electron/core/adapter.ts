@@ -740,20 +740,24 @@ function decodeBufferEntry(id: string, fields: unknown): MeshEntry {
     const shown = text ?? corruptText(d);
     entry = dedupId === undefined ? { id, status: 'corrupt', reason: r.reason, d: shown } : { id, status: 'corrupt', reason: r.reason, dedupId, d: shown };
   }
-  storedPayloads.set(entry, d);
+  // Non-enumerable: spreads, JSON and structured clone never copy it, so it never reaches the UI.
+  Object.defineProperty(entry, STORED_D, { value: d });
   return entry;
 }
 
 /**
- * The stored `d` bytes of entries this module decoded, kept beside (not in) the entry so they
- * never travel to the UI: the shard index needs them to tell a retry (same bytes) from a
- * collision exactly as `scan` does, even when a writer's `d` is not in the canonical form.
+ * The stored `d` bytes of entries this module decoded, kept on (but hidden in) the entry so they
+ * never travel to the UI: the shard index needs them to tell a retry (same bytes) from a collision
+ * exactly as `scan` does, even when a writer's `d` is not in the canonical form. A symbol-keyed,
+ * non-enumerable property rather than a WeakMap: a live tail decodes tens of thousands of entries a
+ * second, and a WeakMap entry per entry made the garbage collector work through them all as
+ * ephemerons (issue 16, measured in `serve` under the 20,000 entries/s tail).
  */
-const storedPayloads = new WeakMap<MeshEntry, Uint8Array>();
+const STORED_D: unique symbol = Symbol('stored d');
 
-/** The stored `d` bytes of an entry returned by poll/pollReverse/fetchEntry; undefined without a `d`. */
+/** The stored `d` bytes of an entry returned by poll/pollReverse/fetchEntry; undefined without a `d` (or for a copy of it). */
 export function storedPayload(entry: MeshEntry): Uint8Array | undefined {
-  return storedPayloads.get(entry);
+  return (entry as MeshEntry & { [STORED_D]?: Uint8Array })[STORED_D];
 }
 
 /** `INFO` text to `field -> value`. */

@@ -644,7 +644,7 @@ class Service implements MeshService {
       'duplicates:copies': async (req) => findCopies(this.browse(this.requireSession(), req.shard), req.dedupId),
       'tail:subscribe': async (req) => {
         const s = this.requireSession();
-        const subscriptionId = await this.redis(s, 'XREVRANGE', () => s.tail.subscribe(req.shards, req.after));
+        const subscriptionId = await this.redis(s, 'XREVRANGE', () => s.tail.subscribe(req.shards, req.after, req.lengths));
         if (req.previewChars !== undefined) {
           s.tailPreviews.set(subscriptionId, req.previewChars);
           // Bounded like the tail's own subscription table (a view that never unsubscribed).
