@@ -399,6 +399,58 @@ export const scanJsonBench: BenchCase = {
   },
 };
 
+const START_ROUNDS = 15;
+
+/** Runs `node args` from the repository root and resolves with its wall time (ms); rejects on a non-zero exit. */
+function timeNode(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(0, 300)}`))));
+  });
+}
+
+export const cliStartBench: BenchCase = {
+  name: 'cli-start',
+  description: `whole-process time of mesh-inspector --help, health and read against node -e "require('ioredis')" (PRODUCT.md: at most 1.3x); ${START_ROUNDS} rounds, each round runs all four back to back in a rotating order, median of the per-round ratios`,
+  async run({ redis, log }) {
+    const key = `${PREFIX}:shard:5`;
+    await sendRaw(redis.host, redis.port, seedCommands(key, 5, 1000));
+    const cli = path.join(repoRoot, 'bin/mesh-inspector.js');
+    const cases: Record<string, string[]> = {
+      baseline: ['-e', "require('ioredis')"],
+      '--help': [cli, '--help'],
+      health: [cli, 'health', '--url', redis.url],
+      read: [cli, 'read', '--shard', '5', '--limit', '100', '--prefix', PREFIX, '--url', redis.url],
+    };
+    const names = Object.keys(cases);
+    const ms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    try {
+      // Round 0 warms the page cache (node, ioredis, the bundle) and is not counted.
+      for (let round = 0; round <= START_ROUNDS; round++) {
+        // Rotate the order so no case always runs right after another particular one.
+        const order = names.map((_, k) => names[(k + round) % names.length]!);
+        for (const n of order) {
+          const t = await timeNode(cases[n]!);
+          if (round > 0) ms[n]!.push(t);
+        }
+      }
+    } finally {
+      await sendRaw(redis.host, redis.port, [['DEL', key]]);
+    }
+    const ratio = (n: string) => round3(median(ms[n]!.map((t, k) => t / ms.baseline![k]!)));
+    log(names.map((n) => `${n} ${Math.round(median(ms[n]!))} ms`).join(', '));
+    return {
+      metrics: names.map((n) => ({ name: `${n === 'baseline' ? `node -e "require('ioredis')"` : `mesh-inspector ${n}`} (median)`, value: Math.round(median(ms[n]!)), unit: 'ms' })),
+      checks: names.filter((n) => n !== 'baseline').map((n) => check(`${n} / require('ioredis'), whole process (median of per-round ratios)`, ratio(n), '<=', 1.3)),
+      notes: names.map((n) => `${n} (ms): ${ms[n]!.map(Math.round).join(', ')}`),
+    };
+  },
+};
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

@@ -9,7 +9,6 @@ import { formatNonce } from '../../shared/dedup-id';
 import { MeshError, usageError } from '../../shared/errors';
 import { streamKey } from '../../shared/stream-key';
 import type { CliCommand } from './commands';
-import { checkTopology, withAdapter } from './connect';
 import { table } from './output';
 import { parseBatchFile } from './publish-input';
 
@@ -48,6 +47,8 @@ export const publishCommand: CliCommand = {
     }
     const events = parseBatchFile(file, bytes);
     parseRedisUrl(ctx.global.url);
+    // Loaded when the command runs: `--help` and the other commands never load the Redis client.
+    const { checkTopology, withAdapter } = await import('./impl');
     checkTopology(ctx.global);
 
     const nonce = (ctx.options.nonce as bigint | undefined) ?? (await loadOrCreateNonce(inspectorNoncePath()));

@@ -1,10 +1,8 @@
 /**
  * `mesh-inspector shards` (cli.md): every shard stream of the prefix, found with SCAN MATCH.
  */
-import { discoverShards } from '../core/discovery';
 import type { ShardDiscovery } from '../../shared/types';
 import type { CliCommand } from './commands';
-import { withAdapter } from './connect';
 import { table } from './output';
 
 export const shardsCommand: CliCommand = {
@@ -13,6 +11,8 @@ export const shardsCommand: CliCommand = {
   usage: '',
   options: [],
   async run(ctx) {
+    // Loaded when the command runs: `--help` and the other commands never load the Redis client.
+    const { withAdapter, discoverShards } = await import('./impl');
     const found = await withAdapter(ctx.global, true, (adapter) => discoverShards(adapter.client, adapter.prefix, { signal: ctx.signal }));
     // Field order as cli.md shows it.
     const json: ShardDiscovery = {

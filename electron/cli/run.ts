@@ -8,7 +8,7 @@ import { redactText } from '../../shared/redact';
 import type { ErrorKind } from '../../shared/types';
 import { helpText, parseCommandLine } from './args';
 import { findCommand, registeredCommands, type CommandContext } from './commands';
-import { secretsOf } from './connect';
+import { secretsOf } from './secrets';
 import { toJson } from './output';
 
 /** cli.md "Exit codes". */

@@ -34,12 +34,10 @@ import {
 } from './connection';
 import { parseRedisUrl } from './redis-url';
 
-/**
- * The largest page `poll`/`pollReverse` accept. net-mesh's merger never asks one shard for more
- * than 10,000 entries per poll (contract 3.41); a bigger page would only make one reply huge.
- * `limit + 1` (the COUNT) therefore never overflows (contract 1.5, `saturating_add`).
- */
-export const MAX_POLL_LIMIT = 10_000;
+// In a module of its own so the command line can show it in `--help` without loading the client.
+import { MAX_POLL_LIMIT } from './poll-limit';
+
+export { MAX_POLL_LIMIT };
 
 /** How many streams may have a read-ahead page or a scan cursor remembered at once. */
 const READ_AHEAD_KEYS = 8;
@@ -135,6 +133,7 @@ export class MeshAdapter {
   private readonly secrets: string[];
   private readonly versionOverride: string | undefined;
   private version: string | undefined;
+  private initInfo: Record<string, string> | undefined;
   private exclusive = false;
   private initPromise: Promise<void> | undefined;
   private initialized = false;
@@ -194,6 +193,15 @@ export class MeshAdapter {
     return this.writeClient;
   }
 
+  /**
+   * INFO (all sections) as the server answered it during `init()`, for callers that want a
+   * snapshot without another round trip (the command line's `health`); undefined before init or
+   * when an ACL refuses INFO.
+   */
+  get serverInfo(): Readonly<Record<string, string>> | undefined {
+    return this.initInfo;
+  }
+
   /** `redis_version` from INFO at init, or the override; undefined before init or when INFO is refused. */
   get serverVersion(): string | undefined {
     return this.version;
@@ -244,6 +252,8 @@ export class MeshAdapter {
 
   private async doInit(): Promise<void> {
     const bound = CONNECT_TIMEOUT_MS + 2 * this.profile.commandTimeoutMs;
+    /** INFO (all sections) of the first node, when it was read and allowed. */
+    let info: Record<string, string> | undefined;
     try {
       await Promise.all([
         connectWithin(this.readClient, bound),
@@ -251,8 +261,10 @@ export class MeshAdapter {
       ]);
       if (this.mode === 'auto') {
         // Topology detection (cli.md: a Cluster is detected from any one node's URL): ask the
-        // node INFO cluster, and replace both clients with Cluster ones if it is part of one.
-        const found = await detectTopology(this.readClient as Redis);
+        // node, and replace both clients with Cluster ones if it is part of one. One INFO answers
+        // this and the version below (a round trip less for every short-lived command line).
+        info = await infoOf(this.readClient as Redis);
+        const found = info ? (info.cluster_enabled === '1' ? 'cluster' : 'standalone') : await detectTopology(this.readClient as Redis);
         this.mode = found;
         if (found === 'cluster') {
           await Promise.all([stopClient(this.readClient), this.writeClient ? stopClient(this.writeClient) : undefined]);
@@ -272,16 +284,10 @@ export class MeshAdapter {
       await Promise.all([this.ownsReadClient ? stopClient(this.readClient) : undefined, this.writeClient ? stopClient(this.writeClient) : undefined]);
       throw classifyError(preferReason(recorded, e), { command: 'connect', secrets: this.secrets });
     }
-    if (this.versionOverride !== undefined) {
-      this.version = this.versionOverride;
-    } else {
-      try {
-        this.version = parseInfo(await this.readClient.info('server')).redis_version;
-      } catch {
-        // An ACL may refuse INFO; the successor-id form works on every version, so fall back.
-        this.version = undefined;
-      }
-    }
+    // An ACL may refuse INFO: then no version, and the successor-id form (every version) is used.
+    info ??= await infoOf(this.readClient);
+    this.initInfo = info;
+    this.version = this.versionOverride ?? info?.redis_version;
     this.exclusive = this.version !== undefined && versionSupportsExclusiveRange(this.version);
     if (this.closed) throw shutDownError();
     this.initialized = true;
@@ -572,15 +578,21 @@ export class MeshAdapter {
   /**
    * Refuses every later publish and poll (MeshError fatal "adapter is shut down", contract 3.34;
    * an empty publish still succeeds, 3.2) and closes the adapter's own connections: QUIT, bounded
-   * by the command timeout, then a hard disconnect. Idempotent. An injected client is left open.
+   * by the command timeout, then a hard disconnect. With `quit: false` the connections are closed
+   * at once without a QUIT (a command line about to exit: one round trip less, nothing in flight).
+   * Idempotent. An injected client is left open.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(opts: { quit?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.initialized = false;
     this.readAhead.clear();
     this.scanCursors.clear();
     const own = [this.ownsReadClient ? this.readClient : undefined, this.writeClient].filter((c): c is RedisLike => c !== undefined);
+    if (opts.quit === false) {
+      for (const c of own) c.disconnect();
+      return;
+    }
     await Promise.all(own.map((c) => closeClient(c, Math.min(this.profile.commandTimeoutMs, 1000))));
   }
 
@@ -758,6 +770,15 @@ const STORED_D: unique symbol = Symbol('stored d');
 /** The stored `d` bytes of an entry returned by poll/pollReverse/fetchEntry; undefined without a `d` (or for a copy of it). */
 export function storedPayload(entry: MeshEntry): Uint8Array | undefined {
   return (entry as MeshEntry & { [STORED_D]?: Uint8Array })[STORED_D];
+}
+
+/** `INFO` (all sections) parsed, or undefined when the server refuses it (an ACL may). */
+async function infoOf(client: RedisLike): Promise<Record<string, string> | undefined> {
+  try {
+    return parseInfo(await client.info());
+  } catch {
+    return undefined;
+  }
 }
 
 /** `INFO` text to `field -> value`. */

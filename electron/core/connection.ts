@@ -136,6 +136,10 @@ export function buildRedisOptions(profile: ConnectionProfile, purpose: Connectio
     // A READONLY reply must surface as an error (classified transient), not trigger a silent
     // reconnect that could replay a MULTI/EXEC.
     reconnectOnError: null,
+    // No CLIENT SETINFO (library name and version) on connect: ioredis reads its package.json from
+    // disk for it on every connect, which a short-lived command line pays for at start (issue 16);
+    // CLIENT SETNAME already names every connection.
+    disableClientInfo: true,
   };
   if (url.username !== undefined) options.username = url.username;
   if (password !== undefined) options.password = password;

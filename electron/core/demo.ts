@@ -13,7 +13,7 @@ import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { formatDedupId, formatNonce } from '../../shared/dedup-id';
 import { streamKey } from '../../shared/stream-key';
 import type { GapRange, SkippedKey } from '../../shared/types';
@@ -142,6 +142,9 @@ export async function startDemoSandbox(opts: DemoSandboxOptions = {}): Promise<D
   };
   process.on('exit', onProcessExit);
 
+  // Loaded here, not at the top: the command line registers `demo` from this module, and
+  // `--help` or `health` must not pay for loading the Redis client through it.
+  const { default: Redis } = await import('ioredis');
   const client = new Redis({
     host: '127.0.0.1',
     port,

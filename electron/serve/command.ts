@@ -26,7 +26,7 @@ import { DEFAULT_PREFIX, DEFAULT_URL } from '../cli/args';
 import type { CliCommand, CommandContext, CommandResult } from '../cli/commands';
 import type { CreateService } from '../core/service-api';
 import { isLoopbackHost, isWildcardHost } from './security';
-import { startServe, type ServeHandle } from './server';
+import type { ServeHandle } from './server';
 
 /** What the command needs beyond its context; injectable so tests can run it without Redis. */
 export interface ServeCommandDeps {
@@ -95,6 +95,9 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
 
   let handle: ServeHandle;
   try {
+    // Loaded when the command runs (the server brings the contract's schemas and the WebSocket
+    // library): `--help` and the other commands never load it.
+    const { startServe } = await import('./server');
     handle = await startServe({
       host,
       port,
