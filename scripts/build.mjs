@@ -2,7 +2,7 @@
 // preload scripts, the benchmarks and the renderer. One script so `npm ci` (prepare) leaves a
 // working checkout.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -20,43 +20,30 @@ const nodeCommon = {
   logLevel: 'warning',
 };
 
-/**
- * Removes chunks of earlier builds that this one no longer writes. Only those older than an hour:
- * a command line started before this build (a running `serve`) may still load its own chunks.
- */
-function pruneChunks(dir, metafile) {
-  const written = new Set(Object.keys(metafile.outputs).map((f) => path.resolve(root, f)));
-  const hourAgo = Date.now() - 3600_000;
-  for (const name of readdirSync(dir)) {
-    const file = path.join(dir, name);
-    if (/^chunk-.*\.js(\.map)?$/.test(name) && !written.has(file) && statSync(file).mtimeMs < hourAgo) rmSync(file, { force: true });
-  }
-}
-
 // The whole-shard scan's worker threads (electron/core/parallel-scan.ts) load scan-worker.js from
 // beside the bundle that starts them.
 const scanWorker = (dir) => build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/core/scan-worker.ts')], outfile: r(`${dir}/scan-worker.js`) });
 
 const jobs = [];
 if (want('cli')) {
-  // Split at dynamic imports: a command's implementation (and the Redis client, zod, ws it brings)
-  // is a chunk loaded when the command runs, so `--help` and `health` load only what they use
-  // (issue 16: CLI start within 1.3x of `node -e "require('ioredis')"`). Chunks sit beside main.js,
-  // so paths relative to import.meta.url mean the same in every one of them.
-  jobs.push(
-    build({
-      ...nodeCommon,
-      format: 'esm',
-      entryPoints: { main: r('electron/cli/main.ts') },
-      outdir: r('dist/cli'),
-      splitting: true,
-      chunkNames: 'chunk-[hash]',
-      metafile: true,
-    }).then((result) => pruneChunks(r('dist/cli'), result.metafile)),
-  );
-  // The worker is a bundle of its own: sharing chunks with the command line would cut both into
-  // more, smaller files (every file is a module load at start).
-  jobs.push(scanWorker('dist/cli'));
+  // CommonJS, one file: Node starts a CommonJS program markedly faster than an ES module one (the
+  // module loader, and the ES facade of node:fs, cost tens of milliseconds; issue 16: CLI start
+  // within 1.3x of `node -e "require('ioredis')"`). Dynamic imports stay lazy: esbuild wraps the
+  // modules only they reach in initialisers run on first use, so `--help` never loads the Redis
+  // client and `health` never loads zod, ws or the server. dist/cli/package.json marks the folder
+  // CommonJS; import.meta.url (worker script, package root) is the bundle's own file URL.
+  mkdirSync(r('dist/cli'), { recursive: true });
+  writeFileSync(r('dist/cli/package.json'), '{ "type": "commonjs" }\n');
+  const cjs = {
+    ...nodeCommon,
+    format: 'cjs',
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  };
+  jobs.push(build({ ...cjs, entryPoints: [r('electron/cli/main.ts')], outfile: r('dist/cli/main.js') }));
+  jobs.push(build({ ...cjs, entryPoints: [r('electron/core/scan-worker.ts')], outfile: r('dist/cli/scan-worker.js') }));
+  // Chunks of the earlier ES module build, if any: nothing loads them any more.
+  for (const name of readdirSync(r('dist/cli'))) if (/^chunk-/.test(name)) rmSync(r(`dist/cli/${name}`), { force: true });
 }
 if (want('electron') && existsSync(r('electron/main/index.ts'))) {
   jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('electron/main/index.ts')], outfile: r('dist/electron/main.js'), external: ['electron'] }));
