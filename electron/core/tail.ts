@@ -153,12 +153,7 @@ export class TailManager {
   private async newestUpTo(shard: number, from: string, last: string): Promise<MeshEntry[]> {
     const after = streamIdSuccessor(last);
     const page = after === null ? await this.adapter.pollReverse(shard, null, MAX_PER_TICK) : await this.adapter.pollReverse(shard, after, MAX_PER_TICK);
-    const out: MeshEntry[] = [];
-    for (const e of page.entries) {
-      if (compareStreamIds(e.id, from) <= 0) break;
-      if (compareStreamIds(e.id, last) <= 0) out.push(e);
-    }
-    return out.reverse();
+    return newerThan(page.entries, from, last);
   }
 
   /**
@@ -186,9 +181,17 @@ export class TailManager {
     let length: number | undefined;
     /** False when entries were skipped without being counted. */
     let exact = true;
-    // A shard that was far behind on its last tick most likely still is: measure first, so the
-    // oldest page is not read only to be skipped.
-    const end = sub.behind.has(shard) && known !== undefined ? await this.liveEnd(shard) : null;
+    // A shard that was far behind on its last tick most likely still is: measure the live end and
+    // read the newest entries in the same round trip (pipelined), so the oldest page is not read
+    // only to be skipped.
+    let newest: Promise<MeshEntry[]> | null = null;
+    let end: { last: string | null; length: number | null } | null = null;
+    if (sub.behind.has(shard) && known !== undefined) {
+      const measuring = this.liveEnd(shard);
+      newest = this.adapter.pollReverse(shard, null, MAX_PER_TICK).then((p) => p.entries);
+      newest.catch(() => {});
+      end = await measuring;
+    }
     if (end === null || end.length === null || end.length - known! <= MAX_PER_TICK) {
       const first = await this.adapter.poll(shard, from, PAGE);
       batch = first.entries;
@@ -203,7 +206,7 @@ export class TailManager {
       if (behind !== null && now.last !== null && behind > MAX_PER_TICK) {
         // Far behind: send the newest entries up to the live end as of `now`; the older ones are
         // skipped, and they come before what is sent (`dropped`, contract 'tail:entries').
-        batch = await this.newestUpTo(shard, from, now.last);
+        batch = newest !== null ? newerThan(await newest, from, now.last) : await this.newestUpTo(shard, from, now.last);
         dropped = Math.max(0, behind - batch.length);
         cursor = now.last;
         length = now.length as number;
@@ -237,4 +240,14 @@ export class TailManager {
     this.sink('tail:entries', { subscriptionId: sub.id, shard, entries: batch, dropped, exact });
     return true;
   }
+}
+
+/** Of `newestFirst` (an XREVRANGE page), the entries after `from` up to and including `last`, oldest first. */
+function newerThan(newestFirst: MeshEntry[], from: string, last: string): MeshEntry[] {
+  const out: MeshEntry[] = [];
+  for (const e of newestFirst) {
+    if (compareStreamIds(e.id, from) <= 0) break;
+    if (compareStreamIds(e.id, last) <= 0) out.push(e);
+  }
+  return out.reverse();
 }
