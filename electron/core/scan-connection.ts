@@ -297,3 +297,42 @@ export function keySlot(key: string): number {
   }
   return crc & 16383;
 }
+
+/**
+ * One scan connection shared by everything of a session that reads whole shards page by page (the
+ * browser's shard indexes): opened on first use, opened again after it failed (up to three times),
+ * closed with the session. A Cluster has none (its readers use the adapter's client, which follows
+ * the slots); nor does a session whose first attempt could not connect.
+ */
+export class SharedScanConnection {
+  private conn: Promise<ScanConnection | null> | null = null;
+  private reopens = 0;
+  private closed = false;
+
+  constructor(
+    private readonly client: () => RedisLike,
+    private readonly timeoutMs: number,
+    private readonly onCommand?: () => void,
+  ) {}
+
+  /** The connection for reading `key`, or null: read through the adapter instead. */
+  async connection(key: string): Promise<ScanConnection | null> {
+    const client = this.client();
+    if (this.closed || isClusterClient(client)) return null;
+    if (this.conn) {
+      const c = await this.conn;
+      if (c === null || !c.failed) return c;
+      if (this.reopens >= 3) return null;
+      this.reopens++;
+    }
+    this.conn = ScanConnection.open(client, key, { timeoutMs: this.timeoutMs, ...(this.onCommand ? { onCommand: this.onCommand } : {}) });
+    const c = await this.conn;
+    if (this.closed) c?.close();
+    return this.closed ? null : c;
+  }
+
+  close(): void {
+    this.closed = true;
+    void this.conn?.then((c) => c?.close());
+  }
+}

@@ -31,6 +31,7 @@ import { parseSentinels, reconnectDelayMs, type ConnectionProfile } from './conn
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
+import { SharedScanConnection } from './scan-connection';
 import { configHome } from './home';
 import { loadOrCreateNonce, SequenceStore } from './nonce-store';
 import { ProfileStore, connectUrlOf, viewOf, type StoredProfile } from './profile-store';
@@ -49,6 +50,8 @@ interface Session {
   health: HealthMonitor;
   tail: TailManager;
   indexes: Map<number, ShardIndex>;
+  /** The shard indexes' scan connection (byte-level page reads), opened when an index first reads. */
+  indexPages: SharedScanConnection;
   secrets: string[];
   status: ConnectionStatus;
   lastLengths: { at: number; lengths: Map<number, number> } | null;
@@ -165,6 +168,7 @@ class Service implements MeshService {
       profile,
       adapter,
       indexes: new Map(),
+      indexPages: new SharedScanConnection(() => adapter.client, conn.commandTimeoutMs, () => session.commandCount++),
       secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword, encodeURIComponent(sentinelPassword)] : [])],
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
       lastLengths: null,
@@ -311,6 +315,7 @@ class Service implements MeshService {
     s.health.stop();
     s.tail.dispose();
     for (const idx of s.indexes.values()) idx.stop();
+    s.indexPages.close();
     for (const job of s.jobs.values()) job.abort();
     await s.adapter.shutdown().catch(() => {});
     this.sink('connection:changed', this.statusOf());
@@ -344,7 +349,7 @@ class Service implements MeshService {
   private index(s: Session, shard: number): ShardIndex {
     let idx = s.indexes.get(shard);
     if (!idx) {
-      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => this.whenHealthy(s));
+      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => this.whenHealthy(s), s.indexPages);
       s.indexes.set(shard, idx);
       void idx.refresh();
     }

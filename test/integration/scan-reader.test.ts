@@ -11,7 +11,8 @@ import { MeshAdapter, storedPayload } from '../../electron/core/adapter';
 import { RAW_READER_MIN_ENTRIES, scanShards } from '../../electron/core/scan';
 import { entryVerdict } from '../../electron/core/scan-page';
 import { autoWorkers, idRanges, PARALLEL_MIN_ENTRIES } from '../../electron/core/parallel-scan';
-import { ScanConnection } from '../../electron/core/scan-connection';
+import { ScanConnection, SharedScanConnection } from '../../electron/core/scan-connection';
+import { ShardIndex } from '../../electron/core/shard-index';
 import { D_END, D_START, ENTRY_WORDS, entryIdText, X_END, X_START } from '../../electron/core/xrange-reply';
 import { ShardAnalyzer } from '../../shared/analysis';
 import type { MeshEntry } from '../../shared/types';
@@ -371,6 +372,34 @@ describe('the scan’s byte-level reader', () => {
       if (!list.includes('name=mesh-inspector:scan')) break;
     }
     expect(list).not.toMatch(/name=mesh-inspector:scan/);
+  });
+});
+
+describe('the shard index on the byte-level reader', () => {
+  it('builds exactly the index poll builds: positions, duplicate marks and where the copies are', async () => {
+    const reference = await referenceEntries();
+    let commands = 0;
+    const shared = new SharedScanConnection(() => adapter.client, 5000, () => commands++);
+    const viaPoll = new ShardIndex(adapter, SHARD, KEY, () => {});
+    const viaBytes = new ShardIndex(adapter, SHARD, KEY, () => {}, undefined, shared);
+    try {
+      await Promise.all([viaPoll.refresh(), viaBytes.refresh()]);
+      expect(viaBytes.status()).toEqual(viaPoll.status());
+      expect(viaBytes.status()).toMatchObject({ state: 'ready', indexed: reference.length });
+      // It did read on the shared scan connection.
+      expect(commands).toBeGreaterThan(0);
+      for (let p = 0; p < reference.length; p += 97) expect(viaBytes.locate(p)).toEqual(viaPoll.locate(p));
+      expect(viaBytes.tip()).toEqual(viaPoll.tip());
+      const ids = [...new Set(reference.map((e) => e.dedupId).filter((d): d is string => d !== undefined))];
+      expect(viaBytes.duplicateMarks(ids)).toEqual(viaPoll.duplicateMarks(ids));
+      const duplicated = viaPoll.duplicateMarks(ids).map((m) => m.dedupId);
+      expect(duplicated.length).toBeGreaterThan(50);
+      for (const id of [...duplicated, ...ids.slice(0, 50)]) expect(viaBytes.copyCandidates(id)).toEqual(viaPoll.copyCandidates(id));
+    } finally {
+      viaPoll.stop();
+      viaBytes.stop();
+      shared.close();
+    }
   });
 });
 
