@@ -16,10 +16,12 @@ export const TAIL_TICK_MS = 250;
 /**
  * Poll interval while entries keep arriving: the newest entry reaches the screen within about this
  * much of being written (issue 16: 100 ms at 20,000 entries/s), and each push stays small enough
- * to parse and paint within a frame or two. It only applies while the previous tick found
- * something, so an idle tail still costs one bounded XRANGE per shard every TAIL_TICK_MS.
+ * to parse and paint within a frame or two. It applies until TAIL_ACTIVE_FOR_MS after a tick last
+ * found something (writers write in bursts: one empty tick between two bursts must not slow the
+ * next one down), so an idle tail still costs one bounded XRANGE per shard every TAIL_TICK_MS.
  */
 export const TAIL_ACTIVE_TICK_MS = 40;
+export const TAIL_ACTIVE_FOR_MS = 1000;
 const PAGE = 1000;
 /**
  * At most this many entries per shard per tick (25,000/s at the active pace). A tick further
@@ -46,8 +48,8 @@ export class TailManager {
   private subs = new Map<string, Subscription>();
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
-  /** Whether the last tick delivered anything (then the next comes sooner). */
-  private active = false;
+  /** When a tick last delivered anything (then the next ones come sooner); -Infinity: never. */
+  private lastDelivery = -Infinity;
 
   constructor(
     private readonly adapter: MeshAdapter,
@@ -107,14 +109,14 @@ export class TailManager {
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.tick().finally(() => this.ensureTimer());
-    }, this.active ? TAIL_ACTIVE_TICK_MS : TAIL_TICK_MS);
+    }, performance.now() - this.lastDelivery < TAIL_ACTIVE_FOR_MS ? TAIL_ACTIVE_TICK_MS : TAIL_TICK_MS);
     this.timer.unref?.();
   }
 
   private async tick(): Promise<void> {
     if (this.ticking) return;
     if (!this.healthy()) {
-      this.active = false;
+      this.lastDelivery = -Infinity;
       return;
     }
     this.ticking = true;
@@ -130,7 +132,7 @@ export class TailManager {
       delivered = false;
     } finally {
       this.ticking = false;
-      this.active = delivered;
+      if (delivered) this.lastDelivery = performance.now();
     }
   }
 
