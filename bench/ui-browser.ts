@@ -498,6 +498,8 @@ export const uiTailBench: BenchCase = {
   description: `a lane following a live tail at ${TAIL_RATE.toLocaleString('en')} entries/s for ${TAIL_MS / 1000} s in Chromium through serve (${TAIL_ROUNDS} rounds): longest long task (< 50 ms) and the writer’s last entry on screen after it was written (<= 100 ms); $MESH_BENCH_TAIL_PROFILE=<dir> saves the renderer's CPU profile of each round`,
   async run({ redis, log }) {
     const shard = 2;
+    // A fresh stream (the ui-browser case, run before this one, leaves its own behind).
+    await pipeline(redis.host, redis.port, [['DEL', `${PREFIX}:shard:${shard}`]]);
     await pipeline(redis.host, redis.port, seed(shard, SMALL));
     const home = mkdtempSync(path.join(tmpdir(), 'mesh-bench-home-'));
     const profileDir = process.env.MESH_BENCH_TAIL_PROFILE;
