@@ -116,6 +116,7 @@ export class ScanConnection {
   private readonly parser = new XrangeReplyParser();
   private readonly pending: Pending[] = [];
   private failure: Error | null = null;
+  private busyFailure = false;
   private readonly onData = (chunk: Uint8Array) => this.receive(chunk);
   private readonly onClose = () => this.fail(new Error('Connection is closed.'));
 
@@ -204,6 +205,14 @@ export class ScanConnection {
     return this.failure !== null;
   }
 
+  /**
+   * Whether it failed with a command in flight (as opposed to being closed while idle, e.g. by
+   * the server's `timeout`): a connection that fails while it works is not worth many retries.
+   */
+  get failedWhileBusy(): boolean {
+    return this.busyFailure;
+  }
+
   /** `XRANGE key start end COUNT count`; see the class guarantees. */
   range(key: string, start: string, end: string, count: number): Promise<XrangePage> {
     if (this.failure) return Promise.reject(this.failure);
@@ -247,6 +256,7 @@ export class ScanConnection {
   private fail(e: Error): void {
     if (this.failure) return;
     this.failure = e;
+    this.busyFailure = this.pending.length > 0;
     this.socket.off('data', this.onData);
     this.socket.off('close', this.onClose);
     sinks.delete(this.socket as unknown as Socket);
@@ -300,8 +310,8 @@ export function keySlot(key: string): number {
 
 /**
  * One scan connection shared by everything of a session that reads whole shards page by page (the
- * browser's shard indexes): opened on first use, opened again after it failed (up to three times),
- * closed with the session. A Cluster has none (its readers use the adapter's client, which follows
+ * browser's shard indexes): opened on first use, opened again after the server closed it while
+ * idle, and after it failed while reading up to three times; closed with the session. A Cluster has none (its readers use the adapter's client, which follows
  * the slots); nor does a session whose first attempt could not connect.
  */
 export class SharedScanConnection {
@@ -322,8 +332,12 @@ export class SharedScanConnection {
     if (this.conn) {
       const c = await this.conn;
       if (c === null || !c.failed) return c;
-      if (this.reopens >= 3) return null;
-      this.reopens++;
+      // Closed while idle (a server `timeout`): simply open another. Failed while reading: a few
+      // more tries, then the adapter's client for the rest of the session.
+      if (c.failedWhileBusy) {
+        if (this.reopens >= 3) return null;
+        this.reopens++;
+      }
     }
     this.conn = ScanConnection.open(client, key, { timeoutMs: this.timeoutMs, ...(this.onCommand ? { onCommand: this.onCommand } : {}) });
     const c = await this.conn;

@@ -403,6 +403,31 @@ describe('the shard index on the byte-level reader', () => {
   });
 });
 
+describe('SharedScanConnection', () => {
+  it('opens another connection when the server closed its own, and counts every command', async () => {
+    let commands = 0;
+    const shared = new SharedScanConnection(() => adapter.client, 5000, () => commands++);
+    try {
+      const first = await shared.connection(KEY);
+      expect((await first!.range(KEY, '-', '+', 1)).count).toBe(1);
+      const list = String(await redis.client('LIST'));
+      const id = /^id=(\d+) .*name=mesh-inspector:scan/m.exec(list)?.[1];
+      await redis.client('KILL', 'ID', id!);
+      // The next command on it fails (the server closed it); the shared connection opens another.
+      await expect(first!.range(KEY, '-', '+', 1)).rejects.toThrow();
+      const second = await shared.connection(KEY);
+      expect(second).not.toBe(first);
+      expect((await second!.range(KEY, '-', '+', 1)).count).toBe(1);
+      // Each command written was counted (the one after the kill only if it was written before
+      // the close arrived).
+      expect(commands).toBeGreaterThanOrEqual(2);
+      expect(commands).toBeLessThanOrEqual(3);
+    } finally {
+      shared.close();
+    }
+  });
+});
+
 describe('idRanges', () => {
   it('cuts first..last into consecutive millisecond spans covering exactly - .. last', () => {
     expect(idRanges('1000-5', '1009-3', 4)).toEqual([
