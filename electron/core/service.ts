@@ -21,6 +21,7 @@ import type {
 } from '../../shared/contract';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
+import { ratePerSec } from '../../shared/health';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
 import { streamKey } from '../../shared/stream-key';
 import { encodePayload } from '../../shared/wire';
@@ -50,6 +51,9 @@ interface Session {
   tail: TailManager;
   indexes: Map<number, ShardIndex>;
   secrets: string[];
+  /** What the connection is, apart from its state: the status is these plus the health monitor's state. */
+  facts: StatusFacts;
+  /** The status last pushed (`connection:changed`); derived, never set directly. */
   status: ConnectionStatus;
   lastLengths: { at: number; lengths: Map<number, number> } | null;
   jobs: Map<string, AbortController>;
@@ -64,6 +68,9 @@ interface Session {
   topologyTimer: NodeJS.Timeout | null;
   topologySig: string | null;
 }
+
+/** ConnectionStatus minus what the health monitor owns (state, since, error). */
+type StatusFacts = Omit<ConnectionStatus, 'state' | 'since' | 'error'>;
 
 /** How often a Cluster or Sentinel topology is snapshotted (failover detection, `topology:changed`). */
 const TOPOLOGY_EVERY_MS = 5000;
@@ -136,13 +143,25 @@ class Service implements MeshService {
     return this.session?.status ?? { state: 'disconnected', profileId: null, url: null, prefix: null, readOnly: false, since: Date.now() };
   }
 
-  private setStatus(s: Session, patch: Partial<ConnectionStatus>): void {
+  /**
+   * The connection status is derived: the health monitor owns the state (with its `since` and the
+   * error that explains it), the session owns the facts (profile, server version, topology, whether
+   * it may publish). Pushes `connection:changed` when the derived status differs from the last one.
+   */
+  private emitStatus(s: Session): void {
     if (s.closed) return;
-    const next = { ...s.status, ...patch };
-    if (patch.state && patch.state !== s.status.state) next.since = Date.now();
-    if (patch.state === 'ready') delete next.error;
+    const next: ConnectionStatus = { ...s.facts, state: s.health.currentState, since: s.health.sinceAt };
+    const cause = next.state === 'ready' ? null : s.health.causeOf;
+    if (cause) next.error = cause;
+    const prev = s.status;
+    if (statusKey(prev) === statusKey(next)) return;
     s.status = next;
     this.sink('connection:changed', next);
+  }
+
+  private setFacts(s: Session, patch: Partial<StatusFacts>): void {
+    s.facts = { ...s.facts, ...patch };
+    this.emitStatus(s);
   }
 
   private async open(profile: StoredProfile): Promise<ConnectionStatus> {
@@ -166,6 +185,7 @@ class Service implements MeshService {
       adapter,
       indexes: new Map(),
       secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword, encodeURIComponent(sentinelPassword)] : [])],
+      facts: { profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly },
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
       lastLengths: null,
       jobs: new Map(),
@@ -187,13 +207,9 @@ class Service implements MeshService {
       intervalMs: this.probeIntervalMs,
       onChange: (snap) => {
         this.sink('health:changed', snap);
-        // The monitor owns the state (client events + probe, health.ts); the status mirrors it.
-        const cause = snap.state === 'ready' || !snap.cause ? undefined : lastError([snap.cause]);
-        if (snap.state !== session.status.state || (cause && cause.message !== session.status.error?.message)) {
-          const wasReady = session.status.state === 'ready';
-          this.setStatus(session, { state: snap.state, ...(cause ? { error: cause } : {}) });
-          if (snap.state === 'ready' && !wasReady) this.onRecovered(session);
-        }
+        const wasReady = session.status.state === 'ready';
+        this.emitStatus(session);
+        if (snap.state === 'ready' && !wasReady && session.status.state === 'ready') this.onRecovered(session);
       },
       scrub: (info) => this.scrub(session, info),
       takeCommandCount: () => {
@@ -228,20 +244,20 @@ class Service implements MeshService {
       if (s.closed) return;
       this.countCommands(s);
       this.watchClient(s);
-      const patch: Partial<ConnectionStatus> = { state: 'ready' };
-      if (s.adapter.serverVersion) patch.serverVersion = s.adapter.serverVersion;
-      patch.topology = s.adapter.topology;
-      Object.assign(patch, await this.publishAccess(s));
+      const facts: Partial<StatusFacts> = { topology: s.adapter.topology };
+      if (s.adapter.serverVersion) facts.serverVersion = s.adapter.serverVersion;
+      Object.assign(facts, await this.publishAccess(s));
       if (s.closed) return;
-      this.setStatus(s, patch);
+      s.facts = { ...s.facts, ...facts };
+      // The monitor moves to `ready`; the status follows it (emitStatus).
       s.health.start();
+      this.emitStatus(s);
       this.watchTopology(s);
     } catch (e) {
       if (s.closed) return;
       const info = this.scrub(s, toErrorInfo(e));
-      s.health.recordError(info, 'connect');
       // Still unreachable after the first retry: `down` (still retried), as health.ts defines it.
-      this.setStatus(s, { state: info.kind === 'transient' && attempt === 0 ? 'reconnecting' : 'down', error: info });
+      s.health.noteConnectFailure(info, attempt);
       if (info.kind === 'transient') {
         const delay = reconnectDelayMs(attempt + 3); // 400 ms, 800 ms, 1.6 s, 3.2 s, then 5 s; ±20 % jitter
         s.initTimer = setTimeout(() => void this.initSession(s, attempt + 1), delay);
@@ -344,28 +360,11 @@ class Service implements MeshService {
   private index(s: Session, shard: number): ShardIndex {
     let idx = s.indexes.get(shard);
     if (!idx) {
-      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => this.whenHealthy(s));
+      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => s.health.whenReady());
       s.indexes.set(shard, idx);
       void idx.refresh();
     }
     return idx;
-  }
-
-  /** Background work waits here while Redis is unhealthy: no load added to a sick server. */
-  private async whenHealthy(s: Session): Promise<void> {
-    while (!s.closed && s.status.state !== 'ready') {
-      await new Promise<void>((resolve) => {
-        const off = () => {
-          clearInterval(t);
-          resolve();
-        };
-        const t = setInterval(() => {
-          if (s.closed || s.status.state === 'ready') off();
-        }, 200);
-        t.unref?.();
-      });
-    }
-    if (s.closed) throw new MeshError('usage', 'connection closed');
   }
 
   private async listShards(s: Session): Promise<ShardListResult> {
@@ -375,10 +374,9 @@ class Service implements MeshService {
     const lengths = new Map<number, number>();
     const shards = found.shards.map((sh) => {
       lengths.set(sh.shard, sh.length);
-      const before = prev?.lengths.get(sh.shard);
-      const dt = prev ? (at - prev.at) / 1000 : 0;
-      const appendRate = before !== undefined && dt > 0 ? Math.max(0, (sh.length - before) / dt) : null;
-      return { ...sh, appendRate };
+      const rate = prev ? ratePerSec(prev.lengths.get(sh.shard), sh.length, at - prev.at) : null;
+      // An append rate: a trimmed stream appends nothing (its shrinking shows in Health's growth).
+      return { ...sh, appendRate: rate === null ? null : Math.max(0, rate) };
     });
     s.lastLengths = { at, lengths };
     s.health.noteShards(shards);
@@ -497,7 +495,7 @@ class Service implements MeshService {
     ).catch((e: unknown) => {
       if (e instanceof MeshError && e.kind === 'transient') advance();
       // An ACL that refuses the write: publishing is off for this session, with Redis' reason.
-      if (e instanceof MeshError && e.code === 'NOPERM') this.setStatus(s, { canPublish: false, publishBlockedReason: e.message });
+      if (e instanceof MeshError && e.code === 'NOPERM') this.setFacts(s, { canPublish: false, publishBlockedReason: e.message });
       throw e;
     });
     advance();
@@ -732,11 +730,9 @@ function sameProfile(s: Session, batch: PublishedBatch): void {
   }
 }
 
-function lastError(errors: MeshErrorInfo[]): MeshErrorInfo {
-  const e = errors[errors.length - 1] as MeshErrorInfo;
-  const out: MeshErrorInfo = { kind: e.kind, message: e.message };
-  if (e.code) out.code = e.code;
-  return out;
+/** Everything a `connection:changed` listener can see, for "did it change". */
+function statusKey(c: ConnectionStatus): string {
+  return JSON.stringify([c.state, c.since, c.error?.kind, c.error?.code, c.error?.message, c.profileId, c.url, c.prefix, c.readOnly, c.serverVersion, c.topology, c.canPublish, c.publishBlockedReason]);
 }
 
 /**

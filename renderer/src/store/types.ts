@@ -87,20 +87,28 @@ export interface HealthSlice {
   healthTarget: string | null;
   healthLoading: boolean;
   healthError: MeshErrorInfo | null;
-  /** Epoch ms since when data on screen may be stale (Redis not ready, or the link to the core down); null while fresh. */
-  staleSince: number | null;
-  /** Moves each time Redis (or the link) is back after an outage, never on the first connect: views re-load on it. */
-  recoveries: number;
-  recoveredAt: number | null;
   applyHealth(snapshot: HealthSnapshot): void;
   /** Snapshot plus history from the core (backfills what events did not bring). */
   loadHealth(): Promise<void>;
   configureProbe(probeIntervalMs: number): Promise<void>;
   /** The post-mortem document (from the renderer's own copy if the core is out of reach). */
   exportHealth(): Promise<HealthExport>;
-  /** Store-internal: called when the connection or the link changed. */
-  trackFreshness(prev: ConnectionStatus | null): void;
+  /** Forgets the series of another connection (recovery.ts calls it when the target changes). */
+  resetHealth(target: string | null): void;
 }
 
-export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice & UiSlice & PublisherSlice & AnalysisSlice & HealthSlice;
+/** Whether what is on screen is fresh, and recoveries: owned by recovery.ts. */
+export interface RecoverySlice {
+  /** The connection the freshness belongs to. */
+  freshTarget: string | null;
+  /** That connection was ready at least once (it has shown data that can go stale). */
+  everReady: boolean;
+  /** Epoch ms since when data on screen may be stale (Redis not ready, or the link to the core down); null while fresh. */
+  staleSince: number | null;
+  /** Moves each time Redis (or the link) is back after an outage, never on the first connect: views re-load on it. */
+  recoveries: number;
+  recoveredAt: number | null;
+}
+
+export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice & UiSlice & PublisherSlice & AnalysisSlice & HealthSlice & RecoverySlice;
 export type Slice<S> = StateCreator<AppState, [], [], S>;

@@ -4,7 +4,7 @@ import { toApiError } from '../../api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatClock } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
-import { targetKey } from '../../store/health-slice';
+import { targetKey } from '../../store/recovery';
 import { useApp } from '../../store';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { ErrorLog } from './ErrorLog';
