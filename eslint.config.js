@@ -16,7 +16,7 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
  * The layers and what each may import (besides itself and node_modules). Paths are from the
  * repository root; `package.json` lets the command line read its own version.
  */
-export const LAYERS = {
+const LAYERS = {
   shared: { dir: 'shared', may: [] },
   renderer: { dir: 'renderer/src', may: ['shared'] },
   core: { dir: 'electron/core', may: ['shared'] },
