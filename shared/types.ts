@@ -87,11 +87,3 @@ export interface ShardAnalysis {
   misrouted: number;
 }
 
-export interface PublishResult {
-  shard: number;
-  key: string;
-  nonce: string;
-  sequenceStart: number;
-  ids: string[];
-  dedupIds: string[];
-}

@@ -47,9 +47,6 @@ export function checkTopology(global: GlobalOptions): void {
   if (global.sentinel !== undefined) parseSentinels(global.sentinel);
 }
 
-/** @deprecated The old name of {@link checkTopology} (Cluster and Sentinel are supported now). */
-export const rejectUnsupportedTopology = checkTopology;
-
 /**
  * Texts that must never be printed: the URL's password as decoded and as written (it may be
  * percent-encoded). Empty when the URL has none or does not parse (a bad URL is reported by

@@ -9,8 +9,8 @@ import { readCommand } from './cmd-read';
 import { scanCommand } from './cmd-scan';
 import { shardsCommand } from './cmd-shards';
 import { runCli } from './run';
-import { defaultServeCommand } from '../serve/command';
-import { demoCommand } from '../core/demo';
+import { defaultServeCommand } from './cmd-serve';
+import { demoCommand } from './cmd-demo';
 
 for (const command of [shardsCommand, readCommand, scanCommand, publishCommand, healthCommand]) registerCommand(command);
 registerCommand(defaultServeCommand());

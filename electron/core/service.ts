@@ -577,7 +577,7 @@ class Service implements MeshService {
   // ---------- demo ----------
 
   private async startDemo(): Promise<ConnectionStatus> {
-    const { startDemoSandbox } = await import('./demo');
+    const { startDemoSandbox } = await import('./demo/sandbox');
     if (this.demo) {
       await this.demo.stop().catch(() => {});
       this.demo = null;

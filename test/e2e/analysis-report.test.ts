@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoBus, type DemoManifest } from '../../electron/core/demo';
+import { seedDemoBus, type DemoManifest } from '../../electron/core/demo/seed';
 import { shot, startE2e, type AppPage, type E2e } from '../helpers/e2e';
 
 const PREFIX = 'bus';

@@ -12,20 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PREFIX, DEFAULT_TIMEOUT_MS, DEFAULT_URL } from '../../electron/cli/args';
 import type { CommandContext } from '../../electron/cli/commands';
 import type { CreateService } from '../../electron/core/service-api';
-import { runServe } from '../../electron/serve/command';
+import { runServe } from '../../electron/cli/cmd-serve';
 import { channelNames, type ContractHandlers } from '../../shared/contract';
-import {
-  DemoSandboxError,
-  demoCommand,
-  runDemoCommand,
-  REDIS_SERVER_NOT_FOUND_MESSAGE,
-  seedDemoBus,
-  startDemoSandbox,
-  startTrickle,
-  type DemoManifest,
-  type DemoSandbox,
-  type TrickleBatch,
-} from '../../electron/core/demo';
+import { demoCommand, runDemoCommand } from '../../electron/cli/cmd-demo';
+import { DemoSandboxError, REDIS_SERVER_NOT_FOUND_MESSAGE } from '../../electron/core/demo/errors';
+import { startDemoSandbox, type DemoSandbox } from '../../electron/core/demo/sandbox';
+import { seedDemoBus, type DemoManifest } from '../../electron/core/demo/seed';
+import { startTrickle, type TrickleBatch } from '../../electron/core/demo/trickle';
 import { MeshAdapter } from '../../electron/core/adapter';
 import { discoverShards } from '../../electron/core/discovery';
 import { scanShards } from '../../electron/core/scan';
@@ -59,7 +52,7 @@ function alive(pid: number): boolean {
  * makes it exit normally without calling stop(). Resolves once the sandbox is reported.
  */
 async function sandboxInChildProcess(): Promise<{ child: ChildProcess; pid: number; dir: string; url: string }> {
-  const demoModule = new URL('../../electron/core/demo.ts', import.meta.url).href;
+  const demoModule = new URL('../../electron/core/demo/sandbox.ts', import.meta.url).href;
   const code = [
     `const { startDemoSandbox } = await import(${JSON.stringify(demoModule)});`,
     `const sb = await startDemoSandbox({ seed: false });`,

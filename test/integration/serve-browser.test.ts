@@ -12,9 +12,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelNames, type ContractHandlers } from '../../shared/contract';
 import { startServe, type ServeHandle } from '../../electron/serve/server';
-import { CHROMIUM_ARGS } from '../helpers/e2e';
+import { CHROMIUM_ARGS, chromiumPath } from '../helpers/e2e';
 
-const executablePath = process.env.MESH_CHROMIUM || '/usr/bin/chromium';
+const executablePath = chromiumPath();
 let base: string;
 let serve: ServeHandle;
 let evil: Server;

@@ -4,8 +4,8 @@
  * count what re-loads after an outage of Redis or of the link.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConnectionStatus, EventName, EventPayloadOf } from '../../shared/contract';
-import type { ApiClient, LinkState } from '../../renderer/src/api';
+import type { ConnectionStatus } from '../../shared/contract';
+import { FakeApi } from '../helpers/fake-api';
 import { createAppStore } from '../../renderer/src/store';
 import { decideFreshness, type Freshness } from '../../renderer/src/store/recovery';
 
@@ -66,59 +66,18 @@ describe('decideFreshness', () => {
   });
 });
 
-/** A scripted core: answers every channel from `answers`, records calls, and lets the test move the link. */
-function fakeApi(answers: { status: () => ConnectionStatus }) {
-  const calls: string[] = [];
-  const linkListeners = new Set<(s: LinkState) => void>();
-  const eventListeners = new Map<string, Set<(p: unknown) => void>>();
-  let link: LinkState = 'open';
-  const answer = async (channel: string): Promise<never> => {
-      calls.push(channel);
-      switch (channel) {
-        case 'app:info':
-          return { version: 'test', transport: 'serve', demoAvailable: false } as never;
-        case 'connection:status':
-          return answers.status() as never;
-        case 'profiles:list':
-          return { profiles: [], activeProfileId: null } as never;
-        case 'shards:list':
-          return { prefix: 'net', shards: [], skipped: [], at: 0 } as never;
-        case 'health:snapshot':
-          return { state: 'ready', since: 0, lastOkAt: null, latest: null, info: null, infoRefused: null, ownCommandsPerSec: 0, errors: [], errorsTotal: 0, probeIntervalMs: 1000, infoSample: null, shardGrowth: null, cause: null, reconnect: null, transitions: [] } as never;
-        case 'health:history':
-          return { samples: [], info: [], shards: [], transitions: [], errors: [] } as never;
-        default:
-          throw new Error(`unexpected channel ${channel}`);
-      }
-  };
-  const api: ApiClient = {
-    transport: 'serve',
-    invoke: ((channel: string) => answer(channel)) as ApiClient['invoke'],
-    on<E extends EventName>(event: E, listener: (payload: EventPayloadOf<E>) => void) {
-      const set = eventListeners.get(event) ?? new Set();
-      set.add(listener as (p: unknown) => void);
-      eventListeners.set(event, set);
-      return () => set.delete(listener as (p: unknown) => void);
-    },
-    link: () => link,
-    onLink(listener) {
-      linkListeners.add(listener);
-      return () => linkListeners.delete(listener);
-    },
-    close() {},
-  };
-  return {
-    api,
-    calls,
-    setLink(next: LinkState) {
-      link = next;
-      for (const l of linkListeners) l(next);
-    },
-    emit<E extends EventName>(event: E, payload: EventPayloadOf<E>) {
-      for (const l of eventListeners.get(event) ?? []) l(payload);
-    },
-  };
+/** A core that answers what the store asks at boot and on recovery (the shared fake transport). */
+function fakeCore(status: () => ConnectionStatus): FakeApi {
+  return new FakeApi()
+    .handle('app:info', () => ({ version: 'test', transport: 'serve' as const, demoAvailable: false }))
+    .handle('connection:status', () => status())
+    .handle('profiles:list', () => ({ profiles: [], activeProfileId: null }))
+    .handle('shards:list', () => ({ prefix: 'net', shards: [], skipped: [], at: 0 }))
+    .handle('health:snapshot', () => ({ state: 'ready' as const, since: 0, lastOkAt: null, latest: null, info: null, infoRefused: null, ownCommandsPerSec: 0, errors: [], errorsTotal: 0, probeIntervalMs: 1000, infoSample: null, shardGrowth: null, cause: null, reconnect: null, transitions: [] }))
+    .handle('health:history', () => ({ samples: [], info: [], shards: [], transitions: [], errors: [] }));
 }
+
+const count = (core: FakeApi, from: number, channel: string) => core.calls.slice(from).filter((c) => c.channel === channel).length;
 
 /** Resolves once every queued microtask and promise continuation of the store has run. */
 async function settle(): Promise<void> {
@@ -128,8 +87,8 @@ async function settle(): Promise<void> {
 describe('the store after an outage', () => {
   it('a link that drops and reopens re-reads the shards, every lane and the health once each', async () => {
     const current = status('ready');
-    const core = fakeApi({ status: () => ({ ...current }) });
-    const store = createAppStore(core.api);
+    const core = fakeCore(() => ({ ...current }));
+    const store = createAppStore(core);
     await store.getState().boot();
     await settle();
     store.getState().openShard(3);
@@ -140,26 +99,25 @@ describe('the store after an outage', () => {
     core.setLink('open');
     await settle();
 
-    const after = core.calls.slice(before.calls);
     expect(store.getState().reloadToken - before.reload).toBe(1);
     expect(store.getState()).toMatchObject({ staleSince: null, recoveries: 1 });
-    expect(after.filter((c) => c === 'shards:list')).toHaveLength(1);
-    expect(after.filter((c) => c === 'health:history')).toHaveLength(1);
-    expect(after.filter((c) => c === 'connection:status')).toHaveLength(1);
+    expect(count(core, before.calls, 'shards:list')).toBe(1);
+    expect(count(core, before.calls, 'health:history')).toBe(1);
+    expect(count(core, before.calls, 'connection:status')).toBe(1);
     store.dispose();
   });
 
   it('Redis down and back (pushed statuses) re-reads each thing once; the first ready is not a recovery', async () => {
     let current = status('connecting');
-    const core = fakeApi({ status: () => current });
-    const store = createAppStore(core.api);
+    const core = fakeCore(() => current);
+    const store = createAppStore(core);
     await store.getState().boot();
     await settle();
     current = status('ready', 2000);
     core.emit('connection:changed', current);
     await settle();
     expect(store.getState().recoveries).toBe(0);
-    expect(core.calls.filter((c) => c === 'shards:list')).toHaveLength(1);
+    expect(count(core, 0, 'shards:list')).toBe(1);
 
     const mark = { reload: store.getState().reloadToken, calls: core.calls.length };
     core.emit('connection:changed', status('reconnecting', 3000));
@@ -167,10 +125,9 @@ describe('the store after an outage', () => {
     expect(store.getState().staleSince).toBe(3000);
     core.emit('connection:changed', status('ready', 9000));
     await settle();
-    const after = core.calls.slice(mark.calls);
     expect(store.getState().reloadToken - mark.reload).toBe(1);
-    expect(after.filter((c) => c === 'shards:list')).toHaveLength(1);
-    expect(after.filter((c) => c === 'health:history')).toHaveLength(1);
+    expect(count(core, mark.calls, 'shards:list')).toBe(1);
+    expect(count(core, mark.calls, 'health:history')).toBe(1);
     store.dispose();
   });
 });

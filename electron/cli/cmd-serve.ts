@@ -1,5 +1,5 @@
 /**
- * `mesh-inspector serve` (cli.md): the command-line face of `startServe`.
+ * `mesh-inspector serve` (cli.md): the command-line face of `startServe` (electron/serve/server.ts).
  *
  * Output: the FIRST stdout line is exactly `Mesh Inspector UI: http://<host>:<port>/?token=<token>`
  * (with `--json`, instead, one JSON line `{"url","host","port","connectError"}`); warnings and the
@@ -22,11 +22,11 @@ import { fileURLToPath } from 'node:url';
 import packageJson from '../../package.json';
 import { MeshError, toErrorInfo } from '../../shared/errors';
 import { redactText, redactUrl } from '../../shared/redact';
-import { DEFAULT_PREFIX, DEFAULT_URL } from '../cli/args';
-import type { CliCommand, CommandContext, CommandResult } from '../cli/commands';
+import { DEFAULT_PREFIX, DEFAULT_URL } from './args';
+import type { CliCommand, CommandContext, CommandResult } from './commands';
 import type { CreateService } from '../core/service-api';
-import { isLoopbackHost, isWildcardHost } from './security';
-import { startServe, type ServeHandle } from './server';
+import { isLoopbackHost, isWildcardHost } from '../serve/security';
+import { startServe, type ServeHandle } from '../serve/server';
 
 /** What the command needs beyond its context; injectable so tests can run it without Redis. */
 export interface ServeCommandDeps {
