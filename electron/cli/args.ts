@@ -4,6 +4,7 @@
  * Knows nothing about what commands do; each command declares its options in a `CommandSpec`.
  */
 import { usageError } from '../../shared/errors';
+import { redactUrl } from '../../shared/redact';
 import { parseShardId } from '../../shared/stream-key';
 
 /** How an option's value is read. `flag` takes no value; `multi` options may repeat. */
@@ -264,8 +265,13 @@ function convert(spec: OptionSpec, value: string | true): OptionValue {
   }
 }
 
+/**
+ * An argument as a message may quote it: a URL-looking one (`://` or `@`, e.g. a URL given without
+ * `--url`) in its display form, so a password in it is never echoed; then cut to 40 characters.
+ */
 function shorten(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  const safe = text.includes('://') || text.includes('@') ? redactUrl(text) : text;
+  return safe.length > 40 ? `${safe.slice(0, 37)}...` : safe;
 }
 
 /** The help text: every command with its summary, or one command's usage and options. */

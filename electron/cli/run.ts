@@ -8,7 +8,8 @@ import { redactText } from '../../shared/redact';
 import type { ErrorKind } from '../../shared/types';
 import { helpText, parseCommandLine } from './args';
 import { findCommand, registeredCommands, type CommandContext } from './commands';
-import { secretsOf } from './connect';
+import { secretsOf } from '../core/connection';
+import { profileFrom } from './connect';
 import { toJson } from './output';
 
 /** cli.md "Exit codes". */
@@ -38,12 +39,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const wantsJson = argv.includes('--json');
   const urlAt = argv.indexOf('--url');
   const urlText = urlAt >= 0 ? argv[urlAt + 1] : argv.find((a) => a.startsWith('--url='))?.slice(6);
-  let secrets = secretsOf(urlText ?? io.env.MESH_REDIS_URL ?? '');
+  // Derived before parsing, so even a usage error about another option is scrubbed.
   const sentinelPassword = io.env.MESH_SENTINEL_PASSWORD;
-  if (sentinelPassword) secrets.push(sentinelPassword);
+  let secrets = secretsOf({ url: urlText ?? io.env.MESH_REDIS_URL ?? '', ...(sentinelPassword ? { topology: { mode: 'sentinel', sentinelPassword } } : {}) });
   try {
     const parsed = parseCommandLine(argv, io.env, registeredCommands());
-    secrets = [...new Set([...secrets, ...secretsOf(parsed.global.url)])];
+    secrets = [...new Set([...secrets, ...secretsOf(profileFrom(parsed.global, true))])];
     if (parsed.kind === 'help') {
       const text = helpText(registeredCommands(), parsed.command);
       // --json promises one JSON document on stdout, help included.

@@ -7,7 +7,7 @@ import Redis, { Cluster, SentinelConnector, type ClusterOptions, type RedisOptio
 // Not re-exported by ioredis' index; a stable path since v4.
 import * as ioredisConnectors from 'ioredis/built/connectors/index.js';
 import { usageError } from '../../shared/errors';
-import { parseRedisUrl } from './redis-url';
+import { parseRedisUrl, urlPasswordTexts } from './redis-url';
 
 /**
  * A client of either kind. `Redis` (standalone, or a Sentinel-managed master) and `Cluster` share
@@ -53,6 +53,28 @@ export interface ConnectionProfile {
   tls?: { caFile?: string; certFile?: string; keyFile?: string; servername?: string };
   /** Standalone, Cluster or Sentinel; absent means `auto` (detected with `INFO cluster`). */
   topology?: TopologyOptions;
+}
+
+/**
+ * Every text under which a secret of `profile` may appear in a message, for `redactText`: the
+ * URL's password as written and percent-decoded, `profile.password` and the sentinels' own
+ * password, each also percent-encoded (as `connectUrlOf` and URL builders write it) and
+ * JSON-escaped (as a serialized message quotes it). The one place secrets are derived: the
+ * adapter, the service, `serve`, the CLI and the desktop host all scrub with this list.
+ *
+ * Guarantees: no empty text; works for a URL that does not parse (by the parser's own rule: the
+ * userinfo ends at the last `@`); never throws.
+ */
+export function secretsOf(profile: Pick<ConnectionProfile, 'url'> & Partial<Pick<ConnectionProfile, 'password' | 'topology'>>): string[] {
+  const base = [...urlPasswordTexts(profile.url), profile.password, profile.topology?.sentinelPassword];
+  const out = new Set<string>();
+  for (const s of base) {
+    if (typeof s !== 'string' || s === '') continue;
+    out.add(s);
+    out.add(encodeURIComponent(s));
+    out.add(JSON.stringify(s).slice(1, -1));
+  }
+  return [...out];
 }
 
 /**

@@ -21,13 +21,14 @@ import type {
 } from '../../shared/contract';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
+import { redactText } from '../../shared/redact';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
 import { streamKey } from '../../shared/stream-key';
 import { encodePayload } from '../../shared/wire';
 import { U64_MAX } from '../../shared/u64';
 import type { MeshEntry, MeshErrorInfo } from '../../shared/types';
 import { MeshAdapter } from './adapter';
-import { parseSentinels, reconnectDelayMs, type ConnectionProfile } from './connection';
+import { parseSentinels, reconnectDelayMs, secretsOf, type ConnectionProfile } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
@@ -161,11 +162,12 @@ class Service implements MeshService {
     if (profile.topology) conn.topology = { ...profile.topology, ...(sentinelPassword ? { sentinelPassword } : {}) };
     const adapter = new MeshAdapter(conn);
     const redacted = viewOf(profile).url;
+    const secrets = secretsOf(conn);
     const session: Session = {
       profile,
       adapter,
       indexes: new Map(),
-      secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword, encodeURIComponent(sentinelPassword)] : [])],
+      secrets,
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
       lastLengths: null,
       jobs: new Map(),
@@ -175,7 +177,7 @@ class Service implements MeshService {
       tailPreviews: new Map(),
       topology: new TopologyMonitor(adapter, {
         masterName: profile.topology?.masterName ?? null,
-        secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword] : [])],
+        secrets,
         timeoutMs: profile.commandTimeoutMs,
       }),
       topologyTimer: null,
@@ -323,9 +325,7 @@ class Service implements MeshService {
   }
 
   private scrub(s: Session, info: MeshErrorInfo): MeshErrorInfo {
-    let message = info.message;
-    for (const secret of s.secrets) if (secret) message = message.split(secret).join('[REDACTED]');
-    return { ...info, message };
+    return { ...info, message: redactText(info.message, s.secrets) };
   }
 
   /** Runs a Redis operation; failures are logged in the health error log, then rethrown. */

@@ -8,8 +8,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
 import { isEventName } from '../../shared/contract';
-import { toErrorInfo } from '../../shared/errors';
-import { redactText } from '../../shared/redact';
 import { configHome } from '../core/home';
 import { createService } from '../core/service';
 import type { MeshService } from '../core/service-api';
@@ -18,7 +16,7 @@ import { APP_ENTRY_URL } from './app-origin';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './app-protocol';
 import { applyCspToSession } from './csp';
 import { registerIpc, windowEventSink } from './ipc';
-import { disposeWithin, parseLaunchArgs } from './lifecycle';
+import { disposeWithin, launchConnectFailure, parseLaunchArgs } from './lifecycle';
 import { menuTemplate } from './menu';
 import { hardenWebContents } from './navigation';
 import { denyPermissions } from './permissions';
@@ -140,7 +138,7 @@ function onReady(): void {
   if (launch.url !== undefined) {
     const url = launch.url;
     svc.connectUrl(url, launch.prefix ?? 'net').catch((e: unknown) => {
-      log(`could not connect to the --url given: ${redactText(toErrorInfo(e).message, [...svc.knownSecrets(), passwordOf(url)])}`);
+      log(launchConnectFailure(url, e, svc.knownSecrets()));
     });
   }
 }
@@ -191,12 +189,4 @@ function requestNewConnection(): void {
   focusMainWindow();
   const win = mainWindow;
   if (win !== null && isEventName(UI_COMMAND_EVENT)) win.webContents.send(UI_COMMAND_EVENT, { command: 'new-connection' });
-}
-
-function passwordOf(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return '';
-  }
 }

@@ -2,6 +2,10 @@
  * The app's lifetime rules that do not need Electron to decide: how long quitting may wait for
  * Redis clients to close, and what the command line asks the window to connect to.
  */
+import { toErrorInfo } from '../../shared/errors';
+import { redactText } from '../../shared/redact';
+import { secretsOf } from '../core/connection';
+import { displayRedisUrl } from '../core/redis-url';
 
 /** How long quitting waits for `service.dispose()`: long enough for a QUIT round trip, short enough that a hung server never blocks quitting. */
 export const DISPOSE_TIMEOUT_MS = 3000;
@@ -62,4 +66,14 @@ export function parseLaunchArgs(argv: readonly string[]): LaunchArgs {
     }
   }
   return out;
+}
+
+/**
+ * The log line for a failed `--url` connection at launch. Guarantees: neither the URL's password
+ * (in any form `secretsOf` knows) nor a secret the service holds appears in it; the URL is shown
+ * in its display form (no userinfo, no query).
+ */
+export function launchConnectFailure(url: string, error: unknown, knownSecrets: readonly string[]): string {
+  const message = redactText(toErrorInfo(error).message, [...knownSecrets, ...secretsOf({ url })]);
+  return `could not connect to ${displayRedisUrl(url)} (the --url given): ${message}`;
 }

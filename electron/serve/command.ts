@@ -21,7 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import packageJson from '../../package.json';
 import { MeshError, toErrorInfo } from '../../shared/errors';
-import { redactText, redactUrl } from '../../shared/redact';
+import { redactText } from '../../shared/redact';
+import { displayRedisUrl } from '../core/redis-url';
 import { DEFAULT_PREFIX, DEFAULT_URL } from '../cli/args';
 import type { CliCommand, CommandContext, CommandResult } from '../cli/commands';
 import type { CreateService } from '../core/service-api';
@@ -124,7 +125,7 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
   }
   if (handle.connectError) {
     const message = redactText(handle.connectError.message, ctx.secrets);
-    ctx.stderr.write(`mesh-inspector: could not connect to ${redactUrl(g.url)}: ${message}; serving anyway (the UI shows the connection)\n`);
+    ctx.stderr.write(`mesh-inspector: could not connect to ${displayRedisUrl(g.url)}: ${message}; serving anyway (the UI shows the connection)\n`);
   }
   if (isWildcardHost(host)) {
     ctx.stderr.write(`listening on all interfaces; from another machine use http://<this machine's address>:${handle.port}/?token=...\n`);

@@ -13,11 +13,12 @@ import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { MAX_BATCH_BYTES, type ConnectionStatus, type EventName, type EventPayloadOf, type EventSink, type ProfileInput } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
-import { redactText, redactUrl } from '../../shared/redact';
+import { redactText } from '../../shared/redact';
 import type { MeshErrorInfo } from '../../shared/types';
 import { dispatch } from '../core/dispatch';
 import { configHome } from '../core/home';
-import { parseRedisUrl } from '../core/redis-url';
+import { secretsOf } from '../core/connection';
+import { displayRedisUrl } from '../core/redis-url';
 import type { CreateService, MeshService } from '../core/service-api';
 import { FileSecretStore } from './file-secret-store';
 import { PROTOCOL_VERSION, WS_PATH, decodeClientMessage, type ServerMessage } from '../../shared/serve-protocol';
@@ -411,7 +412,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     } catch (e) {
       connectError = toErrorInfo(e);
     }
-    if (connectError) connectError = { ...connectError, message: scrub(connectError.message, opts.url, service.knownSecrets()) };
+    if (connectError) {
+      const secrets = [...service.knownSecrets(), ...secretsOf({ url: opts.url, ...(opts.sentinelPassword ? { topology: { mode: 'sentinel', sentinelPassword: opts.sentinelPassword } } : {}) })];
+      connectError = { ...connectError, message: scrub(connectError.message, opts.url, secrets) };
+    }
   }
 
   // A wildcard is not an address a browser can open; the loopback one works on this machine.
@@ -464,17 +468,9 @@ function localNames(): string[] {
   return names;
 }
 
-/** The message with the URL itself, the URL's password and every known secret removed. */
+/** The message with the URL itself shown redacted, and every secret removed. */
 function scrub(message: string, url: string, secrets: string[]): string {
-  const extra: string[] = [];
-  try {
-    const password = parseRedisUrl(url).password;
-    if (password) extra.push(password, encodeURIComponent(password));
-  } catch {
-    // An unparsable URL: its failure message already quotes only the redacted form.
-  }
-  const withoutUrl = message.split(url).join(redactUrl(url));
-  return redactText(withoutUrl, [...secrets, ...extra]);
+  return redactText(message.split(url).join(displayRedisUrl(url)), secrets);
 }
 
 function rawToString(data: RawData): string {
