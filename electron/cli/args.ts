@@ -5,7 +5,7 @@
  */
 import { usageError } from '../../shared/errors';
 import { redactUrl } from '../../shared/redact';
-import { parseShardId } from '../../shared/stream-key';
+import { parseShardId, prefixProblem } from '../../shared/stream-key';
 
 /** How an option's value is read. `flag` takes no value; `multi` options may repeat. */
 export type OptionKind = 'flag' | 'string' | 'shard' | 'count' | 'u64' | 'stream-id' | 'hex-nonce' | 'port';
@@ -177,6 +177,8 @@ function globalOptions(raw: Map<string, Array<string | true>>, env: Readonly<Rec
   if (url === '') throw usageError('--url must not be empty');
   const prefix = one('prefix') ?? DEFAULT_PREFIX;
   if (prefix === '') throw usageError('--prefix must not be empty');
+  const prefixRefused = prefixProblem(prefix);
+  if (prefixRefused !== null) throw usageError(`--prefix: ${prefixRefused}`);
   const timeoutText = one('timeout-ms');
   const timeoutMs = timeoutText === undefined ? DEFAULT_TIMEOUT_MS : (convert(GLOBAL_OPTIONS[2]!, timeoutText) as number);
   const tls: GlobalOptions['tls'] = {};

@@ -25,6 +25,7 @@ import { redactText } from '../../shared/redact';
 import { displayRedisUrl } from '../core/redis-url';
 import { DEFAULT_PREFIX, DEFAULT_URL } from '../cli/args';
 import type { CliCommand, CommandContext, CommandResult } from '../cli/commands';
+import { terminalSafe } from '../cli/output';
 import type { CreateService } from '../core/service-api';
 import { isLoopbackHost, isWildcardHost } from './security';
 import { startServe, type ServeHandle } from './server';
@@ -124,7 +125,7 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
     ctx.stdout.write(`${UI_LINE_PREFIX}${handle.url}\n`);
   }
   if (handle.connectError) {
-    const message = redactText(handle.connectError.message, ctx.secrets);
+    const message = terminalSafe(redactText(handle.connectError.message, ctx.secrets));
     ctx.stderr.write(`mesh-inspector: could not connect to ${displayRedisUrl(g.url)}: ${message}; serving anyway (the UI shows the connection)\n`);
   }
   if (isWildcardHost(host)) {
