@@ -2,7 +2,7 @@
  * From the global options to a connected adapter, for the commands that talk to Redis.
  */
 import { MeshAdapter } from '../core/adapter';
-import { parseSentinels, topologyModeOf, type ConnectionProfile, type TopologyOptions } from '../core/connection';
+import { loadTlsFiles, parseSentinels, topologyModeOf, type ConnectionProfile, type TopologyOptions } from '../core/connection';
 import type { GlobalOptions } from './args';
 
 /**
@@ -55,7 +55,7 @@ export const rejectUnsupportedTopology = checkTopology;
  */
 export async function withAdapter<T>(global: GlobalOptions, readOnly: boolean, fn: (adapter: MeshAdapter) => Promise<T>): Promise<T> {
   checkTopology(global);
-  const adapter = new MeshAdapter(profileFrom(global, readOnly));
+  const adapter = new MeshAdapter(await loadTlsFiles(profileFrom(global, readOnly)));
   try {
     await adapter.init();
     return await fn(adapter);

@@ -28,7 +28,7 @@ import { encodePayload } from '../../shared/wire';
 import { U64_MAX } from '../../shared/u64';
 import type { MeshEntry, MeshErrorInfo } from '../../shared/types';
 import { MeshAdapter } from './adapter';
-import { parseSentinels, reconnectDelayMs, secretsOf, type ConnectionProfile } from './connection';
+import { loadTlsFiles, parseSentinels, reconnectDelayMs, secretsOf, type ConnectionProfile } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
@@ -81,6 +81,7 @@ class Service implements MeshService {
   private session: Session | null = null;
   private demo: { stop(): Promise<void> } | null = null;
   private disposed = false;
+  private openGeneration = 0;
   /** The health probe interval the user chose (health:configure); new sessions start with it. */
   private probeIntervalMs = 1000;
 
@@ -147,6 +148,9 @@ class Service implements MeshService {
   }
 
   private async open(profile: StoredProfile): Promise<ConnectionStatus> {
+    // Opens that overlap (two clicks, a demo start during an open) must not both install a
+    // session: the later one wins, and the earlier one stops before it creates any client.
+    const generation = ++this.openGeneration;
     await this.closeSession();
     const password = await this.profiles.password(profile);
     const sentinelPassword = await this.profiles.sentinelPassword(profile);
@@ -160,7 +164,13 @@ class Service implements MeshService {
     };
     if (profile.tls) conn.tls = profile.tls;
     if (profile.topology) conn.topology = { ...profile.topology, ...(sentinelPassword ? { sentinelPassword } : {}) };
-    const adapter = new MeshAdapter(conn);
+    // The TLS paths come from the window: read asynchronously and checked (regular files, 1 MB,
+    // bounded in time), so a FIFO or /dev/zero cannot stall or exhaust this process (issue 12).
+    const loaded = await loadTlsFiles(conn);
+    if (generation !== this.openGeneration || this.disposed) {
+      throw new MeshError('usage', this.disposed ? 'the service is shutting down' : 'another connection was opened meanwhile; this one was abandoned');
+    }
+    const adapter = new MeshAdapter(loaded);
     const redacted = viewOf(profile).url;
     const secrets = secretsOf(conn);
     const session: Session = {

@@ -122,7 +122,7 @@ describe('buildRedisOptions: one builder for every connection', () => {
       });
       expect(buildRedisOptions(profile({ url: 'rediss://10.0.0.1' }), 'read').tls).toEqual({ rejectUnauthorized: true });
       expect(usage(() => buildRedisOptions(profile({ url: 'rediss://h', tls: { caFile: path.join(dir, 'missing.pem') } }), 'read')).message).toMatch(
-        /cannot read the TLS CA file .*missing\.pem: ENOENT/,
+        /cannot use the TLS CA certificate file \(--tls-ca\) .*missing\.pem: no such file \(ENOENT\)/,
       );
       expect(usage(() => buildRedisOptions(profile({ url: 'rediss://h', tls: { certFile: path.join(dir, 'cert.pem') } }), 'read')).message).toMatch(/both/);
       expect(usage(() => buildRedisOptions(profile({ tls: { caFile: path.join(dir, 'ca.pem') } }), 'read')).message).toMatch(/rediss:\/\//);
