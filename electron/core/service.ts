@@ -80,6 +80,7 @@ class Service implements MeshService {
   private sequences: SequenceStore | null = null;
   private session: Session | null = null;
   private demo: { stop(): Promise<void> } | null = null;
+  private demoStarting: Promise<ConnectionStatus> | null = null;
   private disposed = false;
   private openGeneration = 0;
   /** The health probe interval the user chose (health:configure); new sessions start with it. */
@@ -125,6 +126,8 @@ class Service implements MeshService {
     if (this.disposed) return;
     this.disposed = true;
     await this.closeSession();
+    // A sandbox still starting is tracked once it exists: wait for that, then stop it below.
+    await this.demoStarting?.catch(() => undefined);
     if (this.demo) {
       const d = this.demo;
       this.demo = null;
@@ -588,14 +591,32 @@ class Service implements MeshService {
 
   // ---------- demo ----------
 
-  private async startDemo(): Promise<ConnectionStatus> {
+  /**
+   * One sandbox at a time (issue 12): calls while a start is in flight share it (three clicks
+   * start one redis-server, not three); a later call replaces the running sandbox. The sandbox is
+   * tracked from the moment it exists, so dispose() always stops it, even one still starting.
+   */
+  private startDemo(): Promise<ConnectionStatus> {
+    this.demoStarting ??= this.replaceDemo().finally(() => {
+      this.demoStarting = null;
+    });
+    return this.demoStarting;
+  }
+
+  private async replaceDemo(): Promise<ConnectionStatus> {
+    if (this.disposed) throw new MeshError('usage', 'the service is shutting down');
     const { startDemoSandbox } = await import('./demo');
     if (this.demo) {
-      await this.demo.stop().catch(() => {});
+      const old = this.demo;
       this.demo = null;
+      await old.stop().catch(() => {});
     }
     const sandbox = await startDemoSandbox({ trickle: true });
     this.demo = sandbox;
+    if (this.disposed) {
+      // dispose() ran while the server was starting; it waits for this start, then stops it.
+      throw new MeshError('usage', 'the service is shutting down');
+    }
     await this.connectUrl(sandbox.url, sandbox.prefix, { name: 'Demo sandbox', demo: true });
     return this.statusOf();
   }

@@ -16,7 +16,7 @@ import { APP_ENTRY_URL } from './app-origin';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './app-protocol';
 import { applyCspToSession } from './csp';
 import { registerIpc, windowEventSink } from './ipc';
-import { disposeWithin, launchConnectFailure, parseLaunchArgs } from './lifecycle';
+import { disposeWithin, launchConnectFailure, parseLaunchArgs, QUIT_SIGNALS } from './lifecycle';
 import { menuTemplate } from './menu';
 import { hardenWebContents } from './navigation';
 import { denyPermissions } from './permissions';
@@ -82,6 +82,9 @@ function start(): void {
       app.quit();
     });
   });
+
+  // Policy: a signal quits the same orderly way as the menu does (see QUIT_SIGNALS).
+  for (const signal of QUIT_SIGNALS) process.on(signal, () => app.quit());
 
   app.on('window-all-closed', () => {
     // macOS apps stay in the dock with no window; the Redis session stays open for the next one.

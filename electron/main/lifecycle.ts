@@ -10,6 +10,13 @@ import { displayRedisUrl } from '../core/redis-url';
 /** How long quitting waits for `service.dispose()`: long enough for a QUIT round trip, short enough that a hung server never blocks quitting. */
 export const DISPOSE_TIMEOUT_MS = 3000;
 
+/**
+ * The signals that quit the app through `app.quit()` (so `before-quit` disposes the service: Redis
+ * clients closed, a demo redis-server stopped and its directory removed). A terminal's Ctrl-C,
+ * `kill`, a closed terminal: Node runs no exit hook when a signal's default action ends it.
+ */
+export const QUIT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 export type DisposeOutcome = 'closed' | 'timed-out' | 'failed';
 
 /**
