@@ -6,9 +6,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
 import { isEventName } from '../../shared/contract';
 import { configHome } from '../core/home';
+import { moveStateFileAside } from '../core/json-file';
 import { createService } from '../core/service';
 import type { MeshService } from '../core/service-api';
 import { APP_ID, APP_NAME } from './app-identity';
@@ -22,6 +23,7 @@ import { hardenWebContents } from './navigation';
 import { denyPermissions } from './permissions';
 import { blockRemoteContent } from './remote-content';
 import { SafeStorageSecretStore } from './secret-store';
+import { createServiceOrAsk, startupFailure } from './state-file-dialog';
 import { windowOptions } from './window-options';
 import { clampWindowState, loadWindowState, saveWindowState, windowStateFromBounds } from './window-state';
 
@@ -95,10 +97,16 @@ function start(): void {
     if (service !== null && mainWindow === null) mainWindow = createMainWindow();
   });
 
-  app.whenReady().then(onReady, (e: unknown) => {
-    log(`could not start: ${String(e)}`);
-    app.exit(1);
-  });
+  // Policy: a failure at start-up is shown, never a silent exit with no window.
+  app
+    .whenReady()
+    .then(onReady)
+    .catch((e: unknown) => {
+      log(`could not start: ${String(e)}`);
+      const box = startupFailure(e);
+      dialog.showErrorBox(box.title, box.content);
+      app.exit(1);
+    });
 }
 
 function onReady(): void {
@@ -115,7 +123,16 @@ function onReady(): void {
 
   // Policy: passwords are encrypted by the OS keyring, or not stored at all.
   const secrets = new SafeStorageSecretStore(home, safeStorage);
-  const svc = createService({ transport: 'electron', secrets, sink: windowEventSink(() => mainWindow), home, appVersion: app.getVersion() });
+  // Policy: a damaged profiles.json or batches.json is named in a dialog that offers to move it aside.
+  const svc = createServiceOrAsk(() => createService({ transport: 'electron', secrets, sink: windowEventSink(() => mainWindow), home, appVersion: app.getVersion() }), {
+    ask: (options) => dialog.showMessageBoxSync(options),
+    moveAside: moveStateFileAside,
+    log,
+  });
+  if (svc === null) {
+    app.quit();
+    return;
+  }
   service = svc;
 
   // Policy: IPC only from our window's top frame, every payload parsed before any handler runs.
