@@ -17,7 +17,7 @@ import { APP_ENTRY_URL } from './app-origin';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './app-protocol';
 import { applyCspToSession } from './csp';
 import { registerIpc, windowEventSink } from './ipc';
-import { disposeWithin, launchConnectFailure, parseLaunchArgs, QUIT_SIGNALS } from './lifecycle';
+import { disposeWithin, launchConnectFailure, parseLaunchArgs, QUIT_SIGNALS, refusedLaunchSwitches } from './lifecycle';
 import { menuTemplate } from './menu';
 import { hardenWebContents } from './navigation';
 import { denyPermissions } from './permissions';
@@ -46,9 +46,18 @@ const home = configHome();
 // test run completely. Must precede the single-instance lock, which lives in userData.
 app.setPath('userData', path.join(home, 'electron'));
 
+// Policy: a packaged app never runs with a debugging door open to other local processes.
+const refusedSwitches = refusedLaunchSwitches(process.argv.slice(1), app.isPackaged);
+if (refusedSwitches.length > 0) {
+  console.error(`[mesh-inspector] refusing to start with ${refusedSwitches.join(', ')}: it would let any local process drive the window and its saved connections`);
+  app.exit(1);
+}
+
 // Policy: one instance. A second launch focuses the first window and exits: two processes would
 // each open their own Redis clients and race on the nonce and sequence files.
-if (!app.requestSingleInstanceLock()) {
+if (refusedSwitches.length > 0) {
+  // Exiting already.
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   start();

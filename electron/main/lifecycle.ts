@@ -84,3 +84,24 @@ export function launchConnectFailure(url: string, error: unknown, knownSecrets: 
   const message = redactText(toErrorInfo(error).message, [...knownSecrets, ...secretsOf({ url })]);
   return `could not connect to ${displayRedisUrl(url)} (the --url given): ${message}`;
 }
+
+/**
+ * Command-line switches that open the running app to another local process: Chromium's remote
+ * debugging (`--remote-debugging-port`, `--remote-debugging-pipe`: the DevTools protocol drives the
+ * window, and so every saved connection) and Node's inspector (`--inspect*`, also fused off in
+ * packaged builds). Electron's fuses cover only Node's; Chromium's are checked here.
+ *
+ * Guarantees: for a packaged app, the offending switches as given (so the refusal can name them);
+ * for an unpackaged one (development, the test harness that drives Electron through the DevTools
+ * protocol), always empty. Switches after `--` are arguments, not switches.
+ */
+export function refusedLaunchSwitches(argv: readonly string[], isPackaged: boolean): string[] {
+  if (!isPackaged) return [];
+  const out: string[] = [];
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const name = arg.split('=')[0]!.toLowerCase();
+    if (/^--(remote-debugging-(port|pipe|address|targets)|inspect(-brk|-port|-publish-uid)?)$/.test(name)) out.push(name);
+  }
+  return out;
+}
