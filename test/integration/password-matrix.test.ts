@@ -127,18 +127,24 @@ describe.each(SPECIALS)('a password with %j', (c) => {
 
   it('never appears in what any CLI command prints (human and --json), for every failure', async () => {
     // A wrong password, a closed port, and a server without any password (ioredis then warns and
-    // goes on: the commands succeed, and their output must not quote the URL either).
+    // goes on: the commands succeed, and their output must not quote the URL either). The runs
+    // are independent, so they run at once: each mostly waits on a socket or a timeout.
+    const runs: Array<Promise<void>> = [];
     for (const port of [wrongPass.port, closedPort, noPass.port]) {
       for (const [form, url] of urlForms(password, port)) {
         for (const command of port === noPass.port ? COMMANDS.filter((x) => x[0] === 'shards' || x[0] === 'health') : COMMANDS) {
           for (const json of command[0] === 'shards' || command[0] === 'health' ? [false, true] : [false]) {
-            const args = [...command.map((a) => (a === '<batch>' ? batchFile : a)), '--url', url, '--timeout-ms', '150', ...(json ? ['--json'] : [])];
-            const code = await cli(args);
-            if (port !== noPass.port) expect(code, `${form} ${command[0]}`).not.toBe(0);
+            const args = [...command.map((a) => (a === '<batch>' ? batchFile : a)), '--url', url, '--timeout-ms', '200', ...(json ? ['--json'] : [])];
+            runs.push(
+              cli(args).then((code) => {
+                if (port !== noPass.port) expect(code, `${form} ${command[0]}`).not.toBe(0);
+              }),
+            );
           }
         }
       }
     }
+    await Promise.all(runs);
     // A query, a URL given without --url, and the sentinels' own password.
     await cli(['shards', '--url', `redis://127.0.0.1:${noPass.port}/0?password=${password}`]);
     await cli(['shards', '--json', '--url', `redis://127.0.0.1:${noPass.port}/0?password=${encodeURIComponent(password)}`]);
@@ -149,22 +155,27 @@ describe.each(SPECIALS)('a password with %j', (c) => {
   });
 
   it('never appears in serve start-up output, nor in any reply or event on its socket', async () => {
+    const starts: Array<Promise<void>> = [];
     for (const port of [wrongPass.port, closedPort]) {
       for (const [form, url] of urlForms(password, port)) {
-        const stdout = new Collector();
-        const stderr = new Collector();
-        const abort = new AbortController();
-        const done = runCli(['serve', '--port', '0', '--url', url, '--timeout-ms', '300'], { stdout, stderr, env: { MESH_INSPECTOR_HOME: home }, signal: abort.signal });
-        await Promise.race([stdout.until((t) => t.includes('\n')), done]);
-        const line = stdout.text.split('\n')[0] ?? '';
-        if (line.startsWith(UI_LINE_PREFIX)) {
-          expect(stderr.text, form).toContain('could not connect to');
-          seen.push(...(await askEverything(line.slice(UI_LINE_PREFIX.length))));
-        }
-        abort.abort();
-        expect(await done, form).toBe(0);
+        starts.push(
+          (async () => {
+            const stdout = new Collector();
+            const stderr = new Collector();
+            const abort = new AbortController();
+            const done = runCli(['serve', '--port', '0', '--url', url, '--timeout-ms', '300'], { stdout, stderr, env: { MESH_INSPECTOR_HOME: home }, signal: abort.signal });
+            await Promise.race([stdout.until((t) => t.includes('\n')), done]);
+            const line = stdout.text.split('\n')[0] ?? '';
+            expect(line.startsWith(UI_LINE_PREFIX), form).toBe(true);
+            expect(stderr.text, form).toContain('could not connect to');
+            seen.push(...(await askEverything(line.slice(UI_LINE_PREFIX.length))));
+            abort.abort();
+            expect(await done, form).toBe(0);
+          })(),
+        );
       }
     }
+    await Promise.all(starts);
     expectNoPassword(seen, password, 'serve');
   });
 
