@@ -56,26 +56,33 @@ const BATCH_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** Stream ids to runs of consecutive ids; an empty id (an entry not found) is a run of its own kind. */
 export function toIdRuns(ids: readonly string[]): IdRun[] {
   const runs: IdRun[] = [];
-  let last: { ms: string; seq: bigint; run: IdRun } | null = null;
+  // The current run: its ms text and the seq of its last id (a number while it is exact, else a bigint).
+  let ms: string | null = null;
+  let seq: number | bigint = 0;
+  let run: IdRun | null = null;
   for (const id of ids) {
     if (id === '') {
       const prev = runs[runs.length - 1];
       if (prev && prev[0] === '') prev[2]++;
       else runs.push(['', '0', 1]);
-      last = null;
+      ms = null;
+      run = null;
       continue;
     }
     const dash = id.indexOf('-');
-    const ms = id.slice(0, dash);
-    const seq = BigInt(id.slice(dash + 1));
-    if (last && last.ms === ms && seq === last.seq + 1n) {
-      last.run[2]++;
-      last.seq = seq;
+    const idMs = id.slice(0, dash);
+    const seqText = id.slice(dash + 1);
+    // Numbers for the common case (cheap); BigInt once a seq could pass 2^53.
+    const idSeq: number | bigint = seqText.length < 16 ? Number(seqText) : BigInt(seqText);
+    if (run && ms === idMs && typeof seq === typeof idSeq && (typeof seq === 'number' ? idSeq === seq + 1 : idSeq === (seq as bigint) + 1n)) {
+      run[2]++;
+      seq = idSeq;
       continue;
     }
-    const run: IdRun = [ms, seq.toString(), 1];
+    run = [idMs, seqText, 1];
     runs.push(run);
-    last = { ms, seq, run };
+    ms = idMs;
+    seq = idSeq;
   }
   return runs;
 }
@@ -86,6 +93,10 @@ export function fromIdRuns(runs: readonly IdRun[], limit = Infinity): string[] {
   for (const [ms, first, count] of runs) {
     if (ms === '') {
       for (let k = 0; k < count && out.length < limit; k++) out.push('');
+    } else if (first.length < 16 && Number(first) + count < Number.MAX_SAFE_INTEGER) {
+      const seq = Number(first);
+      const prefix = `${ms}-`;
+      for (let k = 0; k < count && out.length < limit; k++) out.push(prefix + (seq + k));
     } else {
       const seq = BigInt(first);
       for (let k = 0; k < count && out.length < limit; k++) out.push(`${ms}-${seq + BigInt(k)}`);
@@ -149,7 +160,7 @@ interface Cached {
  * (`batches.lock`, state-lock.ts) and touches only its own record file, written atomically and
  * durably, so two instances sharing the folder never lose each other's records; readers never
  * lock (a record file is always whole); the folder stays within MAX_BATCHES records and
- * TOTAL_BYTES bytes; a record file that cannot be read is skipped by listings (and left on disk);
+ * TOTAL_BYTES bytes (or the caps given); a record file that cannot be read is skipped by listings (and left on disk);
  * an old single-file history (`batches.json`) is imported once and then removed.
  */
 export class BatchHistory {
@@ -159,7 +170,15 @@ export class BatchHistory {
   private readonly cache = new Map<string, Cached>();
   private imported: Promise<void> | null = null;
 
-  constructor(readonly home: string) {
+  private readonly maxBatches: number;
+  private readonly totalBytes: number;
+
+  constructor(
+    readonly home: string,
+    caps: { maxBatches?: number; totalBytes?: number } = {},
+  ) {
+    this.maxBatches = caps.maxBatches ?? MAX_BATCHES;
+    this.totalBytes = caps.totalBytes ?? TOTAL_BYTES;
     this.dir = path.join(home, 'batches');
     this.lockFile = path.join(home, 'batches.lock');
     this.legacyFile = path.join(home, 'batches.json');
@@ -281,10 +300,10 @@ export class BatchHistory {
     const all = this.files();
     let total = all.reduce((n, f) => n + f.size, 0);
     let count = all.length;
-    if (count <= MAX_BATCHES && total <= TOTAL_BYTES) return;
+    if (count <= this.maxBatches && total <= this.totalBytes) return;
     const order = [...all.filter((f) => f.file.batch.outcome !== 'unconfirmed'), ...all.filter((f) => f.file.batch.outcome === 'unconfirmed')];
     for (const f of order) {
-      if (count <= MAX_BATCHES && total <= TOTAL_BYTES) break;
+      if (count <= this.maxBatches && total <= this.totalBytes) break;
       if (f.file.batch.batchId === keep) continue;
       rmSync(path.join(this.dir, f.name), { force: true });
       this.cache.delete(f.name);
