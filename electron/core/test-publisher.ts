@@ -240,7 +240,7 @@ export class TestPublisher {
     if (outcome === 'not-landed') {
       // The retry filled the ordinals the lost batch had: the old record is now history.
       await this.o.history.update(b.batchId, (r) => {
-        r.batch.note = `published again as batch ${result.batch.batchId}`;
+        r.batch.note = `Published again as batch ${result.batch.batchId}`;
       });
     }
     return result;
@@ -287,13 +287,13 @@ export class TestPublisher {
           x.ids = found.ids;
           const missing = count - found.found;
           if (missing > 0) x.missing = missing;
-          x.note = missing > 0 ? trimmedNote(missing, count, maxLen) : `a re-check found all ${count} entries in ${x.key}`;
+          x.note = missing > 0 ? trimmedNote(missing, count, maxLen) : `A re-check found all ${count} entries in ${x.key}`;
         } else if (maxLen !== undefined) {
-          x.note = `a re-check found none of its entries in ${x.key}, but MAXLEN ~ ${maxLen} may have trimmed them away: whether it landed cannot be told`;
+          x.note = `A re-check found none of its entries in ${x.key}, but MAXLEN ~ ${maxLen} may have trimmed them away: whether it landed cannot be told`;
         } else {
           x.outcome = 'not-landed';
           if (released) x.ordinalsReleased = true;
-          x.note = `a re-check found none of its ${count} dedup_ids in ${x.key}: it did not land, so publishing it again is safe${released ? ' (its ordinals were given back)' : ''}`;
+          x.note = `A re-check found none of its ${count} dedup_ids in ${x.key}: it did not land, so publishing it again is safe${released ? ' (its ordinals were given back)' : ''}`;
         }
       });
       return (updated ?? rec).batch;
@@ -392,7 +392,7 @@ export class TestPublisher {
         const f = await this.o.adapter.locateBatch(sent, deadline);
         if (f.complete) {
           const latencyMs = performance.now() - started;
-          if (f.found === n) return { state: 'landed', ids: f.ids, missing: 0, latencyMs, verifiedBy: 'readback', note: `the reply to EXEC was lost (${cause.message.split(';')[0]}); reading ${sent.key} back found every entry` };
+          if (f.found === n) return { state: 'landed', ids: f.ids, missing: 0, latencyMs, verifiedBy: 'readback', note: `The reply to EXEC was lost (${cause.message.split(';')[0]}); reading ${sent.key} back found every entry` };
           if (f.found > 0) return { state: 'landed', ids: f.ids, missing: n - f.found, latencyMs, verifiedBy: 'readback', note: trimmedNote(n - f.found, n, maxLen) };
           if (maxLen !== undefined) return { state: 'unconfirmed', error: new MeshError('transient', `${cause.message.split(';')[0]}; reading ${sent.key} back found none of its entries, but MAXLEN may have trimmed them away`) };
           return {
