@@ -101,6 +101,8 @@ export const publishCommand: CliCommand = {
       }),
     );
     if (result.outcome === 'unconfirmed') return unconfirmed(result.batch, result.error.message);
+    // The record is written in the background: wait for it before the process ends.
+    await history.settled().catch((e: unknown) => ctx.stderr.write(`mesh-inspector: warning: ${(e as Error).message}\n`));
     const json = jsonOf(result.batch);
     return { json, human: humanPublish(json, result.batch) };
   },

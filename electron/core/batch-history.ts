@@ -169,6 +169,9 @@ export class BatchHistory {
   private readonly legacyFile: string;
   private readonly cache = new Map<string, Cached>();
   private imported: Promise<void> | null = null;
+  /** Background records ({@link record}) not yet on disk, and the first one that failed. */
+  private readonly inflight = new Set<Promise<void>>();
+  private failed: Error | null = null;
 
   private readonly maxBatches: number;
   private readonly totalBytes: number;
@@ -184,7 +187,28 @@ export class BatchHistory {
     this.legacyFile = path.join(home, 'batches.json');
   }
 
-  /** Records a batch (its ids, and its events when they are small enough for a replay). */
+  /**
+   * Records a batch in the background: the caller (a publish that landed) does not wait for the
+   * file and its fsync. `get`, `list` and `update` of this instance wait for it first, and
+   * {@link settled} reports a write that failed.
+   */
+  record(batch: PublishedBatch, replay?: ReplayData): void {
+    const p = this.add(batch, replay).catch((e: unknown) => {
+      this.failed ??= e instanceof Error ? e : new Error(String(e));
+    });
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  /** Resolves once every background record is written; rejects (once) if one failed. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inflight]);
+    const failed = this.failed;
+    this.failed = null;
+    if (failed) throw new MeshError('fatal', `a test batch could not be recorded in ${this.dir}: ${failed.message}`);
+  }
+
+  /** Records a batch (its ids, and its events when they are small enough for a replay) and waits for the file. */
   async add(batch: PublishedBatch, replay?: ReplayData): Promise<void> {
     await this.importLegacy();
     const rec: BatchRecord = { batch: { ...batch, count: batch.count ?? batch.dedupIds.length } };
@@ -205,6 +229,7 @@ export class BatchHistory {
   /** One record with every id, or undefined. */
   async get(batchId: string): Promise<BatchRecord | undefined> {
     await this.importLegacy();
+    await Promise.all([...this.inflight]);
     if (!BATCH_ID.test(batchId)) return undefined;
     const file = this.load(`${batchId}.json`);
     return file ? fromFile(file) : undefined;
@@ -213,6 +238,7 @@ export class BatchHistory {
   /** Newest first; each batch with at most {@link LISTED_IDS} ids (`idsTruncated` and `count` say so). */
   async list(): Promise<PublishedBatch[]> {
     await this.importLegacy();
+    await Promise.all([...this.inflight]);
     return this.files()
       .map((f) => fromFile(f.file, LISTED_IDS).batch)
       .sort((a, b) => b.at - a.at || (a.batchId < b.batchId ? 1 : -1));
@@ -224,6 +250,7 @@ export class BatchHistory {
    */
   async update(batchId: string, change: (rec: BatchRecord) => void): Promise<BatchRecord | undefined> {
     await this.importLegacy();
+    await Promise.all([...this.inflight]);
     if (!BATCH_ID.test(batchId)) return undefined;
     return withLock(
       this.lockFile,

@@ -132,6 +132,7 @@ class Service implements MeshService {
     if (this.disposed) return;
     this.disposed = true;
     await this.closeSession();
+    await this.history.settled().catch(() => {});
     if (this.demo) {
       const d = this.demo;
       this.demo = null;
@@ -692,7 +693,11 @@ class Service implements MeshService {
         sameProfile(s, rec.batch);
         return this.redis(s, 'XRANGE', () => this.publisherOf(s).recheck(req.batchId));
       },
-      'publish:history': async () => ({ batches: await this.history.list() }),
+      'publish:history': async () => {
+        // A background record that could not be written is said here, once.
+        await this.history.settled();
+        return { batches: await this.history.list() };
+      },
       'publish:delete': async (req) => {
         const s = this.requireSession();
         const rec = await this.history.get(req.batchId);
