@@ -270,7 +270,7 @@ let lastDefaultT = 0n;
  * and strictly greater than any default `t` this process handed out before, so that test events
  * stay ordered even within one millisecond. The batch uses `base + i`.
  */
-function nextDefaultT(count: number): bigint {
+export function nextDefaultT(count: number): bigint {
   let base = EPOCH_ANCHOR_NS + process.hrtime.bigint();
   if (base <= lastDefaultT) base = lastDefaultT + 1n;
   lastDefaultT = base + BigInt(count - 1);

@@ -351,7 +351,8 @@ class Service implements MeshService {
       return await fn();
     } catch (e) {
       const info = this.scrub(s, toErrorInfo(e));
-      if (info.kind !== 'usage') s.health.recordError(info, command);
+      // A lock held by another publish of this config folder is not a Redis error.
+      if (info.kind !== 'usage' && info.code !== 'LOCKED') s.health.recordError(info, command);
       throw new MeshError(info.kind, info.message, { code: info.code, command });
     }
   }

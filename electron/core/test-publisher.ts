@@ -28,7 +28,7 @@ import { MeshError, usageError } from '../../shared/errors';
 import { streamKey } from '../../shared/stream-key';
 import { U64_MAX } from '../../shared/u64';
 import { encodePayload } from '../../shared/wire';
-import type { ExecFinal, MeshAdapter, SendResult, SentBatch } from './adapter';
+import { nextDefaultT, type ExecFinal, type MeshAdapter, type SendResult, type SentBatch } from './adapter';
 import type { BatchHistory, BatchRecord, ReplayData } from './batch-history';
 import type { SequenceStore } from './nonce-store';
 import { acquireLock } from './state-lock';
@@ -62,7 +62,7 @@ export interface TestBatchRequest {
    */
   expectedSequenceStart?: bigint;
   maxLen?: number;
-  /** `t` of event 0; event i has `tStart + i`. Default: now, in ns since the epoch. */
+  /** `t` of event 0; event i has `tStart + i`. Default: now, in ns since the epoch, above any earlier default of this process. */
   tStart?: bigint;
   /** A replay: the batch whose ids and bytes this repeats (set by {@link TestPublisher.replay}). */
   replayOf?: string;
@@ -144,7 +144,7 @@ export class TestPublisher {
       const giveBack = async (): Promise<boolean> => (advanced ? this.o.sequences.compareAndSet(nonceHex, key, end, current) : false);
 
       // send
-      const tStart = req.tStart ?? BigInt(Date.now()) * 1_000_000n;
+      const tStart = req.tStart ?? nextDefaultT(n);
       const tValues = req.tValues;
       let sent: SendResult;
       try {
