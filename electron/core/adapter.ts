@@ -958,6 +958,13 @@ export class MeshAdapter {
 
   private async waitUntilReady(client: RedisLike, purpose: string): Promise<void> {
     if (client.status === 'ready') return;
+    // The read connection is back but this one is still between reconnect attempts (its backoff
+    // grows to 5 s during an outage): try now instead of failing a publish the UI shows as
+    // possible. Only a connect: nothing is queued, so nothing can be sent twice. ioredis' own
+    // timer then finds the client connected and does nothing.
+    if (client.status === 'reconnecting' && this.readClient !== client && this.readClient.status === 'ready' && !this.closed && !stoppedClients.has(client)) {
+      client.connect().catch(() => {});
+    }
     try {
       // No offline queue on the publish connection: rather than fail at once while it is
       // reconnecting, wait for it (bounded by the command timeout), then send once.
