@@ -402,7 +402,11 @@ export class TestPublisher {
           if (maxLen !== undefined) return { state: 'unconfirmed', error: new MeshError('transient', `${cause.message.split(';')[0]}; reading ${sent.key} back found none of its entries, but MAXLEN may have trimmed them away`) };
           return {
             state: 'not-landed',
-            error: new MeshError(cause.kind === 'fatal' ? 'fatal' : 'transient', `${cause.message.split(';')[0]}; reading ${sent.key} back found none of the batch's dedup_ids after the stream's last id before MULTI: it did not land`, { command: 'MULTI/EXEC' }),
+            error: new MeshError(
+              cause.kind === 'fatal' ? 'fatal' : 'transient',
+              `${cause.message.split(';')[0]}; reading ${sent.key} back found none of the batch's dedup_ids after the stream's last id before MULTI: it did not land`,
+              cause.code !== undefined ? { code: cause.code, command: 'MULTI/EXEC' } : { command: 'MULTI/EXEC' },
+            ),
           };
         }
       } catch (e) {
