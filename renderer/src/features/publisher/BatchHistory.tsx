@@ -56,8 +56,10 @@ export function BatchHistory({
             <span role="columnheader" className="num">
               Events
             </span>
-            <span role="columnheader">dedup_ids</span>
-            <span role="columnheader" className="num">
+            <span role="columnheader" className="hist-ids">
+              dedup_ids
+            </span>
+            <span role="columnheader" className="num hist-latency">
               Latency
             </span>
             <span role="columnheader">State</span>
@@ -91,7 +93,7 @@ export function BatchHistory({
                 <span role="cell" className="mono muted hist-ids" title={ordinalRange(b.nonce, b.shard, b.sequenceStart, batchCount(b))}>
                   {ordinalRange(b.nonce, b.shard, b.sequenceStart, batchCount(b))}
                 </span>
-                <span role="cell" className="num mono muted">
+                <span role="cell" className="num mono muted hist-latency">
                   {outcome === 'landed' && b.verifiedBy !== 'readback' && b.verifiedBy !== 'recheck' ? `${b.latencyMs.toFixed(1)} ms` : '—'}
                 </span>
                 <span role="cell">
