@@ -185,6 +185,9 @@ export class BatchHistory {
     this.dir = path.join(home, 'batches');
     this.lockFile = path.join(home, 'batches.lock');
     this.legacyFile = path.join(home, 'batches.json');
+    // A damaged old history is reported at once (json-file.ts' error naming the file), as the
+    // hosts expect from a state file when the service starts; it is imported on first use.
+    if (existsSync(this.legacyFile)) readJsonFile(this.legacyFile, {});
   }
 
   /**
@@ -354,6 +357,8 @@ export class BatchHistory {
         try {
           doc = readJsonFile<typeof doc>(this.legacyFile, {});
         } catch (e) {
+          // json-file.ts names the file; keep its error as it is (hosts recognise it).
+          if (e instanceof MeshError) throw e;
           throw new MeshError('fatal', e instanceof Error ? e.message : `${this.legacyFile} cannot be read`, { code: 'STATE_FILE_DAMAGED' });
         }
         const batches = Array.isArray(doc.batches) ? doc.batches : [];

@@ -126,13 +126,9 @@ describe('the old batches.json', () => {
     expect(readdirSync(home).sort()).toEqual(['batches']);
   });
 
-  it('a damaged one is reported naming the file, and left in place', async () => {
+  it('a damaged one is reported when the history is opened, naming the file, and left in place', () => {
     writeFileSync(path.join(home, 'batches.json'), '{"batches": [');
-    const e = await new BatchHistory(home).list().then(
-      () => null,
-      (err: unknown) => err as Error,
-    );
-    expect(e?.message).toContain(path.join(home, 'batches.json'));
+    expect(() => new BatchHistory(home)).toThrow(path.join(home, 'batches.json'));
     expect(readFileSync(path.join(home, 'batches.json'), 'utf8')).toBe('{"batches": [');
   });
 });

@@ -22,7 +22,7 @@ describe('clusterKeySlot', () => {
 
   it('agrees with the slot ioredis routes by, for stream keys and odd prefixes', () => {
     const reference = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
-    const keys = ['net:shard:0', 'net:shard:65535', 'app{x}:shard:3', 'é€:shard:7', '{}:shard:1', 'a}b{c}:shard:2'];
+    const keys = ['net:shard:0', 'net:shard:65535', 'app{x}:shard:3', 'é€:shard:7', '😀{ü}:shard:9', '{}:shard:1', 'a}b{c}:shard:2'];
     for (let n = 0; n < 500; n++) keys.push(`p${n * 7919}:shard:${n}`);
     for (const k of keys) expect(clusterKeySlot(k), k).toBe(reference(k));
   });
