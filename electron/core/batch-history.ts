@@ -279,7 +279,16 @@ export class BatchHistory {
 
   private write(rec: BatchRecord): void {
     if (!BATCH_ID.test(rec.batch.batchId)) throw new MeshError('fatal', `invalid batch id ${JSON.stringify(rec.batch.batchId)}`);
-    writeFileAtomic(path.join(this.dir, `${rec.batch.batchId}.json`), JSON.stringify(toFile(rec)));
+    const name = `${rec.batch.batchId}.json`;
+    const file = toFile(rec);
+    writeFileAtomic(path.join(this.dir, name), JSON.stringify(file));
+    // What was just written need not be read and parsed again (a replay's events can be 1 MB).
+    try {
+      const st = statSync(path.join(this.dir, name));
+      this.cache.set(name, { mtimeMs: st.mtimeMs, size: st.size, file });
+    } catch {
+      this.cache.delete(name);
+    }
   }
 
   /** Every readable record file with its size, oldest first. */

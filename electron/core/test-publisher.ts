@@ -173,7 +173,7 @@ export class TestPublisher {
       // record
       const anchorId = sent.kind === 'not-sent' ? null : sent.sent.anchorId;
       const ids = r.state === 'unconfirmed' ? [] : r.ids;
-      const batch = this.batchOf(req, key, nonceHex, start, ids, r.state === 'unconfirmed' ? 0 : r.latencyMs);
+      const batch = this.batchOf(req, key, nonceHex, start, ids, r.state === 'unconfirmed' ? 0 : r.latencyMs, sent.kind === 'not-sent' ? undefined : sent.sent.dedupIds);
       if (anchorId !== undefined) batch.anchorId = anchorId;
       if (r.state === 'landed') {
         batch.outcome = 'landed';
@@ -321,7 +321,7 @@ export class TestPublisher {
     return path.join(this.o.home, 'locks', `seq-${nonceHex}-${h}.lock`);
   }
 
-  private batchOf(req: TestBatchRequest, key: string, nonceHex: string, start: bigint, ids: string[], latencyMs: number): PublishedBatch {
+  private batchOf(req: TestBatchRequest, key: string, nonceHex: string, start: bigint, ids: string[], latencyMs: number, dedupIds?: string[]): PublishedBatch {
     const n = req.events.length;
     const prefix = `${nonceHex}:${req.shard}:${start}:`;
     const batch: PublishedBatch = {
@@ -333,7 +333,7 @@ export class TestPublisher {
       nonce: nonceHex,
       sequenceStart: start.toString(),
       ids,
-      dedupIds: Array.from({ length: n }, (_, i) => prefix + i),
+      dedupIds: dedupIds ?? Array.from({ length: n }, (_, i) => prefix + i),
       latencyMs: Math.round(latencyMs * 100) / 100,
       count: n,
       server: this.o.server,
