@@ -154,7 +154,7 @@ export class TestPublisher {
           nonce: req.nonce,
           sequenceStart: start,
           ...(req.maxLen !== undefined ? { maxLen: req.maxLen } : {}),
-          t: tValues ? (i) => BigInt(tValues[i] as string) : (i) => tStart + BigInt(i),
+          ...(tValues ? { t: (i: number) => BigInt(tValues[i] as string) } : { tStart }),
         });
       } catch (e) {
         // Thrown before anything was sent (a usage problem, a shut-down adapter).

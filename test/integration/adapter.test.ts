@@ -3,6 +3,7 @@
  * compared with the contract's RESP examples), what poll returns for every shape of entry, and
  * the lifecycle rules. Contract items are named in the test names.
  */
+import { encodePayload } from '../../shared/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type Redis from 'ioredis';
 import { MeshAdapter, MAX_POLL_LIMIT } from '../../electron/core/adapter';
@@ -170,6 +171,23 @@ describe('publish: what goes on the wire', () => {
     expect(out.dedupIds).toEqual(['123456789abcdef:7:40:0', '123456789abcdef:7:40:1', '123456789abcdef:7:40:2']);
     expect(out.ids).toEqual((await admin.xrange(key, '-', '+')).map(([id]) => id));
     expect(out.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('tStart: event i carries tStart + i exactly (small, padded and carrying last six digits, up to 2^64-1)', async () => {
+    const a = await adapterFor();
+    const cases: Array<[bigint, number]> = [
+      [5n, 3],
+      [1_000_005n, 2],
+      [1_999_998n, 4],
+      [1_796_421_000_000_999_999n, 3],
+      [18446744073709551613n, 3],
+    ];
+    for (const [tStart, n] of cases) {
+      const out = await a.publish({ shard: 9, events: Array.from({ length: n }, () => '{}'), nonce: 1n, sequenceStart: 0n, tStart });
+      const stored = await admin.xrange(`${a.prefix}:shard:9`, out.ids[0]!, out.ids[n - 1]!);
+      expect(stored.map((e) => e[1][1])).toEqual(Array.from({ length: n }, (_, i) => encodePayload('{}', tStart + BigInt(i), 9)));
+    }
+    await expect(a.publish({ shard: 9, events: ['{}', '{}'], nonce: 1n, sequenceStart: 0n, tStart: 18446744073709551615n })).rejects.toThrow(/must stay a u64/);
   });
 
   it('1.3: the nonce is lowercase hex without padding (0x0123456789ABCDEF renders as 123456789abcdef)', async () => {
