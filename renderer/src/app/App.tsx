@@ -4,6 +4,7 @@ import { BrandMark } from '../components/Icon';
 import { ConnectScreen } from '../features/connect/ConnectScreen';
 import { AppShell } from '../features/shell/AppShell';
 import { useApp } from '../store';
+import './app.css';
 
 function BootScreen() {
   const error = useApp((s) => s.bootError);

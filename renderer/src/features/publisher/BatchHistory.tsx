@@ -36,7 +36,7 @@ export function BatchHistory({
     <section className="card pub-history" aria-label="Batch history" data-publisher-history>
       <div className="card-head">
         <h2>Test batches</h2>
-        {batches ? <span className="count-badge">{mine}</span> : null}
+        {batches ? <span className="badge badge-count">{mine}</span> : null}
         <span className="spacer" />
         <span className="muted small">Kept across restarts · delete removes exactly the batch's stream ids (XDEL)</span>
       </div>
@@ -46,7 +46,7 @@ export function BatchHistory({
         <div className="card-empty muted">No test batches yet. Published batches are listed here with their ids, so you can replay or delete them.</div>
       ) : (
         <div className="hist-table" role="table" aria-label="Published test batches">
-          <div className="hist-row hist-head" role="row">
+          <div className="trow trow-head hist-row hist-head" role="row">
             <span role="columnheader">Published</span>
             <span role="columnheader">Stream</span>
             <span role="columnheader" className="num">
@@ -65,7 +65,7 @@ export function BatchHistory({
             const retry = first !== undefined && first.batchId !== b.batchId;
             const why = other ? 'Published through another connection profile: connect with it to act on this batch' : readOnly ? 'This profile is read-only' : undefined;
             return (
-              <div key={b.batchId} className={`hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}`} role="row" data-history-batch={b.batchId} data-deleted={b.deleted ? 'true' : 'false'}>
+              <div key={b.batchId} className={`trow hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}`} role="row" data-history-batch={b.batchId} data-deleted={b.deleted ? 'true' : 'false'}>
                 <span role="cell" className="mono small">
                   {formatTimestamp(new Date(b.at))}
                 </span>
@@ -75,7 +75,7 @@ export function BatchHistory({
                 <span role="cell" className="num mono">
                   {formatCount(b.ids.length)}
                 </span>
-                <span role="cell" className="mono muted hist-ids" title={ordinalRange(b.nonce, b.shard, b.sequenceStart, b.ids.length)}>
+                <span role="cell" className="mono muted" title={ordinalRange(b.nonce, b.shard, b.sequenceStart, b.ids.length)}>
                   {ordinalRange(b.nonce, b.shard, b.sequenceStart, b.ids.length)}
                 </span>
                 <span role="cell" className="num mono muted">
@@ -85,13 +85,13 @@ export function BatchHistory({
                   {b.deleted ? (
                     <span className="badge">deleted</span>
                   ) : retry ? (
-                    <span className="badge badge-warn" title={`Same dedup_ids as the batch of ${formatTimestamp(new Date(first.at))}`}>
+                    <span className="badge" data-tone="warn" title={`Same dedup_ids as the batch of ${formatTimestamp(new Date(first.at))}`}>
                       retry copy
                     </span>
                   ) : other ? (
                     <span className="badge">other profile</span>
                   ) : (
-                    <span className="badge badge-ok">in stream</span>
+                    <span className="badge">in stream</span>
                   )}
                 </span>
                 <span role="cell" className="hist-actions">

@@ -52,7 +52,7 @@ export function BatchResult({
       ) : null}
       <div className="pub-result-meta mono small">{ordinalRange(batch.nonce, batch.shard, batch.sequenceStart, n)}</div>
       <div className="pub-ids" role="table" aria-label="Stream ids and dedup_ids">
-        <div className="pub-ids-row pub-ids-head caps-label" role="row">
+        <div className="trow trow-head pub-ids-row pub-ids-head" role="row">
           <span role="columnheader">#</span>
           <span role="columnheader">Stream id</span>
           <span role="columnheader">dedup_id</span>
@@ -60,7 +60,7 @@ export function BatchResult({
         </div>
         <div className="pub-ids-body">
           {rows.map((id, i) => (
-            <div key={id} className="pub-ids-row" role="row" data-result-id={id}>
+            <div key={id} className="trow pub-ids-row" role="row" data-result-id={id}>
               <span role="cell" className="muted">
                 {i}
               </span>
@@ -71,7 +71,7 @@ export function BatchResult({
                 {batch.dedupIds[i]}
               </span>
               <span role="cell">
-                <button type="button" className="btn btn-ghost btn-sm link-btn" disabled={batch.deleted} onClick={() => open(batch.shard, { entryId: id })}>
+                <button type="button" className="btn btn-ghost btn-sm" disabled={batch.deleted} onClick={() => open(batch.shard, { entryId: id })}>
                   Show
                 </button>
               </span>

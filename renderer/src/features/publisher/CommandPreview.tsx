@@ -37,16 +37,16 @@ export function CommandPreview({ prepared, current, readOnly }: { prepared: Prep
     <section ref={ref} className={`card pub-preview${current ? '' : ' is-stale'}`} aria-label="Preview of the exact commands" data-publisher-preview data-current={current ? 'true' : 'false'}>
       <div className="card-head">
         <h2>Exact commands</h2>
-        <span className="badge badge-accent">one MULTI/EXEC</span>
+        <span className="badge" data-tone="accent">one MULTI/EXEC</span>
         {current ? null : (
-          <span className="badge badge-warn" data-preview-stale>
+          <span className="badge" data-tone="warn" data-preview-stale>
             out of date: the draft changed
           </span>
         )}
         <span className="spacer" />
         <span className="muted small">previewed {formatClock(new Date(prepared.at))}</span>
       </div>
-      <dl className="pub-facts">
+      <dl className="fact-grid">
         <div>
           <dt>Stream</dt>
           <dd className="mono">{p.key}</dd>

@@ -228,7 +228,7 @@ export function PublisherView() {
         </button>
       </div>
 
-      <div className="pub-scroll">
+      <div className="pane-body">
         {readOnly ? (
           <div className="pub-readonly" role="note" data-publisher-readonly>
             <Icon name="lock" />
