@@ -6,7 +6,6 @@ import { Icon } from '../../components/Icon';
 import { formatClock, formatCount, formatTimestamp } from '../../lib/format';
 import { useApp } from '../../store';
 import type { AnalysisJob } from '../../store/analysis-slice';
-import { useOpenInBrowser, type BrowserFilter } from '../publisher/links';
 import './analysis.css';
 import { downloadText, exportFileName, missingOrdinals, reportCsv, reportJson } from './report-export';
 
@@ -75,13 +74,16 @@ function Progress({ job, onCancel }: { job: AnalysisJob; onCancel(): void }) {
   );
 }
 
+/** The browse lane's status filter a count opens with. */
+type BrowserFilter = 'corrupt' | 'duplicate';
+
 const COUNT_COLUMNS: Array<{ key: keyof ShardAnalysis; label: string; title: string; tone?: 'danger' | 'warn'; filter?: BrowserFilter }> = [
   { key: 'entries', label: 'Entries', title: 'Entries read' },
   { key: 'ok', label: 'OK', title: 'Entries the net-mesh reader accepts' },
   { key: 'corrupt', label: 'Corrupt', title: 'Entries the net-mesh reader would skip', tone: 'danger', filter: 'corrupt' },
-  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', filter: 'duplicates' },
-  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', filter: 'duplicates' },
-  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', filter: 'duplicates' },
+  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', filter: 'duplicate' },
+  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', filter: 'duplicate' },
+  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', filter: 'duplicate' },
 ];
 
 function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_COLUMNS)[number]; onOpen(filter?: BrowserFilter): void }) {
@@ -101,7 +103,7 @@ function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_CO
 }
 
 function Results({ report }: { report: AnalysisReport }) {
-  const open = useOpenInBrowser();
+  const open = useApp((s) => s.showInBrowser);
   const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
   const shards = report.shards;
   const sum = (k: keyof ShardAnalysis) => shards.reduce((n, s) => n + (s[k] as number), 0);

@@ -1,8 +1,8 @@
 import type { PublishedBatch } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { formatCount, formatTimestamp } from '../../lib/format';
-import { useOpenInBrowser } from './links';
-import { ordinalRange } from './publisher-model';
+import { ordinalRange } from '../../models/publisher-model';
+import { useApp } from '../../store';
 
 /**
  * Every test batch this app published (kept by the core across restarts, newest first), with
@@ -24,7 +24,7 @@ export function BatchHistory({
   onAgain(b: PublishedBatch): void;
   onDelete(b: PublishedBatch): void;
 }) {
-  const open = useOpenInBrowser();
+  const open = useApp((s) => s.showInBrowser);
   // The first batch of a (nonce, key, sequence start) published the ids; later ones repeat them.
   const firstOf = new Map<string, PublishedBatch>();
   for (const b of batches ? [...batches].reverse() : []) {

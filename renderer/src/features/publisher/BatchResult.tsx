@@ -2,8 +2,8 @@ import { useEffect, useRef } from 'react';
 import type { PublishedBatch } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { formatCount } from '../../lib/format';
-import { useOpenInBrowser } from './links';
-import { ordinalRange } from './publisher-model';
+import { ordinalRange } from '../../models/publisher-model';
+import { useApp } from '../../store';
 
 const SHOWN = 100;
 
@@ -23,7 +23,7 @@ export function BatchResult({
   onAgain(): void;
   onDelete(): void;
 }) {
-  const open = useOpenInBrowser();
+  const open = useApp((s) => s.showInBrowser);
   const n = batch.ids.length;
   const rows = batch.ids.slice(0, SHOWN);
   const ref = useRef<HTMLElement>(null);

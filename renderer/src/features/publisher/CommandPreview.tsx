@@ -1,7 +1,7 @@
 import { memo, useEffect, useRef } from 'react';
 import { formatClock, formatCount } from '../../lib/format';
 import type { PreparedBatch } from '../../store/publisher-slice';
-import { formatBytes, ordinalRange } from './publisher-model';
+import { formatBytes, ordinalRange } from '../../models/publisher-model';
 
 /** One command line, coloured by part; text only (payloads are never markup). */
 const CommandLine = memo(function CommandLine({ line }: { line: string }) {

@@ -10,8 +10,8 @@ import { BatchResult } from './BatchResult';
 import { CommandPreview } from './CommandPreview';
 import { ModalDialog } from './ModalDialog';
 import { PublishSettings } from './PublishSettings';
-import { parseSource } from './batch-source';
-import { batchSize, checkDraft, formatBytes } from './publisher-model';
+import { parseSource } from '../../models/batch-source';
+import { batchSize, checkDraft, formatBytes } from '../../models/publisher-model';
 import './publisher.css';
 
 type Dialog = { kind: 'confirm-shard'; shard: number; action: 'publish' | { again: PublishedBatch } } | { kind: 'delete'; batch: PublishedBatch } | null;
