@@ -121,6 +121,12 @@ export interface ConnectionStatus {
   canPublish?: boolean;
   /** Why publishing is disabled, for a person (the Redis NOPERM text, or "read-only profile"). */
   publishBlockedReason?: string;
+  /**
+   * Whether the server runs on this machine, as the core decides it (a loopback host; behind
+   * Sentinel, every sentinel on loopback). Publishing to a server that is not local asks for the
+   * shard id as a confirmation.
+   */
+  local?: boolean;
 }
 
 export type TopologyMode = 'standalone' | 'cluster' | 'sentinel';

@@ -22,6 +22,7 @@ import type {
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
 import { ratePerSec } from '../../shared/health';
+import { isLoopbackHost } from '../../shared/loopback';
 import { redactText } from '../../shared/redact';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
 import { streamKey } from '../../shared/stream-key';
@@ -210,7 +211,7 @@ class Service implements MeshService {
       adapter,
       indexes: new Map(),
       secrets,
-      facts: { profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly },
+      facts: { profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, local: isLocalServer(profile) },
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
       lastLengths: null,
       jobs: new Map(),
@@ -787,7 +788,7 @@ function sameProfile(s: Session, batch: PublishedBatch): void {
 
 /** Everything a `connection:changed` listener can see, for "did it change". */
 function statusKey(c: ConnectionStatus): string {
-  return JSON.stringify([c.state, c.since, c.error?.kind, c.error?.code, c.error?.message, c.profileId, c.url, c.prefix, c.readOnly, c.serverVersion, c.topology, c.canPublish, c.publishBlockedReason]);
+  return JSON.stringify([c.state, c.since, c.error?.kind, c.error?.code, c.error?.message, c.profileId, c.url, c.prefix, c.readOnly, c.serverVersion, c.topology, c.canPublish, c.publishBlockedReason, c.local]);
 }
 
 /**
@@ -798,14 +799,11 @@ function statusKey(c: ConnectionStatus): string {
 function isLocalServer(profile: StoredProfile): boolean {
   if (profile.topology?.mode === 'sentinel') {
     const sentinels = parseSentinels(profile.topology.sentinels ?? '');
-    return sentinels.length > 0 && sentinels.every((x) => isLoopback(x.host));
+    return sentinels.length > 0 && sentinels.every((x) => isLoopbackHost(x.host));
   }
-  return isLoopback(parseRedisUrl(profile.address).host);
+  return isLoopbackHost(parseRedisUrl(profile.address).host);
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 function onPath(binary: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, binary)));

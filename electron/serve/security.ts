@@ -62,11 +62,7 @@ export interface AllowedAuthority {
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
-/** True for the addresses that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+export { isLoopbackHost } from '../../shared/loopback';
 
 /** True when `host` binds every interface (`0.0.0.0`, `::`). */
 export function isWildcardHost(host: string): boolean {

@@ -155,6 +155,8 @@ describe('profiles and connection', () => {
     const status = await ok('connection:open', { profileId: view.id });
     expect(status.state).toBe('ready');
     expect(status.serverVersion).toMatch(/^\d+\.\d+/);
+    // The core decides whether the server is on this machine (the Publish view asks it, never the URL).
+    expect(status.local).toBe(true);
     expect((await ok('connection:status', {})).state).toBe('ready');
   });
 });

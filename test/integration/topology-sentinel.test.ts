@@ -158,7 +158,7 @@ describe('sentinels with their own password, through a saved profile (the UI pat
     expect(JSON.stringify((await ok('profiles:list', {})).profiles)).not.toContain(SENTINEL_PW);
 
     const status = await ok('connection:open', { profileId: saved.id });
-    expect(status).toMatchObject({ state: 'ready', topology: 'sentinel', canPublish: true });
+    expect(status).toMatchObject({ state: 'ready', topology: 'sentinel', canPublish: true, local: true });
     expect(JSON.stringify(status)).not.toContain(SENTINEL_PW);
     expect(service.knownSecrets()).toContain(SENTINEL_PW);
     expect((await ok('shards:list', {})).shards).toEqual([expect.objectContaining({ shard: 3, length: 1 })]);

@@ -140,7 +140,7 @@ export function PublisherView() {
     (b: PublishedBatch) => {
       const duplicates = replayDuplicates(b);
       if (duplicates === null) return;
-      const remote = connection !== null && !isLoopbackUrl(connection.url);
+      const remote = connection?.local === false;
       if (duplicates > 0 || remote) {
         setTyped('');
         setDialog({ kind: 'replay', batch: b, duplicates, remote });
@@ -454,14 +454,6 @@ function errorTitle(action: string): string {
     default:
       return 'Could not load the batch history';
   }
-}
-
-/** The same rule as the core's `isLoopback`, on a redacted URL. */
-function isLoopbackUrl(url: string | null): boolean {
-  if (!url) return false;
-  const m = /^rediss?:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(url);
-  const host = m?.[1]?.replace(/^\[|\]$/g, '') ?? '';
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function insertAtCursor(text: string, setDraft: (p: { text: string }) => void) {
