@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type {
+  GapRange,
   MeshEntry,
   MeshErrorInfo,
   ShardAnalysis,
@@ -191,6 +192,51 @@ export interface ShardSummary {
   appendRate: number | null;
 }
 
+/** One consumer group of a stream (`XINFO GROUPS`). */
+export interface StreamGroupFacts {
+  name: string;
+  consumers: number;
+  pending: number;
+  lastDeliveredId: string;
+  /** Redis 7.0+; null before, or when Redis cannot tell. */
+  entriesRead: number | null;
+  lag: number | null;
+}
+
+/**
+ * What Redis keeps about one shard stream (`shards:facts`, `shards --json`): from `XINFO STREAM`,
+ * `MEMORY USAGE key SAMPLES n` and `XINFO GROUPS`. The Redis 7 fields are null on older servers.
+ */
+export interface StreamFacts {
+  shard: number;
+  key: string;
+  /** Epoch ms of the read. */
+  at: number;
+  /** Entries present. */
+  length: number;
+  /** Entries ever added (Redis 7.0+). */
+  entriesAdded: number | null;
+  /** `entriesAdded - length`: entries removed in all, trimmed or deleted (Redis 7.0+). */
+  removed: number | null;
+  lastGeneratedId: string;
+  /** The first entry present as Redis records it (moved by trimming and by deleting the head; Redis 7.0+). */
+  recordedFirstEntryId: string | null;
+  /** The greatest id ever removed by XDEL, `0-0` when none was (trimming does not move it; Redis 7.0+). */
+  maxDeletedEntryId: string | null;
+  firstEntryId: string | null;
+  lastEntryId: string | null;
+  /** `MEMORY USAGE` in bytes (an estimate from `memorySamples` sampled nodes); null when refused or failed. */
+  memoryBytes: number | null;
+  memorySamples: number;
+  /** Why `memoryBytes` is null (e.g. NOPERM). */
+  memoryError?: MeshErrorInfo;
+  /** Consumer groups of the stream (`groups` lists the first 50). */
+  groupCount: number;
+  groups: StreamGroupFacts[];
+  /** Why `groups` is empty although `groupCount` is not. */
+  groupsError?: MeshErrorInfo;
+}
+
 export interface ShardListResult {
   prefix: string;
   shards: ShardSummary[];
@@ -271,6 +317,18 @@ export interface IndexStatus {
   /** Sparse step: one id kept per `step` entries. */
   step: number;
   error?: MeshErrorInfo;
+}
+
+/**
+ * A shard's sequence gaps with their causes (`gaps:list`), from its background index, for Browse's
+ * gap rows: the same ranges and causes a scan reports. `ready` is false while the index is still
+ * being built, or when entries were deleted since it was built (it then starts over).
+ */
+export interface ShardGaps {
+  shard: number;
+  ready: boolean;
+  gaps: GapRange[];
+  headGaps: GapRange[];
 }
 
 export interface DuplicateMark {
@@ -508,6 +566,8 @@ export const channels = {
   'connection:status': { request: empty, response: returns<ConnectionStatus>() },
   'demo:start': { request: empty, response: returns<ConnectionStatus>() },
   'shards:list': { request: empty, response: returns<ShardListResult>() },
+  /** What Redis keeps about one shard stream (XINFO STREAM, MEMORY USAGE, XINFO GROUPS); cached a few seconds per shard. */
+  'shards:facts': { request: z.object({ shard: shardId }).strict(), response: returns<StreamFacts>() },
   'events:page': { request: pageRequest, response: returns<ShardPage>() },
   'events:at': {
     request: z
@@ -537,6 +597,8 @@ export const channels = {
     request: z.object({ shard: shardId, dedupIds: z.array(z.string().max(256)).max(MAX_PAGE_LIMIT) }).strict(),
     response: returns<{ ready: boolean; marks: DuplicateMark[] }>(),
   },
+  /** The shard's gaps per nonce with their causes (lost, possibly deleted, trimmed head), from the background index. */
+  'gaps:list': { request: z.object({ shard: shardId }).strict(), response: returns<ShardGaps>() },
   /** The stream ids and positions of the entries of a shard carrying `dedupId` (links between copies). */
   'duplicates:copies': {
     request: z.object({ shard: shardId, dedupId: z.string().min(1).max(256) }).strict(),

@@ -18,6 +18,7 @@ import type {
   PublishPreview,
   PublishedBatch,
   ShardListResult,
+  StreamFacts,
 } from '../../shared/contract';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
@@ -32,6 +33,7 @@ import { parseSentinels, reconnectDelayMs, type ConnectionProfile } from './conn
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
+import { readStreamFacts } from './stream-facts';
 import { configHome } from './home';
 import { loadOrCreateNonce, SequenceStore } from './nonce-store';
 import { ProfileStore, connectUrlOf, viewOf, type StoredProfile } from './profile-store';
@@ -62,6 +64,8 @@ interface Session {
   closed: boolean;
   /** Live tails that asked for previews (`previewChars`), by subscription id. */
   tailPreviews: Map<string, number>;
+  /** `shards:facts` answers by shard, newest last (bounded, see streamFacts). */
+  streamFacts: Map<number, { at: number; value: StreamFacts }>;
   /** Nodes, roles and failovers behind the connection (`topology:status`). */
   topology: TopologyMonitor;
   /** Cluster/Sentinel: the 5 s snapshot that notices failovers; the last pushed signature. */
@@ -71,6 +75,10 @@ interface Session {
 
 /** ConnectionStatus minus what the health monitor owns (state, since, error). */
 type StatusFacts = Omit<ConnectionStatus, 'state' | 'since' | 'error'>;
+
+/** A shard's stream facts are read again after this long (`shards:facts`). */
+const FACTS_TTL_MS = 5000;
+const MAX_FACTS_CACHED = 256;
 
 /** How often a Cluster or Sentinel topology is snapshotted (failover detection, `topology:changed`). */
 const TOPOLOGY_EVERY_MS = 5000;
@@ -193,6 +201,7 @@ class Service implements MeshService {
       initTimer: null,
       closed: false,
       tailPreviews: new Map(),
+      streamFacts: new Map(),
       topology: new TopologyMonitor(adapter, {
         masterName: profile.topology?.masterName ?? null,
         secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword] : [])],
@@ -381,6 +390,22 @@ class Service implements MeshService {
     s.lastLengths = { at, lengths };
     s.health.noteShards(shards);
     return { prefix: found.prefix, shards, skipped: found.skipped, at };
+  }
+
+  /**
+   * A shard's stream facts, read at most once per {@link FACTS_TTL_MS} per shard (a tooltip hovered
+   * over many shards, a detail re-rendered) and bounded to {@link MAX_FACTS_CACHED} shards.
+   */
+  private async streamFacts(s: Session, shard: number): Promise<StreamFacts> {
+    const cached = s.streamFacts.get(shard);
+    const now = Date.now();
+    if (cached && now - cached.at < FACTS_TTL_MS) return cached.value;
+    const key = streamKey(s.profile.prefix, shard);
+    const value = await this.redis(s, 'XINFO', () => readStreamFacts(s.adapter.client, shard, key, s.secrets));
+    s.streamFacts.delete(shard);
+    s.streamFacts.set(shard, { at: now, value });
+    if (s.streamFacts.size > MAX_FACTS_CACHED) s.streamFacts.delete(s.streamFacts.keys().next().value as number);
+    return value;
   }
 
   private browse(s: Session, shard: number): BrowseContext {
@@ -614,6 +639,12 @@ class Service implements MeshService {
       'connection:status': async () => this.statusOf(),
       'demo:start': async () => this.startDemo(),
       'shards:list': async () => this.listShards(this.requireSession()),
+      'shards:facts': async (req) => this.streamFacts(this.requireSession(), req.shard),
+      'gaps:list': async (req) => {
+        const s = this.requireSession();
+        const idx = this.index(s, req.shard);
+        return { shard: req.shard, ...(await this.redis(s, 'XINFO', () => idx.gapReport())) };
+      },
       'events:page': async (req) => {
         const s = this.requireSession();
         const page =
