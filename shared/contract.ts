@@ -474,6 +474,96 @@ export interface HealthHistory {
   errors: HealthErrorEntry[];
 }
 
+/**
+ * One incident panel of one node: its data, or a one-line refusal when the ACL user may not run
+ * the command (as INFO's `infoRefused`: not an error), or the failure.
+ */
+export type IncidentPanel<T> =
+  | { status: 'ok'; data: T }
+  | { status: 'not-permitted'; command: string; reason: string }
+  | { status: 'failed'; command: string; error: MeshErrorInfo };
+
+/** One `SLOWLOG GET` entry, its command shown without values (keys and subcommand kept). */
+export interface SlowlogEntry {
+  id: number;
+  /** Epoch ms the command ran. */
+  at: number;
+  durationUs: number;
+  /** `SET user:1 ?`: every argument that is not a key or a subcommand is `?`. */
+  command: string;
+  /** Lower case, `container|subcommand` when it has one. */
+  name: string;
+  clientAddress: string;
+  clientName: string;
+  /** Sent by this app (its connections are named `mesh-inspector`). */
+  ownApp: boolean;
+}
+
+/** One client as `CLIENT LIST` describes it (the fields the panel shows). */
+export interface ClientLine {
+  id: string;
+  name: string;
+  address: string;
+  ageSec: number;
+  idleSec: number;
+  /** The last command it ran (`cmd`), lower case. */
+  lastCommand: string;
+  /** Output buffer memory (`omem`) and total memory (`tot-mem`), bytes. */
+  outputBytes: number;
+  totalBytes: number;
+  ownApp: boolean;
+}
+
+/** `CLIENT LIST` summarised on the node (the whole list is never sent to the UI). */
+export interface ClientsSummary {
+  total: number;
+  /** Counts by client name (`(no name)` for none), most first, the first 20. */
+  byName: Array<{ name: string; count: number }>;
+  /** Counts by peer host (port dropped), most first, the first 20. */
+  byHost: Array<{ host: string; count: number }>;
+  /** The 10 clients idle the longest. */
+  oldestIdle: ClientLine[];
+  /** The 10 clients with the biggest output buffers (then total memory). */
+  biggestOutput: ClientLine[];
+}
+
+/** One `LATENCY LATEST` event with its `LATENCY HISTORY`. */
+export interface LatencyEvent {
+  event: string;
+  /** Epoch ms of the latest spike. */
+  latestAt: number;
+  latestMs: number;
+  maxMs: number;
+  history: Array<{ at: number; ms: number }>;
+}
+
+export interface LatencyReport {
+  /** `latency-monitor-threshold` in ms; 0 means the monitor is off; null when CONFIG GET is not permitted. */
+  thresholdMs: number | null;
+  events: LatencyEvent[];
+}
+
+/** The incident panels of one Redis node (a Cluster: one per master). */
+export interface NodeIncident {
+  /** `host:port`. */
+  node: string;
+  role: string;
+  slowlog: IncidentPanel<SlowlogEntry[]>;
+  clients: IncidentPanel<ClientsSummary>;
+  latency: IncidentPanel<LatencyReport>;
+  /** Raw `INFO` (every default section) now and at the previous read, for search and diff. */
+  info: IncidentPanel<{ current: Record<string, string>; previous: Record<string, string> | null; previousAt: number | null }>;
+}
+
+/** `health:incident`: the incident panels per node, read at most every 10 s (see health.ts's load note). */
+export interface IncidentSnapshot {
+  /** Epoch ms of the read; null before the first one. */
+  at: number | null;
+  nodes: NodeIncident[];
+  /** Why nodes are missing (a Cluster whose masters are not known yet). */
+  error: MeshErrorInfo | null;
+}
+
 /** The post-mortem document `health:export` returns (and the UI saves as a file). */
 export interface HealthExport {
   format: 'mesh-inspector/health-snapshot';
@@ -497,6 +587,8 @@ export interface HealthExport {
   errors: HealthErrorEntry[];
   server: { info: Record<string, string> | null; infoAt: number | null; trend: InfoSample[] };
   shards: ShardGrowthSample[];
+  /** Additive (issue 17): the incident panels as last read (slow log, clients, latency, raw INFO per node). */
+  incident?: IncidentSnapshot;
 }
 
 // ---------- the tables ----------
@@ -633,6 +725,12 @@ export const channels = {
     request: z.object({ probeIntervalMs: z.number().int().min(MIN_PROBE_INTERVAL_MS).max(MAX_PROBE_INTERVAL_MS) }).strict(),
     response: returns<HealthSnapshot>(),
   },
+  /**
+   * The incident panels per node: slow log (values redacted), clients, latency events, raw INFO
+   * with the previous read. Read again when the last read is older than 10 s and Redis is ready;
+   * otherwise the last read is returned.
+   */
+  'health:incident': { request: empty, response: returns<IncidentSnapshot>() },
   /** The post-mortem document; answered from memory, so it works while Redis is down. */
   'health:export': { request: empty, response: returns<HealthExport>() },
   /**

@@ -40,6 +40,7 @@ import { ProfileStore, connectUrlOf, viewOf, type StoredProfile } from './profil
 import { ShardIndex } from './shard-index';
 import { TailManager } from './tail';
 import { HealthMonitor } from './health';
+import { IncidentMonitor } from './incident';
 import { TopologyMonitor, probePublishAccess } from './topology';
 import { BatchHistory } from './batch-history';
 import { capEntries, filterStep, findCopies, locateWithPage, pageAt, type BrowseContext } from './browse';
@@ -66,6 +67,8 @@ interface Session {
   tailPreviews: Map<string, number>;
   /** `shards:facts` answers by shard, newest last (bounded, see streamFacts). */
   streamFacts: Map<number, { at: number; value: StreamFacts }>;
+  /** Slow log, clients, latency, raw INFO per node (`health:incident`), read on demand. */
+  incident: IncidentMonitor;
   /** Nodes, roles and failovers behind the connection (`topology:status`). */
   topology: TopologyMonitor;
   /** Cluster/Sentinel: the 5 s snapshot that notices failovers; the last pushed signature. */
@@ -209,6 +212,7 @@ class Service implements MeshService {
       }),
       topologyTimer: null,
       topologySig: null,
+      incident: undefined as unknown as IncidentMonitor,
       health: undefined as unknown as HealthMonitor,
       tail: undefined as unknown as TailManager,
     };
@@ -226,6 +230,15 @@ class Service implements MeshService {
         session.commandCount = 0;
         return n;
       },
+    });
+    session.incident = new IncidentMonitor(adapter, {
+      timeoutMs: profile.commandTimeoutMs,
+      secrets: session.secrets,
+      isReady: () => session.health.isHealthy,
+      countCommand: () => {
+        session.commandCount++;
+      },
+      ownNamePrefix: conn.connectionName ?? 'mesh-inspector',
     });
     session.tail = new TailManager(
       adapter,
@@ -740,9 +753,12 @@ class Service implements MeshService {
         this.probeIntervalMs = req.probeIntervalMs;
         return s.health.configure(req.probeIntervalMs);
       },
+      'health:incident': async () => this.requireSession().incident.read(),
       'health:export': async () => {
         const s = this.requireSession();
-        return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs } });
+        // A fresh read while Redis answers (bounded by the command timeout), the last one otherwise.
+        const incident = await s.incident.read();
+        return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs }, incident });
       },
       'topology:status': async () => {
         const s = this.requireSession();
