@@ -8,6 +8,7 @@
  * as data (`MeshErrorInfo`: kind + message + code), never as a transport exception.
  */
 import { z } from 'zod';
+import type { Notice } from './notify-rules';
 import type {
   GapRange,
   MeshEntry,
@@ -731,6 +732,11 @@ export const channels = {
    * otherwise the last read is returned.
    */
   'health:incident': { request: empty, response: returns<IncidentSnapshot>() },
+  /**
+   * Desktop notifications (opt-in, kept in the config folder): with `enabled` turns them on or off;
+   * without, answers the setting. When on, the core pushes `notify:show` (folded and rate-limited).
+   */
+  'notify:configure': { request: z.object({ enabled: z.boolean().optional() }).strict(), response: returns<{ enabled: boolean }>() },
   /** The post-mortem document; answered from memory, so it works while Redis is down. */
   'health:export': { request: empty, response: returns<HealthExport>() },
   /**
@@ -748,6 +754,13 @@ export const events = {
   'analysis:progress': returns<AnalysisProgress>(),
   'analysis:done': returns<AnalysisReport>(),
   'health:changed': returns<HealthSnapshot>(),
+  /**
+   * A notification to show (opt-in, `notify:configure`): the connection went down or came back, a
+   * live-tailed shard got new corrupt entries, collisions or gaps, a long analysis finished. One
+   * per burst, at most one per category every 30 s (shared/notify-rules.ts). The desktop app shows
+   * it from the main process; `serve` shows it in the browser once the user allowed it.
+   */
+  'notify:show': returns<Notice>(),
   /** Pushed when a role, an address, a link or the failover list changed (Cluster and Sentinel, checked every 5 s). */
   'topology:changed': returns<TopologyStatus>(),
 } as const;

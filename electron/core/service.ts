@@ -4,7 +4,7 @@
  * indexes, live tails, analysis jobs, the test-batch publisher and the health loop. Handlers take
  * requests already parsed at the gate (dispatch.ts) and throw MeshError on failure.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type {
@@ -24,6 +24,7 @@ import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
 import { ratePerSec } from '../../shared/health';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
+import { decodeNonceFile } from '../../shared/nonce-file';
 import { streamKey } from '../../shared/stream-key';
 import { encodePayload } from '../../shared/wire';
 import { U64_MAX } from '../../shared/u64';
@@ -41,6 +42,7 @@ import { ShardIndex } from './shard-index';
 import { TailManager } from './tail';
 import { HealthMonitor } from './health';
 import { IncidentMonitor } from './incident';
+import { NotifyCenter } from './notify';
 import { TopologyMonitor, probePublishAccess } from './topology';
 import { BatchHistory } from './batch-history';
 import { capEntries, filterStep, findCopies, locateWithPage, pageAt, type BrowseContext } from './browse';
@@ -67,6 +69,9 @@ interface Session {
   tailPreviews: Map<string, number>;
   /** `shards:facts` answers by shard, newest last (bounded, see streamFacts). */
   streamFacts: Map<number, { at: number; value: StreamFacts }>;
+  /** Notifications: the session was ready once (a failed first connect is not "went down"); a `down` was notified. */
+  everReady: boolean;
+  notifiedDown: boolean;
   /** Slow log, clients, latency, raw INFO per node (`health:incident`), read on demand. */
   incident: IncidentMonitor;
   /** Nodes, roles and failovers behind the connection (`topology:status`). */
@@ -78,6 +83,9 @@ interface Session {
 
 /** ConnectionStatus minus what the health monitor owns (state, since, error). */
 type StatusFacts = Omit<ConnectionStatus, 'state' | 'since' | 'error'>;
+
+/** An analysis that ran at least this long notifies when it ends (opt-in notifications). */
+const LONG_ANALYSIS_MS = 10_000;
 
 /** A shard's stream facts are read again after this long (`shards:facts`). */
 const FACTS_TTL_MS = 5000;
@@ -100,12 +108,17 @@ class Service implements MeshService {
   private disposed = false;
   /** The health probe interval the user chose (health:configure); new sessions start with it. */
   private probeIntervalMs = 1000;
+  /** Opt-in notifications (notify:configure, `notify:show`). */
+  private readonly notices: NotifyCenter;
+  /** Nonces of the app's own test batches (no notification for them); null until first needed. */
+  private own: Set<string> | null = null;
 
   constructor(private readonly opts: ServiceOptions) {
     this.home = opts.home ?? configHome();
     this.sink = opts.sink;
     this.profiles = new ProfileStore(this.home, opts.secrets);
     this.history = new BatchHistory(this.home);
+    this.notices = new NotifyCenter(this.home, (n) => this.sink('notify:show', n), opts.notifyRules);
     this.handlers = this.buildHandlers();
   }
 
@@ -140,6 +153,7 @@ class Service implements MeshService {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.notices.dispose();
     await this.closeSession();
     if (this.demo) {
       const d = this.demo;
@@ -177,6 +191,7 @@ class Service implements MeshService {
 
   private async open(profile: StoredProfile): Promise<ConnectionStatus> {
     await this.closeSession();
+    this.notices.newSession();
     const password = await this.profiles.password(profile);
     const sentinelPassword = await this.profiles.sentinelPassword(profile);
     const url = connectUrlOf(profile, password);
@@ -212,6 +227,8 @@ class Service implements MeshService {
       }),
       topologyTimer: null,
       topologySig: null,
+      everReady: false,
+      notifiedDown: false,
       incident: undefined as unknown as IncidentMonitor,
       health: undefined as unknown as HealthMonitor,
       tail: undefined as unknown as TailManager,
@@ -223,6 +240,7 @@ class Service implements MeshService {
         const wasReady = session.status.state === 'ready';
         this.emitStatus(session);
         if (snap.state === 'ready' && !wasReady && session.status.state === 'ready') this.onRecovered(session);
+        this.noteStateForNotices(session, snap);
       },
       scrub: (info) => this.scrub(session, info),
       takeCommandCount: () => {
@@ -250,7 +268,10 @@ class Service implements MeshService {
         this.sink('tail:entries', { ...batch, entries: capEntries(batch.entries, cap) });
       },
       (shard) => streamKey(profile.prefix, shard),
-      (shard) => session.indexes.get(shard)?.noteGrowth(),
+      (shard, entries) => {
+        session.indexes.get(shard)?.noteGrowth();
+        this.notices.tail(shard, entries, () => this.ownNonces());
+      },
       () => session.health.isHealthy,
     );
     this.session = session;
@@ -330,6 +351,53 @@ class Service implements MeshService {
         return orig(...args);
       };
     }
+  }
+
+  /** Connection notices: `down` once per outage of a session that was ready before, `up` when it is back. */
+  private noteStateForNotices(s: Session, snap: { state: ConnectionStatus['state']; cause: { message: string } | null }): void {
+    if (s.closed) return;
+    if (snap.state === 'ready') {
+      s.everReady = true;
+      if (s.notifiedDown) this.notices.signal({ kind: 'up', at: Date.now(), server: s.status.url ?? '' });
+      s.notifiedDown = false;
+    } else if (snap.state === 'down' && s.everReady && !s.notifiedDown) {
+      s.notifiedDown = true;
+      this.notices.signal({ kind: 'down', at: Date.now(), server: s.status.url ?? '', reason: snap.cause?.message ?? 'no answer' });
+    }
+  }
+
+  /** A long analysis (at least {@link LONG_ANALYSIS_MS}) that finished or failed; a cancelled one was the user's doing. */
+  private noteAnalysisForNotices(report: AnalysisReport): void {
+    const durationMs = report.provenance.finishedAt - report.provenance.startedAt;
+    if (report.state === 'cancelled' || durationMs < LONG_ANALYSIS_MS) return;
+    const sum = (f: (x: AnalysisReport['shards'][number]) => number) => report.shards.reduce((n, x) => n + f(x), 0);
+    this.notices.signal({
+      kind: 'analysis',
+      at: Date.now(),
+      ok: report.state === 'done',
+      shards: report.shards.length,
+      durationMs,
+      collisions: sum((x) => x.collisionGroups),
+      gaps: sum((x) => x.gaps.length),
+      corrupt: sum((x) => x.corrupt),
+      ...(report.error ? { error: report.error.message } : {}),
+    });
+  }
+
+  /** The nonces of every test batch this app published (its history), and its own producer nonce. */
+  private ownNonces(): Set<string> {
+    if (this.own) return this.own;
+    const own = new Set(this.history.list().map((b) => b.nonce));
+    const file = path.join(this.home, 'producer.nonce');
+    if (existsSync(file)) {
+      try {
+        own.add(formatNonce(decodeNonceFile(readFileSync(file))));
+      } catch {
+        // Unreadable: the history still names every nonce the app used.
+      }
+    }
+    this.own = own;
+    return own;
   }
 
   /** After an outage, background work resumes by itself. */
@@ -550,6 +618,7 @@ class Service implements MeshService {
       latencyMs: result.latencyMs,
     };
     this.history.add(batch, { events: req.events, tValues, maxLen: req.maxLen });
+    this.own?.add(batch.nonce);
     return batch;
   }
 
@@ -608,6 +677,7 @@ class Service implements MeshService {
         s.jobs.delete(jobId);
       }
       this.sink('analysis:done', report);
+      this.noteAnalysisForNotices(report);
     })();
     return jobId;
   }
@@ -754,6 +824,10 @@ class Service implements MeshService {
         return s.health.configure(req.probeIntervalMs);
       },
       'health:incident': async () => this.requireSession().incident.read(),
+      'notify:configure': async (req) => {
+        if (req.enabled !== undefined) this.notices.configure(req.enabled);
+        return { enabled: this.notices.isEnabled };
+      },
       'health:export': async () => {
         const s = this.requireSession();
         // A fresh read while Redis answers (bounded by the command timeout), the last one otherwise.

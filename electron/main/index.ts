@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
 import { isEventName } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
 import { redactText } from '../../shared/redact';
@@ -20,6 +20,7 @@ import { applyCspToSession } from './csp';
 import { registerIpc, windowEventSink } from './ipc';
 import { disposeWithin, parseLaunchArgs } from './lifecycle';
 import { menuTemplate } from './menu';
+import { withDesktopNotifications } from './notifications';
 import { hardenWebContents } from './navigation';
 import { denyPermissions } from './permissions';
 import { blockRemoteContent } from './remote-content';
@@ -114,7 +115,9 @@ function onReady(): void {
 
   // Policy: passwords are encrypted by the OS keyring, or not stored at all.
   const secrets = new SafeStorageSecretStore(home, safeStorage);
-  const svc = createService({ transport: 'electron', secrets, sink: windowEventSink(() => mainWindow), home, appVersion: app.getVersion() });
+  // Policy: opt-in notifications are shown natively by this process, never by the page.
+  const sink = withDesktopNotifications(windowEventSink(() => mainWindow), Notification, () => mainWindow);
+  const svc = createService({ transport: 'electron', secrets, sink, home, appVersion: app.getVersion() });
   service = svc;
 
   // Policy: IPC only from our window's top frame, every payload parsed before any handler runs.
