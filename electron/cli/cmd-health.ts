@@ -4,6 +4,7 @@
  * an answer, not a crash: the document is printed either way.
  */
 import { MeshAdapter } from '../core/adapter';
+import { loadTlsFiles } from '../core/connection';
 import { topologyHealth } from '../core/topology';
 import type { TopologyMode, TopologyNode, TopologyStatus } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
@@ -96,7 +97,7 @@ export const healthCommand: CliCommand = {
   options: [],
   async run(ctx) {
     checkTopology(ctx.global);
-    const adapter = new MeshAdapter(profileFrom(ctx.global, true));
+    const adapter = new MeshAdapter(await loadTlsFiles(profileFrom(ctx.global, true)));
     const json: HealthJson = { healthy: false, latencyMs: null, url: adapter.redactedUrl, server: null, error: null };
     try {
       await adapter.init();

@@ -21,9 +21,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import packageJson from '../../package.json';
 import { MeshError, toErrorInfo } from '../../shared/errors';
-import { redactText, redactUrl } from '../../shared/redact';
+import { redactText } from '../../shared/redact';
+import { displayRedisUrl } from '../core/redis-url';
 import { DEFAULT_PREFIX, DEFAULT_URL } from './args';
 import type { CliCommand, CommandContext, CommandResult } from './commands';
+import { terminalSafe } from './output';
 import type { CreateService } from '../core/service-api';
 import { isLoopbackHost, isWildcardHost } from '../serve/security';
 import { startServe, type ServeHandle } from '../serve/server';
@@ -123,8 +125,8 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
     ctx.stdout.write(`${UI_LINE_PREFIX}${handle.url}\n`);
   }
   if (handle.connectError) {
-    const message = redactText(handle.connectError.message, ctx.secrets);
-    ctx.stderr.write(`mesh-inspector: could not connect to ${redactUrl(g.url)}: ${message}; serving anyway (the UI shows the connection)\n`);
+    const message = terminalSafe(redactText(handle.connectError.message, ctx.secrets));
+    ctx.stderr.write(`mesh-inspector: could not connect to ${displayRedisUrl(g.url)}: ${message}; serving anyway (the UI shows the connection)\n`);
   }
   if (isWildcardHost(host)) {
     ctx.stderr.write(`listening on all interfaces; from another machine use http://<this machine's address>:${handle.port}/?token=...\n`);

@@ -2,8 +2,7 @@
  * From the global options to a connected adapter, for the commands that talk to Redis.
  */
 import { MeshAdapter } from '../core/adapter';
-import { parseSentinels, topologyModeOf, type ConnectionProfile, type TopologyOptions } from '../core/connection';
-import { parseRedisUrl } from '../core/redis-url';
+import { loadTlsFiles, parseSentinels, topologyModeOf, type ConnectionProfile, type TopologyOptions } from '../core/connection';
 import type { GlobalOptions } from './args';
 
 /**
@@ -48,35 +47,12 @@ export function checkTopology(global: GlobalOptions): void {
 }
 
 /**
- * Texts that must never be printed: the URL's password as decoded and as written (it may be
- * percent-encoded). Empty when the URL has none or does not parse (a bad URL is reported by
- * parseRedisUrl without quoting the password).
- */
-export function secretsOf(url: string): string[] {
-  const out: string[] = [];
-  try {
-    const parsed = parseRedisUrl(url);
-    if (parsed.password !== undefined) out.push(parsed.password);
-  } catch {
-    // reported when the command connects
-  }
-  const schemeEnd = url.indexOf('://');
-  const at = url.lastIndexOf('@');
-  if (schemeEnd >= 0 && at > schemeEnd) {
-    const userinfo = url.slice(schemeEnd + 3, at);
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0 && colon < userinfo.length - 1) out.push(userinfo.slice(colon + 1));
-  }
-  return [...new Set(out)].filter((s) => s !== '');
-}
-
-/**
  * Runs `fn` with an initialized adapter and always shuts it down afterwards. The adapter is
  * created (URL, timeout and TLS files checked: usage errors) before anything is sent.
  */
 export async function withAdapter<T>(global: GlobalOptions, readOnly: boolean, fn: (adapter: MeshAdapter) => Promise<T>): Promise<T> {
   checkTopology(global);
-  const adapter = new MeshAdapter(profileFrom(global, readOnly));
+  const adapter = new MeshAdapter(await loadTlsFiles(profileFrom(global, readOnly)));
   try {
     await adapter.init();
     return await fn(adapter);

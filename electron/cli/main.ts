@@ -18,8 +18,11 @@ registerCommand(demoCommand());
 
 const controller = new AbortController();
 const stop = () => controller.abort();
+// Every way a terminal or a process manager ends us closes orderly (serve's sockets, a demo's
+// redis-server and its directory): Node runs no exit hook when a signal's default action kills it.
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+process.once('SIGHUP', stop);
 
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
 process.exitCode = code;

@@ -25,6 +25,7 @@ import {
   detectTopology,
   isClusterClient,
   lastClientError,
+  secretsOf,
   topologyModeOf,
   watchClientErrors,
   type ConnectionProfile,
@@ -149,14 +150,7 @@ export class MeshAdapter {
     this.profile = profile;
     this.prefix = profile.prefix;
     this.redactedUrl = url.redacted;
-    this.secrets = [url.password, profile.password].filter((s): s is string => typeof s === 'string' && s !== '');
-    // The percent-encoded form of the password may appear in texts that quote the URL.
-    for (const s of [...this.secrets]) {
-      const encoded = encodeURIComponent(s);
-      if (encoded !== s) this.secrets.push(encoded);
-    }
-    const sentinelPassword = profile.topology?.sentinelPassword;
-    if (sentinelPassword) this.secrets.push(sentinelPassword);
+    this.secrets = secretsOf(profile);
     this.versionOverride = opts.serverVersionOverride;
     this.mode = topologyModeOf(profile);
     if (opts.client) {
@@ -204,7 +198,7 @@ export class MeshAdapter {
     return this.exclusive;
   }
 
-  /** Texts that must never appear in output (the password, raw and percent-encoded). */
+  /** Texts that must never appear in output: `secretsOf(profile)`. */
   get secretTexts(): readonly string[] {
     return this.secrets;
   }

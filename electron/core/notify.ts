@@ -25,7 +25,7 @@ export class NotifyCenter {
     private readonly rules?: NotifyRules,
   ) {
     this.file = path.join(home, 'notifications.json');
-    this.enabled = readJsonFile<{ enabled?: unknown }>(this.file, {}).enabled === true;
+    this.enabled = readEnabled(this.file);
     this.folder = new NotifyFolder(rules);
   }
 
@@ -86,5 +86,18 @@ export class NotifyCenter {
     if (!this.enabled) return;
     for (const n of this.folder.take(Date.now())) this.show(n);
     this.schedule();
+  }
+}
+
+/**
+ * The saved setting; off when the file is missing or damaged. Unlike profiles or the batch history,
+ * this file holds one preference the user sets again with one click, so a damaged one does not stop
+ * the app (json-file.ts' StateFileError): it reads as off and the next change replaces it.
+ */
+function readEnabled(file: string): boolean {
+  try {
+    return readJsonFile<{ enabled?: unknown }>(file, {}).enabled === true;
+  } catch {
+    return false;
   }
 }

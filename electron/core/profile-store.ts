@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProfileInput, ProfileView } from '../../shared/contract';
 import { usageError } from '../../shared/errors';
 import { redactUrl } from '../../shared/redact';
+import { prefixProblem } from '../../shared/stream-key';
 import { parseSentinels } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { readJsonFile, writeJsonFile } from './json-file';
@@ -109,7 +110,8 @@ export class ProfileStore {
     const existing = input.id !== undefined ? this.get(input.id) : undefined;
     if (input.id !== undefined && !existing) throw usageError(`no profile with id ${input.id}`);
     const prefix = input.prefix;
-    if (/[\r\n]/.test(prefix)) throw usageError('a prefix cannot contain line breaks');
+    const prefixRefused = prefixProblem(prefix);
+    if (prefixRefused !== null) throw usageError(prefixRefused);
     let topology: StoredProfile['topology'];
     if (input.topology && input.topology.mode !== 'auto') {
       // Sentinel addresses are kept only for the sentinel mode (switching away drops them).

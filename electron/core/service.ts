@@ -23,6 +23,7 @@ import type {
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
 import { ratePerSec } from '../../shared/health';
+import { redactText } from '../../shared/redact';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
 import { decodeNonceFile } from '../../shared/nonce-file';
 import { streamKey } from '../../shared/stream-key';
@@ -30,7 +31,7 @@ import { encodePayload } from '../../shared/wire';
 import { U64_MAX } from '../../shared/u64';
 import type { MeshEntry, MeshErrorInfo } from '../../shared/types';
 import { MeshAdapter } from './adapter';
-import { parseSentinels, reconnectDelayMs, type ConnectionProfile } from './connection';
+import { loadTlsFiles, parseSentinels, reconnectDelayMs, secretsOf, type ConnectionProfile } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
@@ -105,7 +106,9 @@ class Service implements MeshService {
   private sequences: SequenceStore | null = null;
   private session: Session | null = null;
   private demo: { stop(): Promise<void> } | null = null;
+  private demoStarting: Promise<ConnectionStatus> | null = null;
   private disposed = false;
+  private openGeneration = 0;
   /** The health probe interval the user chose (health:configure); new sessions start with it. */
   private probeIntervalMs = 1000;
   /** Opt-in notifications (notify:configure, `notify:show`). */
@@ -155,6 +158,8 @@ class Service implements MeshService {
     this.disposed = true;
     this.notices.dispose();
     await this.closeSession();
+    // A sandbox still starting is tracked once it exists: wait for that, then stop it below.
+    await this.demoStarting?.catch(() => undefined);
     if (this.demo) {
       const d = this.demo;
       this.demo = null;
@@ -190,6 +195,9 @@ class Service implements MeshService {
   }
 
   private async open(profile: StoredProfile): Promise<ConnectionStatus> {
+    // Opens that overlap (two clicks, a demo start during an open) must not both install a
+    // session: the later one wins, and the earlier one stops before it creates any client.
+    const generation = ++this.openGeneration;
     await this.closeSession();
     this.notices.newSession();
     const password = await this.profiles.password(profile);
@@ -204,13 +212,20 @@ class Service implements MeshService {
     };
     if (profile.tls) conn.tls = profile.tls;
     if (profile.topology) conn.topology = { ...profile.topology, ...(sentinelPassword ? { sentinelPassword } : {}) };
-    const adapter = new MeshAdapter(conn);
+    // The TLS paths come from the window: read asynchronously and checked (regular files, 1 MB,
+    // bounded in time), so a FIFO or /dev/zero cannot stall or exhaust this process (issue 12).
+    const loaded = await loadTlsFiles(conn);
+    if (generation !== this.openGeneration || this.disposed) {
+      throw new MeshError('usage', this.disposed ? 'the service is shutting down' : 'another connection was opened meanwhile; this one was abandoned');
+    }
+    const adapter = new MeshAdapter(loaded);
     const redacted = viewOf(profile).url;
+    const secrets = secretsOf(conn);
     const session: Session = {
       profile,
       adapter,
       indexes: new Map(),
-      secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword, encodeURIComponent(sentinelPassword)] : [])],
+      secrets,
       facts: { profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly },
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
       lastLengths: null,
@@ -222,7 +237,7 @@ class Service implements MeshService {
       streamFacts: new Map(),
       topology: new TopologyMonitor(adapter, {
         masterName: profile.topology?.masterName ?? null,
-        secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword] : [])],
+        secrets,
         timeoutMs: profile.commandTimeoutMs,
       }),
       topologyTimer: null,
@@ -429,9 +444,7 @@ class Service implements MeshService {
   }
 
   private scrub(s: Session, info: MeshErrorInfo): MeshErrorInfo {
-    let message = info.message;
-    for (const secret of s.secrets) if (secret) message = message.split(secret).join('[REDACTED]');
-    return { ...info, message };
+    return { ...info, message: redactText(info.message, s.secrets) };
   }
 
   /** Runs a Redis operation; failures are logged in the health error log, then rethrown. */
@@ -684,14 +697,32 @@ class Service implements MeshService {
 
   // ---------- demo ----------
 
-  private async startDemo(): Promise<ConnectionStatus> {
+  /**
+   * One sandbox at a time (issue 12): calls while a start is in flight share it (three clicks
+   * start one redis-server, not three); a later call replaces the running sandbox. The sandbox is
+   * tracked from the moment it exists, so dispose() always stops it, even one still starting.
+   */
+  private startDemo(): Promise<ConnectionStatus> {
+    this.demoStarting ??= this.replaceDemo().finally(() => {
+      this.demoStarting = null;
+    });
+    return this.demoStarting;
+  }
+
+  private async replaceDemo(): Promise<ConnectionStatus> {
+    if (this.disposed) throw new MeshError('usage', 'the service is shutting down');
     const { startDemoSandbox } = await import('./demo/sandbox');
     if (this.demo) {
-      await this.demo.stop().catch(() => {});
+      const old = this.demo;
       this.demo = null;
+      await old.stop().catch(() => {});
     }
     const sandbox = await startDemoSandbox({ trickle: true });
     this.demo = sandbox;
+    if (this.disposed) {
+      // dispose() ran while the server was starting; it waits for this start, then stops it.
+      throw new MeshError('usage', 'the service is shutting down');
+    }
     await this.connectUrl(sandbox.url, sandbox.prefix, { name: 'Demo sandbox', demo: true });
     return this.statusOf();
   }

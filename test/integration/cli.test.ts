@@ -401,7 +401,7 @@ describe('exit codes and errors', () => {
     expect(doc(run)).toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/rediss:\/\//) } });
     const missing = await cli(['shards', '--url', `rediss://127.0.0.1:${server.port}`, '--tls-ca', '/nonexistent/ca.pem', '--json']);
     expect(missing.code).toBe(64);
-    expect(doc(missing)).toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/cannot read the TLS CA file/) } });
+    expect(doc(missing)).toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/cannot use the TLS CA certificate file \(--tls-ca\) \/nonexistent\/ca.pem: no such file/) } });
   });
 
   it('--version prints the package version; --help lists the commands', async () => {

@@ -14,6 +14,17 @@ export function ConnectionBanner() {
   const clear = useApp((s) => s.clearConnectionError);
   const staleSince = useApp((s) => s.staleSince);
 
+  if (link === 'unauthorized') {
+    return (
+      <div className="banner banner-danger" role="alert" data-banner="unauthorized">
+        <span className="banner-dot banner-dot-still" aria-hidden="true" />
+        <span>
+          The inspector server no longer accepts this page: <code>serve</code> was restarted and made a new key. What you see is stale; open the new URL it
+          printed.
+        </span>
+      </div>
+    );
+  }
   if (link === 'reconnecting' || link === 'connecting') {
     return (
       <div className="banner banner-warn" role="status" data-banner="link" data-stale-since={staleSince ?? undefined}>
