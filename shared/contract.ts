@@ -363,10 +363,35 @@ export interface PublishedBatch {
   key: string;
   nonce: string;
   sequenceStart: string;
+  /** Stream ids, index-aligned with `dedupIds`; '' for an entry no longer found (see `missing`); empty while unconfirmed. */
   ids: string[];
   dedupIds: string[];
   latencyMs: number;
   deleted?: boolean;
+  /** Events in the batch (history listings shorten `ids` and `dedupIds`; this stays exact). */
+  count?: number;
+  /**
+   * What is known about the batch (absent in old records: `landed`). `landed`: in the stream;
+   * `unconfirmed`: Redis stayed unreachable after EXEC was sent, so whether it landed is not known
+   * yet (re-check with `publish:recheck`); `not-landed`: a re-check found none of it.
+   */
+  outcome?: 'landed' | 'unconfirmed' | 'not-landed';
+  /** How the outcome was learnt: EXEC's own reply, reading the stream back after a lost reply, or a later re-check. */
+  verifiedBy?: 'reply' | 'readback' | 'recheck';
+  /** Landed, but this many of its entries are no longer in the stream (trimmed or deleted since). */
+  missing?: number;
+  /** The server it went to, as a redacted URL. */
+  server?: string;
+  /** A replay ("publish again with the same ids"): the batch whose ids it repeats. */
+  replayOf?: string;
+  /** The stream's last id before MULTI (null: the stream was empty), where a re-check starts reading. */
+  anchorId?: string | null;
+  /** A re-check found it not landed and gave its ordinals back (no later batch had taken any after them). */
+  ordinalsReleased?: boolean;
+  /** In history listings: `ids`/`dedupIds` hold only the first ids. */
+  idsTruncated?: boolean;
+  /** One sentence for a person: why unconfirmed, or what a re-check found. */
+  note?: string;
 }
 
 export interface AnalysisProgress {
@@ -640,6 +665,12 @@ const publishRequest = z
     events: z.array(z.string().max(MAX_BATCH_BYTES)).max(MAX_BATCH_EVENTS, `a batch holds at most ${MAX_BATCH_EVENTS.toLocaleString('en')} events`),
     nonce: z.string().regex(/^(0x)?[0-9a-fA-F]{1,16}$/, 'a nonce is 1-16 hex digits').optional(),
     sequenceStart: z.string().regex(/^\d{1,20}$/, 'a sequence start is a decimal number').optional(),
+    /**
+     * The next sequence start a preview showed: the batch is published with it only if it is still
+     * the next one (otherwise refused, code SEQUENCE_MOVED: another batch took those ids meanwhile).
+     * Ignored when `sequenceStart` is given.
+     */
+    expectedSequenceStart: z.string().regex(/^\d{1,20}$/, 'a sequence start is a decimal number').optional(),
     maxLen: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     /** `t` of the first event (decimal u64); default: now, in ns since the epoch. See PublishPreview.tStart. */
     tStart: z.string().regex(/^\d{1,20}$/, 'tStart is a decimal number').optional(),
@@ -711,7 +742,19 @@ export const channels = {
   },
   'publish:preview': { request: publishRequest, response: returns<PublishPreview>() },
   'publish:batch': { request: publishRequest, response: returns<PublishedBatch>() },
-  'publish:again': { request: z.object({ batchId: z.string().min(1).max(64) }).strict(), response: returns<PublishedBatch>() },
+  /**
+   * Publishes a recorded batch again with the same ids and bytes. A landed batch's replay writes
+   * `count` duplicates on purpose, so `confirmDuplicates` must be that number (the UI asks the
+   * person, naming the server); a batch a re-check found not landed is simply sent (no duplicate).
+   */
+  'publish:again': {
+    request: z
+      .object({ batchId: z.string().min(1).max(64), confirmDuplicates: z.number().int().min(0).max(MAX_BATCH_EVENTS).optional(), confirmShard: shardId.optional() })
+      .strict(),
+    response: returns<PublishedBatch>(),
+  },
+  /** Reads the stream again for an unconfirmed batch's dedup_ids and records what it found. */
+  'publish:recheck': { request: z.object({ batchId: z.string().min(1).max(64) }).strict(), response: returns<PublishedBatch>() },
   'publish:history': { request: empty, response: returns<{ batches: PublishedBatch[] }>() },
   'publish:delete': { request: z.object({ batchId: z.string().min(1).max(64) }).strict(), response: returns<{ deleted: number }>() },
   'analysis:start': {

@@ -269,6 +269,9 @@ export function parseSentinels(text: string): Array<{ host: string; port: number
  * reply (`retryDelayOnFailover: 0`) nor one refused with CLUSTERDOWN (surfaced, transient), so an
  * applied but unanswered MULTI/EXEC is never replayed (contract 3.13). MOVED, ASK and TRYAGAIN are
  * followed: Redis refuses those at queue time, before anything of the transaction is applied.
+ * Because a closed connection is therefore never a reason to refresh the slot map here, the
+ * adapter does it itself: on a lost node, on the topology monitor's failover, and before every
+ * publish whose slot's master is not connected (adapter.ts `send`).
  *
  * Throws MeshError `usage` for a URL with a database other than 0 (a Cluster has only db 0).
  */

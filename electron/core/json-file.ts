@@ -1,11 +1,10 @@
 /**
  * Small JSON documents in the config folder, written atomically (temp file, fsync, rename) so a
- * crash never leaves half a file, and with owner-only permissions.
+ * crash never leaves half a file (and the rename survives a power cut), with owner-only permissions.
  */
-import { existsSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { MeshError } from '../../shared/errors';
+import { writeFileAtomic } from './state-files';
 
 /**
  * A state file in the config folder that exists but cannot be used: unreadable, not JSON, or not
@@ -73,17 +72,6 @@ export function asideName(file: string, now: Date): string {
 }
 
 export function writeJsonFile(file: string, value: unknown, mode = 0o600): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, JSON.stringify(value, null, 2) + '\n');
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
+  // Temp file, fsync, rename, fsync of the folder (state-files.ts).
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', mode);
 }

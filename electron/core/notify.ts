@@ -48,9 +48,9 @@ export class NotifyCenter {
   }
 
   /** New entries a live tail delivered for `shard`; `own` are the nonces of the app's own test batches. */
-  tail(shard: number, entries: readonly MeshEntry[], own: () => ReadonlySet<string>): void {
+  tail(shard: number, entries: readonly MeshEntry[], own: ReadonlySet<string>): void {
     if (!this.enabled || entries.length === 0) return;
-    for (const s of this.watch.entries(shard, entries, own(), Date.now())) this.folder.push(s);
+    for (const s of this.watch.entries(shard, entries, own, Date.now())) this.folder.push(s);
     this.schedule();
   }
 

@@ -46,6 +46,8 @@ import { IncidentMonitor } from './incident';
 import { NotifyCenter } from './notify';
 import { TopologyMonitor, probePublishAccess } from './topology';
 import { BatchHistory } from './batch-history';
+import { removeStaleTemps } from './state-files';
+import { TestPublisher, type TestPublishResult } from './test-publisher';
 import { capEntries, filterStep, findCopies, locateWithPage, pageAt, type BrowseContext } from './browse';
 import type { CreateService, MeshService, ServiceOptions } from './service-api';
 
@@ -80,6 +82,10 @@ interface Session {
   /** Cluster/Sentinel: the 5 s snapshot that notices failovers; the last pushed signature. */
   topologyTimer: NodeJS.Timeout | null;
   topologySig: string | null;
+  /** Failovers seen so far: a new one makes the publish client ask for the slot map at once. */
+  failoversSeen: number;
+  /** Created on the first publish (test-publisher.ts). */
+  publisher: TestPublisher | null;
 }
 
 /** ConnectionStatus minus what the health monitor owns (state, since, error). */
@@ -113,14 +119,17 @@ class Service implements MeshService {
   private probeIntervalMs = 1000;
   /** Opt-in notifications (notify:configure, `notify:show`). */
   private readonly notices: NotifyCenter;
-  /** Nonces of the app's own test batches (no notification for them); null until first needed. */
-  private own: Set<string> | null = null;
+  /** Nonces of the app's own test batches (no notification for them); read on first need. */
+  private own: Promise<Set<string>> | null = null;
 
   constructor(private readonly opts: ServiceOptions) {
     this.home = opts.home ?? configHome();
     this.sink = opts.sink;
     this.profiles = new ProfileStore(this.home, opts.secrets);
     this.history = new BatchHistory(this.home);
+    // Temp files of writers that crashed mid-write (a live instance's are left alone).
+    removeStaleTemps(this.home);
+    removeStaleTemps(this.history.dir);
     this.notices = new NotifyCenter(this.home, (n) => this.sink('notify:show', n), opts.notifyRules);
     this.handlers = this.buildHandlers();
   }
@@ -160,6 +169,7 @@ class Service implements MeshService {
     await this.closeSession();
     // A sandbox still starting is tracked once it exists: wait for that, then stop it below.
     await this.demoStarting?.catch(() => undefined);
+    await this.history.settled().catch(() => {});
     if (this.demo) {
       const d = this.demo;
       this.demo = null;
@@ -242,6 +252,8 @@ class Service implements MeshService {
       }),
       topologyTimer: null,
       topologySig: null,
+      failoversSeen: 0,
+      publisher: null,
       everReady: false,
       notifiedDown: false,
       incident: undefined as unknown as IncidentMonitor,
@@ -285,7 +297,7 @@ class Service implements MeshService {
       (shard) => streamKey(profile.prefix, shard),
       (shard, entries) => {
         session.indexes.get(shard)?.noteGrowth();
-        this.notices.tail(shard, entries, () => this.ownNonces());
+        if (this.notices.isEnabled) void this.ownNonces().then((own) => this.notices.tail(shard, entries, own));
       },
       () => session.health.isHealthy,
     );
@@ -344,6 +356,11 @@ class Service implements MeshService {
   }
 
   private noteTopology(s: Session, status: EventPayloadOf<'topology:changed'>): void {
+    // "The UI lists the failover" must mean "publishing goes to the new master" (issue 11).
+    if (status.failovers.length > s.failoversSeen) {
+      s.failoversSeen = status.failovers.length;
+      s.adapter.refreshRoutes();
+    }
     const sig = TopologyMonitor.signature(status);
     if (s.closed || sig === s.topologySig) return;
     s.topologySig = sig;
@@ -399,20 +416,24 @@ class Service implements MeshService {
     });
   }
 
-  /** The nonces of every test batch this app published (its history), and its own producer nonce. */
-  private ownNonces(): Set<string> {
-    if (this.own) return this.own;
-    const own = new Set(this.history.list().map((b) => b.nonce));
-    const file = path.join(this.home, 'producer.nonce');
-    if (existsSync(file)) {
-      try {
-        own.add(formatNonce(decodeNonceFile(readFileSync(file))));
-      } catch {
-        // Unreadable: the history still names every nonce the app used.
+  /**
+   * The nonces of every test batch this app published (its history), and its own producer nonce.
+   * Read once (the history is on disk), then kept: each publish adds its nonce before sending.
+   */
+  private ownNonces(): Promise<Set<string>> {
+    this.own ??= (async () => {
+      const own = new Set((await this.history.list().catch(() => [])).map((b) => b.nonce));
+      const file = path.join(this.home, 'producer.nonce');
+      if (existsSync(file)) {
+        try {
+          own.add(formatNonce(decodeNonceFile(readFileSync(file))));
+        } catch {
+          // Unreadable: the history still names every nonce the app used.
+        }
       }
-    }
-    this.own = own;
-    return own;
+      return own;
+    })();
+    return this.own;
   }
 
   /** After an outage, background work resumes by itself. */
@@ -453,7 +474,8 @@ class Service implements MeshService {
       return await fn();
     } catch (e) {
       const info = this.scrub(s, toErrorInfo(e));
-      if (info.kind !== 'usage') s.health.recordError(info, command);
+      // A lock held by another publish of this config folder is not a Redis error.
+      if (info.kind !== 'usage' && info.code !== 'LOCKED') s.health.recordError(info, command);
       throw new MeshError(info.kind, info.message, { code: info.code, command });
     }
   }
@@ -592,47 +614,46 @@ class Service implements MeshService {
     };
   }
 
-  private async publish(s: Session, req: ParsedRequestOf<'publish:batch'>, replay?: { tValues: string[] }): Promise<PublishedBatch> {
-    this.checkWritable(s, req.shard, req.confirmShard);
-    const p = await this.prepare(s, req);
-    const tBase = p.tStart;
-    const tValues = replay?.tValues ?? req.events.map((_, i) => (tBase + BigInt(i)).toString());
-    // The counter only moves forward, so an explicit (even reused) sequence start never rewinds it;
-    // a transient failure may still have been applied (contract 3.13): its ordinals are spent too.
-    const advance = () => {
-      if (!replay) this.seqStore().advance(p.nonceHex, p.key, p.sequenceStart, req.events.length);
-    };
-    const result = await this.redis(s, 'MULTI/EXEC', () =>
-      s.adapter.publish({
-        shard: req.shard,
-        events: req.events,
-        nonce: p.nonce,
-        sequenceStart: p.sequenceStart,
-        ...(req.maxLen !== undefined ? { maxLen: req.maxLen } : {}),
-        t: (i: number) => BigInt(tValues[i] as string),
-      }),
-    ).catch((e: unknown) => {
-      if (e instanceof MeshError && e.kind === 'transient') advance();
+  /** The session's test publisher (test-publisher.ts): reservation, send, resolution, record. */
+  private publisherOf(s: Session): TestPublisher {
+    s.publisher ??= new TestPublisher({
+      home: this.home,
+      adapter: s.adapter,
+      sequences: this.seqStore(),
+      history: this.history,
+      profileId: s.profile.id,
+      server: s.status.url ?? s.adapter.redactedUrl,
+    });
+    return s.publisher;
+  }
+
+  /** Runs a publishing step: Redis failures go to the health log, an unconfirmed batch too; an ACL refusal turns publishing off. */
+  private async publishing(s: Session, run: () => Promise<TestPublishResult>): Promise<PublishedBatch> {
+    const r = await this.redis(s, 'MULTI/EXEC', run).catch((e: unknown) => {
       // An ACL that refuses the write: publishing is off for this session, with Redis' reason.
       if (e instanceof MeshError && e.code === 'NOPERM') this.setFacts(s, { canPublish: false, publishBlockedReason: e.message });
       throw e;
     });
-    advance();
-    const batch: PublishedBatch = {
-      batchId: randomUUID(),
-      at: Date.now(),
-      profileId: s.profile.id,
-      shard: req.shard,
-      key: p.key,
-      nonce: p.nonceHex,
-      sequenceStart: p.sequenceStart.toString(),
-      ids: result.ids,
-      dedupIds: result.dedupIds,
-      latencyMs: result.latencyMs,
-    };
-    this.history.add(batch, { events: req.events, tValues, maxLen: req.maxLen });
-    this.own?.add(batch.nonce);
-    return batch;
+    if (r.outcome === 'unconfirmed') s.health.recordError(this.scrub(s, toErrorInfo(r.error)), 'MULTI/EXEC');
+    return r.batch;
+  }
+
+  private async publish(s: Session, req: ParsedRequestOf<'publish:batch'>): Promise<PublishedBatch> {
+    this.checkWritable(s, req.shard, req.confirmShard);
+    const p = await this.prepare(s, req);
+    // Before it is sent: a live tail may read the batch before EXEC's reply arrives here.
+    (await this.ownNonces()).add(formatNonce(p.nonce));
+    return this.publishing(s, () =>
+      this.publisherOf(s).publish({
+        shard: req.shard,
+        events: req.events,
+        nonce: p.nonce,
+        ...(req.sequenceStart !== undefined ? { sequenceStart: BigInt(req.sequenceStart) } : {}),
+        ...(req.sequenceStart === undefined && req.expectedSequenceStart !== undefined ? { expectedSequenceStart: BigInt(req.expectedSequenceStart) } : {}),
+        ...(req.maxLen !== undefined ? { maxLen: req.maxLen } : {}),
+        tStart: p.tStart,
+      }),
+    );
   }
 
   // ---------- analysis ----------
@@ -808,30 +829,39 @@ class Service implements MeshService {
       'publish:batch': async (req) => this.publish(this.requireSession(), req),
       'publish:again': async (req) => {
         const s = this.requireSession();
-        const rec = this.history.get(req.batchId);
+        const rec = await this.history.get(req.batchId);
         if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
         sameProfile(s, rec.batch);
-        if (!rec.replay) throw usageError('this batch was too large to keep its events, so it cannot be published again');
-        return this.publish(
-          s,
-          { shard: rec.batch.shard, events: rec.replay.events, nonce: rec.batch.nonce, sequenceStart: rec.batch.sequenceStart, ...(rec.replay.maxLen !== undefined ? { maxLen: rec.replay.maxLen } : {}), confirmShard: rec.batch.shard },
-          { tValues: rec.replay.tValues },
-        );
+        this.checkWritable(s, rec.batch.shard, req.confirmShard);
+        (await this.ownNonces()).add(rec.batch.nonce);
+        return this.publishing(s, () => this.publisherOf(s).replay(req.batchId, req.confirmDuplicates));
       },
-      'publish:history': async () => ({ batches: this.history.list() }),
+      'publish:recheck': async (req) => {
+        const s = this.requireSession();
+        const rec = await this.history.get(req.batchId);
+        if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
+        sameProfile(s, rec.batch);
+        return this.redis(s, 'XRANGE', () => this.publisherOf(s).recheck(req.batchId));
+      },
+      'publish:history': async () => {
+        // A background record that could not be written is said here, once.
+        await this.history.settled();
+        return { batches: await this.history.list() };
+      },
       'publish:delete': async (req) => {
         const s = this.requireSession();
-        const rec = this.history.get(req.batchId);
+        const rec = await this.history.get(req.batchId);
         if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
         sameProfile(s, rec.batch);
         this.checkWritable(s, rec.batch.shard, rec.batch.shard);
+        const ids = rec.batch.ids.filter((id) => id !== '');
         let deleted = 0;
         // XDEL exactly the ids this batch got, in bounded chunks.
-        for (let i = 0; i < rec.batch.ids.length; i += 1000) {
-          const chunk = rec.batch.ids.slice(i, i + 1000);
+        for (let i = 0; i < ids.length; i += 1000) {
+          const chunk = ids.slice(i, i + 1000);
           deleted += await this.redis(s, 'XDEL', () => s.adapter.client.xdel(rec.batch.key, ...chunk));
         }
-        this.history.markDeleted(req.batchId);
+        await this.history.markDeleted(req.batchId);
         // XDEL moved every later position: the shard's index is rebuilt on its next use.
         s.indexes.get(rec.batch.shard)?.stop();
         s.indexes.delete(rec.batch.shard);

@@ -112,7 +112,9 @@ describe('mesh-inspector publish and read', () => {
     const pub = await cli(['publish', '--url', server.url, '--shard', '3', '--file', events, '--json']);
     expect(pub.code).toBe(0);
     const published = doc(pub);
-    expect(Object.keys(published)).toEqual(['shard', 'key', 'nonce', 'sequenceStart', 'ids', 'dedupIds']);
+    // cli.md's fields first, in order; the rest are additive (issue 11: batch id, outcome, latency).
+    expect(Object.keys(published).slice(0, 6)).toEqual(['shard', 'key', 'nonce', 'sequenceStart', 'ids', 'dedupIds']);
+    expect(published).toMatchObject({ outcome: 'landed', verifiedBy: 'reply', batchId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const nonce = published.nonce as string;
     expect(nonce).toMatch(/^[1-9a-f][0-9a-f]{0,15}$/);
     expect(published).toMatchObject({ shard: 3, key: 'net:shard:3', sequenceStart: 0 });

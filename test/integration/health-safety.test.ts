@@ -152,7 +152,7 @@ describe('a full session through a recording proxy', () => {
     await ok('publish:preview', { shard: 0, events: ['{"p":1}', '{"p":2}'] });
     const batch = await ok('publish:batch', { shard: 0, events: ['{"p":1}', '{"p":2}'] });
     await tailed;
-    const again = await ok('publish:again', { batchId: batch.batchId });
+    const again = await ok('publish:again', { batchId: batch.batchId, confirmDuplicates: 2 });
     await ok('publish:history', {});
     expect((await ok('publish:delete', { batchId: batch.batchId })).deleted).toBe(2);
     expect((await ok('publish:delete', { batchId: again.batchId })).deleted).toBe(2);

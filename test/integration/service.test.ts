@@ -280,7 +280,7 @@ describe('publishing', () => {
 
     const batch = await ok('publish:batch', { shard: 2, events: ['{"a":1}', '{"a":2}'] });
     expect(batch.dedupIds).toEqual([`${batch.nonce}:2:0:0`, `${batch.nonce}:2:0:1`]);
-    const again = await ok('publish:again', { batchId: batch.batchId });
+    const again = await ok('publish:again', { batchId: batch.batchId, confirmDuplicates: 2 });
     expect(again.dedupIds).toEqual(batch.dedupIds);
     expect(again.ids).not.toEqual(batch.ids);
 
