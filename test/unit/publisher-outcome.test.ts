@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { clusterKeySlot } from '../../shared/cluster-slot';
-import { batchCount, batchOutcome, dedupRange, replayDuplicates } from '../../renderer/src/features/publisher/publisher-model';
+import { batchCount, batchOutcome, dedupRange, replayDuplicates } from '../../renderer/src/models/publisher-model';
 import type { PublishedBatch } from '../../shared/contract';
 
 describe('clusterKeySlot', () => {

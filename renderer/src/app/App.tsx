@@ -4,6 +4,7 @@ import { BrandMark } from '../components/Icon';
 import { ConnectScreen } from '../features/connect/ConnectScreen';
 import { AppShell } from '../features/shell/AppShell';
 import { useApp } from '../store';
+import './app.css';
 
 /**
  * Browser mode without a valid token (opened without the printed URL, or `serve` restarted with a

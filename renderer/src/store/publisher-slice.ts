@@ -18,8 +18,8 @@
 import { toApiError } from '../api';
 import type { PublishPreview, PublishedBatch, RequestOf } from '../../../shared/contract';
 import type { MeshErrorInfo } from '../../../shared/types';
-import { expandEvents, parseSource } from '../features/publisher/batch-source';
-import { batchSize, checkDraft, initialDraft, type PublisherDraft } from '../features/publisher/publisher-model';
+import { expandEvents, parseSource } from '../models/batch-source';
+import { batchSize, checkDraft, initialDraft, type PublisherDraft } from '../models/publisher-model';
 import type { Slice } from './types';
 
 export type PublishRequest = RequestOf<'publish:batch'>;

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ConnectionState } from '../../../../shared/contract';
 import { toApiError } from '../../api';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { KindBadge } from '../../components/KindBadge';
 import { formatClock } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
 import { targetKey } from '../../store/recovery';
@@ -56,7 +57,7 @@ function StatusCard({ now }: { now: number }) {
   const nextIn = reconnect?.nextAttemptAt ? Math.max(0, reconnect.nextAttemptAt - now) : null;
 
   return (
-    <section className={`hv-status-card hv-status-${tone}`} data-incident={state !== 'ready' ? 'true' : 'false'} data-state={state} aria-live="polite">
+    <section className={`card card-flat hv-status-card hv-status-${tone}`} data-incident={state !== 'ready' ? 'true' : 'false'} data-state={state} aria-live="polite">
       <div className="hv-status-main">
         <span className="hv-status-dot" aria-hidden="true" />
         <div className="hv-status-text">
@@ -96,7 +97,7 @@ function StatusCard({ now }: { now: number }) {
 function CauseLine({ cause }: { cause: MeshErrorInfo & { command?: string } }) {
   return (
     <div className="hv-status-cause" data-cause-kind={cause.kind} data-cause-code={cause.code ?? ''}>
-      <span className={`kind-badge kind-${cause.kind}`}>{cause.kind}</span>
+      <KindBadge kind={cause.kind} />
       {cause.code ? <code>{cause.code}</code> : null}
       {cause.command ? <span className="hv-status-cause-cmd mono">{cause.command}</span> : null}
       <span className="hv-status-cause-msg mono">{cause.message}</span>
@@ -213,7 +214,7 @@ export function HealthView() {
         <StatusCard now={clock} />
         <NodesPanel />
 
-        <section className="hv-card hv-card-latency" aria-labelledby="latency-title">
+        <section className="card card-flat hv-card hv-card-latency" aria-labelledby="latency-title">
           <header className="hv-card-head">
             <h2 id="latency-title">PING latency</h2>
             <span className="hv-card-hint">

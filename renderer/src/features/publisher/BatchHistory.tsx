@@ -1,8 +1,8 @@
 import type { PublishedBatch } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { formatCount, formatTimestamp } from '../../lib/format';
-import { useOpenInBrowser } from './links';
-import { batchCount, batchOutcome, ordinalRange } from './publisher-model';
+import { batchCount, batchOutcome, ordinalRange } from '../../models/publisher-model';
+import { useApp } from '../../store';
 
 /**
  * Every test batch published from this config folder (kept by the core across restarts, newest
@@ -28,7 +28,7 @@ export function BatchHistory({
   onRecheck(b: PublishedBatch): void;
   onDelete(b: PublishedBatch): void;
 }) {
-  const open = useOpenInBrowser();
+  const open = useApp((s) => s.showInBrowser);
   // The first batch of a (nonce, key, sequence start) published the ids; later ones repeat them.
   const firstOf = new Map<string, PublishedBatch>();
   for (const b of batches ? [...batches].reverse() : []) {
@@ -40,7 +40,7 @@ export function BatchHistory({
     <section className="card pub-history" aria-label="Batch history" data-publisher-history>
       <div className="card-head">
         <h2>Test batches</h2>
-        {batches ? <span className="count-badge">{mine}</span> : null}
+        {batches ? <span className="badge badge-count">{mine}</span> : null}
         <span className="spacer" />
         <span className="muted small">Kept across restarts · delete removes exactly the batch's stream ids (XDEL)</span>
       </div>
@@ -50,7 +50,7 @@ export function BatchHistory({
         <div className="card-empty muted">No test batches yet. Published batches are listed here with their ids, so you can replay or delete them.</div>
       ) : (
         <div className="hist-table" role="table" aria-label="Published test batches">
-          <div className="hist-row hist-head" role="row">
+          <div className="trow trow-head hist-row hist-head" role="row">
             <span role="columnheader">Published</span>
             <span role="columnheader">Stream</span>
             <span role="columnheader" className="num">
@@ -75,7 +75,7 @@ export function BatchHistory({
             return (
               <div
                 key={b.batchId}
-                className={`hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}`}
+                className={`trow hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}`}
                 role="row"
                 data-history-batch={b.batchId}
                 data-outcome={outcome}
@@ -100,7 +100,7 @@ export function BatchHistory({
                   {b.deleted ? (
                     <span className="badge">deleted</span>
                   ) : outcome === 'unconfirmed' ? (
-                    <span className="badge badge-warn" title={b.note}>
+                    <span className="badge" data-tone="warn" title={b.note}>
                       unconfirmed
                     </span>
                   ) : outcome === 'not-landed' ? (
@@ -108,13 +108,13 @@ export function BatchHistory({
                       not landed
                     </span>
                   ) : retry ? (
-                    <span className="badge badge-warn" title={first ? `Same dedup_ids as the batch of ${formatTimestamp(new Date(first.at))}` : 'Same dedup_ids as an earlier batch'}>
+                    <span className="badge" data-tone="warn" title={first ? `Same dedup_ids as the batch of ${formatTimestamp(new Date(first.at))}` : 'Same dedup_ids as an earlier batch'}>
                       retry copy
                     </span>
                   ) : other ? (
                     <span className="badge">other profile</span>
                   ) : (
-                    <span className="badge badge-ok" title={b.missing ? b.note : undefined}>
+                    <span className="badge" data-tone="ok" title={b.missing ? b.note : undefined}>
                       {b.missing ? `in stream, ${formatCount(b.missing)} gone` : 'in stream'}
                     </span>
                   )}

@@ -2,8 +2,8 @@ import { useEffect, useRef } from 'react';
 import type { PublishedBatch } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { formatCount } from '../../lib/format';
-import { useOpenInBrowser } from './links';
-import { batchCount, batchOutcome, dedupRange, ordinalRange } from './publisher-model';
+import { batchCount, batchOutcome, dedupRange, ordinalRange } from '../../models/publisher-model';
+import { useApp } from '../../store';
 
 const SHOWN = 100;
 
@@ -29,7 +29,7 @@ export function BatchResult({
   onRecheck(): void;
   onDelete(): void;
 }) {
-  const open = useOpenInBrowser();
+  const open = useApp((s) => s.showInBrowser);
   const n = batchCount(batch);
   const outcome = batchOutcome(batch);
   const landed = outcome === 'landed';
@@ -101,7 +101,7 @@ export function BatchResult({
       <div className="pub-result-meta mono small">{ordinalRange(batch.nonce, batch.shard, batch.sequenceStart, n)}</div>
       {landed ? (
         <div className="pub-ids" role="table" aria-label="Stream ids and dedup_ids">
-          <div className="pub-ids-row pub-ids-head caps-label" role="row">
+          <div className="trow trow-head pub-ids-row pub-ids-head" role="row">
             <span role="columnheader">#</span>
             <span role="columnheader">Stream id</span>
             <span role="columnheader">dedup_id</span>
@@ -109,7 +109,7 @@ export function BatchResult({
           </div>
           <div className="pub-ids-body">
             {rows.map((id, i) => (
-              <div key={`${i}:${id}`} className="pub-ids-row" role="row" data-result-id={id}>
+              <div key={`${i}:${id}`} className="trow pub-ids-row" role="row" data-result-id={id}>
                 <span role="cell" className="muted">
                   {i}
                 </span>
@@ -120,7 +120,7 @@ export function BatchResult({
                   {batch.dedupIds[i]}
                 </span>
                 <span role="cell">
-                  <button type="button" className="btn btn-ghost btn-sm link-btn" disabled={batch.deleted || id === ''} onClick={() => open(batch.shard, { entryId: id })}>
+                  <button type="button" className="btn btn-ghost btn-sm" disabled={batch.deleted || id === ''} onClick={() => open(batch.shard, { entryId: id })}>
                     Show
                   </button>
                 </span>

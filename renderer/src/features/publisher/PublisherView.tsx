@@ -10,8 +10,8 @@ import { BatchResult } from './BatchResult';
 import { CommandPreview } from './CommandPreview';
 import { ModalDialog } from './ModalDialog';
 import { PublishSettings } from './PublishSettings';
-import { parseSource } from './batch-source';
-import { batchCount, batchSize, checkDraft, formatBytes, replayDuplicates } from './publisher-model';
+import { parseSource } from '../../models/batch-source';
+import { batchCount, batchSize, checkDraft, formatBytes, replayDuplicates } from '../../models/publisher-model';
 import './publisher.css';
 
 type Dialog =
@@ -249,7 +249,7 @@ export function PublisherView() {
         </button>
       </div>
 
-      <div className="pub-scroll">
+      <div className="pane-body">
         {readOnly ? (
           <div className="pub-readonly" role="note" data-publisher-readonly>
             <Icon name="lock" />

@@ -128,7 +128,7 @@ export function ShardSidebar() {
       <div className="sidebar-head">
         <Icon name="layers" />
         <span className="sidebar-title">Shards</span>
-        {result ? <span className="count-badge">{result.shards.length}</span> : null}
+        {result ? <span className="badge badge-count">{result.shards.length}</span> : null}
         <span className="spacer" />
         {result ? (
           <span className="sidebar-at muted" title="Shards refresh every few seconds while this window is visible">
@@ -181,7 +181,7 @@ export function ShardSidebar() {
             <summary>
               <Icon name="alert" className="icon-xs" />
               Skipped keys
-              <span className="count-badge count-badge-warn">{result.skipped.length}</span>
+              <span className="badge badge-count" data-tone="warn">{result.skipped.length}</span>
             </summary>
             <ul className="skipped-list">
               {result.skipped.map((k) => (

@@ -1,4 +1,5 @@
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { KindBadge } from '../../components/KindBadge';
 import { formatClock } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
 import { useApp } from '../../store';
@@ -80,7 +81,7 @@ function RedisBanner() {
       </span>
       {error ? (
         <span className="banner-error">
-          <span className={`kind-badge kind-${error.kind}`}>{error.kind}</span>
+          <KindBadge kind={error.kind} />
           {error.code ? <code>{error.code}</code> : null}
           <span className="banner-message">{error.message}</span>
         </span>

@@ -3,7 +3,7 @@
  * it into a batch request or name the field at fault. Limits are the contract's (MAX_BATCH_EVENTS,
  * MAX_BATCH_BYTES); the core checks them again.
  */
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, type PublishedBatch } from '../../../../shared/contract';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, type PublishedBatch } from '../../../shared/contract';
 import type { BatchFormat, ParsedSource } from './batch-source';
 
 export interface PublisherDraft {
