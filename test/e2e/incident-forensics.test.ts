@@ -102,22 +102,32 @@ describe('incident forensics', () => {
     await sleep.waitFor();
     expect(await sleep.locator('.hv-slowlog-cmd').textContent()).toBe('DEBUG SLEEP ?');
     expect(await sleep.textContent()).toContain('ops-console');
-    await shot(page, 'health-incident-slowlog-1440');
+    const look = async (name: string) => {
+      await panels.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await shot(page, name);
+    };
+    await look('health-incident-slowlog-1440');
     await panels.locator('[data-incident-tab="clients"]').click();
     await panels.locator('[data-clients-total]').waitFor();
     expect(await panels.locator('.hv-countlist li', { hasText: 'ops-console' }).count()).toBe(1);
-    await shot(page, 'health-incident-clients-1440');
+    await look('health-incident-clients-1440');
+    await panels.locator('[data-incident-tab="latency"]').click();
+    await panels.locator('[data-latency-threshold]').waitFor();
+    await look('health-incident-latency-1440');
     await panels.locator('[data-incident-tab="info"]').click();
     await panels.locator('[data-info-search]').fill('used_memory_peak');
     await expect.poll(() => panels.locator('[data-info-key]').evaluateAll((els) => els.map((e) => e.getAttribute('data-info-key')))).toEqual(['used_memory_peak', 'used_memory_peak_human', 'used_memory_peak_perc']);
     await panels.locator('[data-info-search]').fill('');
+    await look('health-incident-info-1440');
     await page.setViewportSize({ width: 1024, height: 768 });
+    await look('health-incident-info-1024');
+    await panels.locator('[data-incident-tab="clients"]').click();
+    await look('health-incident-clients-1024');
     await panels.locator('[data-incident-tab="slowlog"]').click();
-    await shot(page, 'health-incident-1024');
+    await look('health-incident-slowlog-1024');
     await page.locator('.hv-health-scroll').evaluate((el) => el.scrollTo(0, 0));
     await shot(page, 'health-top-1024');
     await page.setViewportSize({ width: 1440, height: 900 });
-    await shot(page, 'health-top-1440');
     expect(app.problems).toEqual([]);
   });
 
@@ -190,11 +200,13 @@ describe('an ACL user without SLOWLOG, CLIENT LIST and LATENCY', () => {
     const refused = panels.locator('[data-panel-status="not-permitted"]');
     await refused.waitFor();
     expect(await refused.textContent()).toMatch(/^SLOWLOG GET is not permitted for this user \(NOPERM/);
+    await panels.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await shot(page, 'health-incident-not-permitted-1440');
     await panels.locator('[data-incident-tab="clients"]').click();
     expect(await panels.locator('[data-panel-status="not-permitted"]').textContent()).toMatch(/^CLIENT LIST is not permitted/);
     await panels.locator('[data-incident-tab="info"]').click();
+    await panels.locator('[data-info-search]').fill('redis_version');
     await panels.locator('[data-info-key="redis_version"]').waitFor();
-    await shot(page, 'health-incident-not-permitted-1440');
     // Nothing else breaks: no error badge for the refusals, and the shard opens.
     expect(await page.locator('[data-error-log] [data-error-total]').count()).toBe(0);
     expect(await page.locator('[data-error-log]').getAttribute('data-error-total')).toBe('0');

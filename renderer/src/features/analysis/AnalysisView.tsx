@@ -178,8 +178,14 @@ function Results({ report }: { report: AnalysisReport }) {
                     ))}
                     <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
                       {s.gaps.length > 0 || (s.headGaps?.length ?? 0) > 0 ? (
-                        <button type="button" className="an-count" aria-expanded={gapsOpen} onClick={() => toggle(s.shard)} title="Show the missing ranges per nonce, with their causes">
-                          {formatCount(s.gaps.length)} <span className="an-sub">({formatCount(missing)} missing{s.headGaps?.length ? ` · ${formatCount(s.headGaps.length)} head` : ''})</span>
+                        <button
+                          type="button"
+                          className="an-count"
+                          aria-expanded={gapsOpen}
+                          onClick={() => toggle(s.shard)}
+                          title={`Show the missing ranges per nonce, with their causes${s.headGaps?.length ? ` (and ${formatCount(s.headGaps.length)} nonce(s) missing their first ordinals)` : ''}`}
+                        >
+                          {formatCount(s.gaps.length)} <span className="an-sub">{s.gaps.length > 0 ? `(${formatCount(missing)} missing)` : '(head only)'}</span>
                           <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
                         </button>
                       ) : (

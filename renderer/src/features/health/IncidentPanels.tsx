@@ -47,7 +47,7 @@ function SlowLog({ entries }: { entries: SlowlogEntry[] }) {
           <thead>
             <tr>
               <th scope="col">Time</th>
-              <th scope="col" className="num">Took</th>
+              <th scope="col" className="hv-num">Took</th>
               <th scope="col">Command (values hidden)</th>
               <th scope="col">Client</th>
             </tr>
@@ -56,7 +56,7 @@ function SlowLog({ entries }: { entries: SlowlogEntry[] }) {
             {shown.map((e) => (
               <tr key={e.id} data-slowlog-id={e.id} data-command-name={e.name}>
                 <td className="mono hv-nowrap">{formatClock(new Date(e.at))}</td>
-                <td className={`mono num${e.durationUs >= 100_000 ? ' hv-slow-bad' : e.durationUs >= 10_000 ? ' hv-slow-warn' : ''}`}>{formatMicros(e.durationUs)}</td>
+                <td className={`mono hv-num${e.durationUs >= 100_000 ? ' hv-slow-bad' : e.durationUs >= 10_000 ? ' hv-slow-warn' : ''}`}>{formatMicros(e.durationUs)}</td>
                 <td className="mono hv-slowlog-cmd" title={e.command}>
                   {e.command}
                 </td>
@@ -90,7 +90,7 @@ function CountList({ title, rows, unit }: { title: string; rows: Array<{ label: 
           <li key={r.label} title={`${r.label}: ${formatCount(r.count)} ${unit}`}>
             <span className="hv-countlist-bar" style={{ width: `${top > 0 ? Math.max(2, (r.count / top) * 100) : 0}%` }} aria-hidden="true" />
             <span className="mono hv-countlist-label">{r.label}</span>
-            <span className="mono num">{formatCount(r.count)}</span>
+            <span className="mono hv-num">{formatCount(r.count)}</span>
           </li>
         ))}
       </ol>
@@ -107,8 +107,8 @@ function ClientTable({ title, rows, metric }: { title: string; rows: ClientLine[
         <thead>
           <tr>
             <th scope="col">Client</th>
-            <th scope="col" className="num">{metric === 'idle' ? 'Idle' : 'Output buffer'}</th>
-            <th scope="col" className="num">{metric === 'idle' ? 'Age' : 'Total memory'}</th>
+            <th scope="col" className="hv-num">{metric === 'idle' ? 'Idle' : 'Output buffer'}</th>
+            <th scope="col" className="hv-num">{metric === 'idle' ? 'Age' : 'Total memory'}</th>
             <th scope="col">Last command</th>
           </tr>
         </thead>
@@ -123,8 +123,8 @@ function ClientTable({ title, rows, metric }: { title: string; rows: ClientLine[
                 ) : null}
                 <span className="mono">{c.name || '(no name)'}</span> <span className="hv-faint mono">{c.address}</span>
               </td>
-              <td className="mono num">{metric === 'idle' ? formatSeconds(c.idleSec) : formatBytes(c.outputBytes)}</td>
-              <td className="mono num">{metric === 'idle' ? formatSeconds(c.ageSec) : formatBytes(c.totalBytes)}</td>
+              <td className="mono hv-num">{metric === 'idle' ? formatSeconds(c.idleSec) : formatBytes(c.outputBytes)}</td>
+              <td className="mono hv-num">{metric === 'idle' ? formatSeconds(c.ageSec) : formatBytes(c.totalBytes)}</td>
               <td className="mono">{c.lastCommand || '—'}</td>
             </tr>
           ))}
@@ -171,8 +171,8 @@ function Latency({ report, now }: { report: LatencyReport; now: number }) {
             <tr>
               <th scope="col">Event</th>
               <th scope="col">Last spike</th>
-              <th scope="col" className="num">Last</th>
-              <th scope="col" className="num">Max</th>
+              <th scope="col" className="hv-num">Last</th>
+              <th scope="col" className="hv-num">Max</th>
               <th scope="col">History</th>
             </tr>
           </thead>
@@ -185,8 +185,8 @@ function Latency({ report, now }: { report: LatencyReport; now: number }) {
                   <td className="mono hv-nowrap">
                     {formatClock(new Date(e.latestAt))} <span className="hv-faint">({formatSeconds(Math.max(0, Math.round((now - e.latestAt) / 1000)))} ago)</span>
                   </td>
-                  <td className="mono num">{formatCount(e.latestMs)} ms</td>
-                  <td className="mono num">{formatCount(e.maxMs)} ms</td>
+                  <td className="mono hv-num">{formatCount(e.latestMs)} ms</td>
+                  <td className="mono hv-num">{formatCount(e.maxMs)} ms</td>
                   <td className="hv-latency-spark">
                     <Sparkline points={e.history.map((h) => ({ at: h.at, value: h.ms }))} now={Math.max(now, e.latestAt)} windowMs={Math.max(60_000, Math.max(now, e.latestAt) - first + 1000)} tone="warn" label={`${e.event}: ${e.history.length} spikes`} height={22} />
                   </td>
@@ -226,7 +226,7 @@ function RawInfo({ info }: { info: { current: Record<string, string>; previous: 
                 <th scope="col">Field</th>
                 <th scope="col">Value</th>
                 <th scope="col">Before</th>
-                <th scope="col" className="num">Change</th>
+                <th scope="col" className="hv-num">Change</th>
               </tr>
             </thead>
             <tbody>
@@ -235,7 +235,7 @@ function RawInfo({ info }: { info: { current: Record<string, string>; previous: 
                   <td className="mono hv-info-key">{r.key}</td>
                   <td className="mono hv-info-value">{r.change === 'removed' ? <span className="hv-faint">(gone)</span> : r.value}</td>
                   <td className="mono hv-info-value hv-faint">{r.change === 'same' ? '' : (r.previous ?? (r.change === 'added' ? '(new)' : ''))}</td>
-                  <td className={`mono num${r.delta !== undefined && r.delta !== 0 ? ' hv-info-delta' : ''}`}>{r.delta !== undefined ? formatDelta(r.delta) : r.change === 'changed' ? 'changed' : ''}</td>
+                  <td className={`mono hv-num${r.delta !== undefined && r.delta !== 0 ? ' hv-info-delta' : ''}`}>{r.delta !== undefined ? formatDelta(r.delta) : r.change === 'changed' ? 'changed' : ''}</td>
                 </tr>
               ))}
             </tbody>

@@ -11,7 +11,9 @@ export function NotifyToggle() {
   const enabled = useApp((s) => s.notifyEnabled);
   const permission = useApp((s) => s.notifyPermission);
   const setNotify = useApp((s) => s.setNotify);
-  const [busy, setBusy] = useState(false);
+  // What the user just asked for, shown at once while the browser's prompt and the core answer.
+  const [wanted, setWanted] = useState<boolean | null>(null);
+  const busy = wanted !== null;
   const blocked = permission === 'denied' || permission === 'unsupported';
   const title = blocked
     ? permission === 'unsupported'
@@ -22,14 +24,15 @@ export function NotifyToggle() {
     <label className={`check check-inline hv-notify${enabled ? ' is-on' : ''}`} title={title}>
       <input
         type="checkbox"
-        checked={enabled === true}
+        checked={wanted ?? enabled === true}
         disabled={enabled === null || busy}
         onChange={async (e) => {
-          setBusy(true);
+          const on = e.target.checked;
+          setWanted(on);
           try {
-            await setNotify(e.target.checked);
+            await setNotify(on);
           } finally {
-            setBusy(false);
+            setWanted(null);
           }
         }}
         data-notify-toggle
