@@ -67,7 +67,12 @@ export interface ScanResult {
  * - the next page is requested before the current one is decoded, so Redis and the network work
  *   while this process decodes (this is what keeps the scan near a bare XRANGE loop's speed);
  * - an abort stops it between pages and rejects with the signal's reason (a DOMException
- *   `AbortError` by default); Redis errors reject as classified MeshErrors.
+ *   `AbortError` by default); Redis errors reject as classified MeshErrors;
+ * - every gap carries its cause and each shard its head gaps (shared/gap-cause.ts): XINFO STREAM
+ *   is read before and after each shard (never per entry; a refusal or a server before 7.0 makes
+ *   the causes `unknown`), and a shard whose present entries include deleted-id territory is read
+ *   in two ranges, up to `max-deleted-entry-id` and after it, so the analyzer knows which
+ *   ordinals sit at or below it.
  */
 export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): Promise<ScanResult> {
   const pageSize = Math.min(Math.max(Math.floor(opts.pageSize ?? DEFAULT_SCAN_PAGE), 1), MAX_SCAN_PAGE);
@@ -84,9 +89,10 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
     const before = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
     const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
     let done = 0;
+    const started = performance.now();
     for (const segment of readSegments(info, before, adapter.exclusiveRanges)) {
       analyzer.atOrBelowMaxDeleted = segment.atOrBelowMaxDeleted;
-      done = await scanShard(adapter, analyzer, info, segment, done, pageSize, signal, opts.onProgress);
+      done = await scanShard(adapter, analyzer, info, segment, { done, started }, pageSize, signal, opts.onProgress);
     }
     analyzer.atOrBelowMaxDeleted = false;
     signal?.throwIfAborted();
@@ -137,13 +143,13 @@ function explainShardGaps(analyzer: ShardAnalyzer, before: DeletionEvidence, aft
 
 type RawRow = [id: Buffer, fields: Buffer[]];
 
-/** Reads one segment of a shard into `analyzer`; returns the shard's entries read so far (`done` carried on). */
+/** Reads one segment of a shard into `analyzer`; returns the shard's entries read so far (`done` carried on from `shard`). */
 async function scanShard(
   adapter: MeshAdapter,
   analyzer: ShardAnalyzer,
   info: ShardInfo,
   segment: ScanSegment,
-  doneBefore: number,
+  shard: { done: number; started: number },
   pageSize: number,
   signal: AbortSignal | undefined,
   onProgress: ScanOptions['onProgress'],
@@ -152,8 +158,8 @@ async function scanShard(
   const client = adapter.client;
   const secrets = [...adapter.secretTexts];
   const exclusive = adapter.exclusiveRanges;
-  const started = performance.now();
-  let done = doneBefore;
+  const started = shard.started;
+  let done = shard.done;
 
   const read = (start: string): Promise<RawRow[]> => {
     // Bytes, not text: the analyzer needs the stored bytes of `d` anyway, UTF-8 validity is
@@ -209,7 +215,7 @@ async function scanShard(
     done += rows.length;
     if (onProgress) {
       const seconds = (performance.now() - started) / 1000;
-      onProgress({ shard: info.shard, done, total: info.length, entriesPerSec: seconds > 0 ? Math.round((done - doneBefore) / seconds) : 0 });
+      onProgress({ shard: info.shard, done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(done / seconds) : 0 });
     }
   }
   return done;
