@@ -8,7 +8,9 @@
  * as data (`MeshErrorInfo`: kind + message + code), never as a transport exception.
  */
 import { z } from 'zod';
+import type { Notice } from './notify-rules';
 import type {
+  GapRange,
   MeshEntry,
   MeshErrorInfo,
   ShardAnalysis,
@@ -197,6 +199,51 @@ export interface ShardSummary {
   appendRate: number | null;
 }
 
+/** One consumer group of a stream (`XINFO GROUPS`). */
+export interface StreamGroupFacts {
+  name: string;
+  consumers: number;
+  pending: number;
+  lastDeliveredId: string;
+  /** Redis 7.0+; null before, or when Redis cannot tell. */
+  entriesRead: number | null;
+  lag: number | null;
+}
+
+/**
+ * What Redis keeps about one shard stream (`shards:facts`, `shards --json`): from `XINFO STREAM`,
+ * `MEMORY USAGE key SAMPLES n` and `XINFO GROUPS`. The Redis 7 fields are null on older servers.
+ */
+export interface StreamFacts {
+  shard: number;
+  key: string;
+  /** Epoch ms of the read. */
+  at: number;
+  /** Entries present. */
+  length: number;
+  /** Entries ever added (Redis 7.0+). */
+  entriesAdded: number | null;
+  /** `entriesAdded - length`: entries removed in all, trimmed or deleted (Redis 7.0+). */
+  removed: number | null;
+  lastGeneratedId: string;
+  /** The first entry present as Redis records it (moved by trimming and by deleting the head; Redis 7.0+). */
+  recordedFirstEntryId: string | null;
+  /** The greatest id ever removed by XDEL, `0-0` when none was (trimming does not move it; Redis 7.0+). */
+  maxDeletedEntryId: string | null;
+  firstEntryId: string | null;
+  lastEntryId: string | null;
+  /** `MEMORY USAGE` in bytes (an estimate from `memorySamples` sampled nodes); null when refused or failed. */
+  memoryBytes: number | null;
+  memorySamples: number;
+  /** Why `memoryBytes` is null (e.g. NOPERM). */
+  memoryError?: MeshErrorInfo;
+  /** Consumer groups of the stream (`groups` lists the first 50). */
+  groupCount: number;
+  groups: StreamGroupFacts[];
+  /** Why `groups` is empty although `groupCount` is not. */
+  groupsError?: MeshErrorInfo;
+}
+
 export interface ShardListResult {
   prefix: string;
   shards: ShardSummary[];
@@ -277,6 +324,18 @@ export interface IndexStatus {
   /** Sparse step: one id kept per `step` entries. */
   step: number;
   error?: MeshErrorInfo;
+}
+
+/**
+ * A shard's sequence gaps with their causes (`gaps:list`), from its background index, for Browse's
+ * gap rows: the same ranges and causes a scan reports. `ready` is false while the index is still
+ * being built, or when entries were deleted since it was built (it then starts over).
+ */
+export interface ShardGaps {
+  shard: number;
+  ready: boolean;
+  gaps: GapRange[];
+  headGaps: GapRange[];
 }
 
 export interface DuplicateMark {
@@ -447,6 +506,96 @@ export interface HealthHistory {
   errors: HealthErrorEntry[];
 }
 
+/**
+ * One incident panel of one node: its data, or a one-line refusal when the ACL user may not run
+ * the command (as INFO's `infoRefused`: not an error), or the failure.
+ */
+export type IncidentPanel<T> =
+  | { status: 'ok'; data: T }
+  | { status: 'not-permitted'; command: string; reason: string }
+  | { status: 'failed'; command: string; error: MeshErrorInfo };
+
+/** One `SLOWLOG GET` entry, its command shown without values (keys and subcommand kept). */
+export interface SlowlogEntry {
+  id: number;
+  /** Epoch ms the command ran. */
+  at: number;
+  durationUs: number;
+  /** `SET user:1 ?`: every argument that is not a key or a subcommand is `?`. */
+  command: string;
+  /** Lower case, `container|subcommand` when it has one. */
+  name: string;
+  clientAddress: string;
+  clientName: string;
+  /** Sent by this app (its connections are named `mesh-inspector`). */
+  ownApp: boolean;
+}
+
+/** One client as `CLIENT LIST` describes it (the fields the panel shows). */
+export interface ClientLine {
+  id: string;
+  name: string;
+  address: string;
+  ageSec: number;
+  idleSec: number;
+  /** The last command it ran (`cmd`), lower case. */
+  lastCommand: string;
+  /** Output buffer memory (`omem`) and total memory (`tot-mem`), bytes. */
+  outputBytes: number;
+  totalBytes: number;
+  ownApp: boolean;
+}
+
+/** `CLIENT LIST` summarised on the node (the whole list is never sent to the UI). */
+export interface ClientsSummary {
+  total: number;
+  /** Counts by client name (`(no name)` for none), most first, the first 20. */
+  byName: Array<{ name: string; count: number }>;
+  /** Counts by peer host (port dropped), most first, the first 20. */
+  byHost: Array<{ host: string; count: number }>;
+  /** The 10 clients idle the longest. */
+  oldestIdle: ClientLine[];
+  /** The 10 clients with the biggest output buffers (then total memory). */
+  biggestOutput: ClientLine[];
+}
+
+/** One `LATENCY LATEST` event with its `LATENCY HISTORY`. */
+export interface LatencyEvent {
+  event: string;
+  /** Epoch ms of the latest spike. */
+  latestAt: number;
+  latestMs: number;
+  maxMs: number;
+  history: Array<{ at: number; ms: number }>;
+}
+
+export interface LatencyReport {
+  /** `latency-monitor-threshold` in ms; 0 means the monitor is off; null when CONFIG GET is not permitted. */
+  thresholdMs: number | null;
+  events: LatencyEvent[];
+}
+
+/** The incident panels of one Redis node (a Cluster: one per master). */
+export interface NodeIncident {
+  /** `host:port`. */
+  node: string;
+  role: string;
+  slowlog: IncidentPanel<SlowlogEntry[]>;
+  clients: IncidentPanel<ClientsSummary>;
+  latency: IncidentPanel<LatencyReport>;
+  /** Raw `INFO` (every default section) now and at the previous read, for search and diff. */
+  info: IncidentPanel<{ current: Record<string, string>; previous: Record<string, string> | null; previousAt: number | null }>;
+}
+
+/** `health:incident`: the incident panels per node, read at most every 10 s (see health.ts's load note). */
+export interface IncidentSnapshot {
+  /** Epoch ms of the read; null before the first one. */
+  at: number | null;
+  nodes: NodeIncident[];
+  /** Why nodes are missing (a Cluster whose masters are not known yet). */
+  error: MeshErrorInfo | null;
+}
+
 /** The post-mortem document `health:export` returns (and the UI saves as a file). */
 export interface HealthExport {
   format: 'mesh-inspector/health-snapshot';
@@ -470,6 +619,8 @@ export interface HealthExport {
   errors: HealthErrorEntry[];
   server: { info: Record<string, string> | null; infoAt: number | null; trend: InfoSample[] };
   shards: ShardGrowthSample[];
+  /** Additive (issue 17): the incident panels as last read (slow log, clients, latency, raw INFO per node). */
+  incident?: IncidentSnapshot;
 }
 
 // ---------- the tables ----------
@@ -545,6 +696,8 @@ export const channels = {
   'connection:status': { request: empty, response: returns<ConnectionStatus>() },
   'demo:start': { request: empty, response: returns<ConnectionStatus>() },
   'shards:list': { request: empty, response: returns<ShardListResult>() },
+  /** What Redis keeps about one shard stream (XINFO STREAM, MEMORY USAGE, XINFO GROUPS); cached a few seconds per shard. */
+  'shards:facts': { request: z.object({ shard: shardId }).strict(), response: returns<StreamFacts>() },
   'events:page': { request: pageRequest, response: returns<ShardPage>() },
   'events:at': {
     request: z
@@ -574,6 +727,8 @@ export const channels = {
     request: z.object({ shard: shardId, dedupIds: z.array(z.string().max(256)).max(MAX_PAGE_LIMIT) }).strict(),
     response: returns<{ ready: boolean; marks: DuplicateMark[] }>(),
   },
+  /** The shard's gaps per nonce with their causes (lost, possibly deleted, trimmed head), from the background index. */
+  'gaps:list': { request: z.object({ shard: shardId }).strict(), response: returns<ShardGaps>() },
   /** The stream ids and positions of the entries of a shard carrying `dedupId` (links between copies). */
   'duplicates:copies': {
     request: z.object({ shard: shardId, dedupId: z.string().min(1).max(256) }).strict(),
@@ -620,6 +775,17 @@ export const channels = {
     request: z.object({ probeIntervalMs: z.number().int().min(MIN_PROBE_INTERVAL_MS).max(MAX_PROBE_INTERVAL_MS) }).strict(),
     response: returns<HealthSnapshot>(),
   },
+  /**
+   * The incident panels per node: slow log (values redacted), clients, latency events, raw INFO
+   * with the previous read. Read again when the last read is older than 10 s and Redis is ready;
+   * otherwise the last read is returned.
+   */
+  'health:incident': { request: empty, response: returns<IncidentSnapshot>() },
+  /**
+   * Desktop notifications (opt-in, kept in the config folder): with `enabled` turns them on or off;
+   * without, answers the setting. When on, the core pushes `notify:show` (folded and rate-limited).
+   */
+  'notify:configure': { request: z.object({ enabled: z.boolean().optional() }).strict(), response: returns<{ enabled: boolean }>() },
   /** The post-mortem document; answered from memory, so it works while Redis is down. */
   'health:export': { request: empty, response: returns<HealthExport>() },
   /**
@@ -637,6 +803,13 @@ export const events = {
   'analysis:progress': returns<AnalysisProgress>(),
   'analysis:done': returns<AnalysisReport>(),
   'health:changed': returns<HealthSnapshot>(),
+  /**
+   * A notification to show (opt-in, `notify:configure`): the connection went down or came back, a
+   * live-tailed shard got new corrupt entries, collisions or gaps, a long analysis finished. One
+   * per burst, at most one per category every 30 s (shared/notify-rules.ts). The desktop app shows
+   * it from the main process; `serve` shows it in the browser once the user allowed it.
+   */
+  'notify:show': returns<Notice>(),
   /** Pushed when a role, an address, a link or the failover list changed (Cluster and Sentinel, checked every 5 s). */
   'topology:changed': returns<TopologyStatus>(),
 } as const;

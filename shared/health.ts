@@ -4,7 +4,7 @@
  * post-mortem export. The core's HealthMonitor builds its export with {@link shapeHealthExport};
  * the renderer builds the same document from what it holds when the core is out of reach.
  */
-import type { ConnectionState, HealthErrorEntry, HealthExport, HealthSample, HealthTransition, InfoSample, ShardGrowthSample } from './contract';
+import type { ConnectionState, HealthErrorEntry, HealthExport, HealthSample, HealthTransition, IncidentSnapshot, InfoSample, ShardGrowthSample } from './contract';
 
 /** 15 minutes of probes at one per second. */
 export const MAX_SAMPLES = 900;
@@ -69,9 +69,14 @@ export interface HealthExportParts {
   infoAt: number | null;
   trend: readonly InfoSample[];
   shards: readonly ShardGrowthSample[];
+  /** The incident panels as last read (issue 17); absent when none was read. */
+  incident?: IncidentSnapshot | null;
 }
 
-/** The post-mortem document (`health:export`, format `mesh-inspector/health-snapshot` version 1). */
+/**
+ * The post-mortem document (`health:export`, format `mesh-inspector/health-snapshot` version 1;
+ * `incident` is additive, present once the incident panels were read).
+ */
 export function shapeHealthExport(p: HealthExportParts, exportedAt = new Date()): HealthExport {
   const latencies: number[] = [];
   let failed = 0;
@@ -101,5 +106,6 @@ export function shapeHealthExport(p: HealthExportParts, exportedAt = new Date())
     errors: p.errors.map((e) => ({ ...e })),
     server: { info: p.info, infoAt: p.infoAt, trend: p.trend.slice() },
     shards: p.shards.slice(),
+    ...(p.incident && p.incident.at !== null ? { incident: p.incident } : {}),
   };
 }

@@ -18,6 +18,10 @@
  * Load stays bounded and honest: one PING per interval (1 s by default, 1-60 s configurable) only
  * while the client is connected, INFO and the shard XLENs at most every 5 s (one pipelined round
  * trip, only shards discovery already found, at most {@link MAX_GROWTH_SHARDS}), nothing else.
+ * The incident panels (incident.ts: slow log, clients, latency, raw INFO per node) are read only
+ * when the health view or an export asks, at most every 10 s; stream facts (stream-facts.ts) only
+ * when a shard's detail or tooltip asks, at most every 5 s per shard. All of it is counted in the
+ * app's own commands per second.
  * Topology-agnostic: it uses the adapter's read client whatever it is (standalone, cluster,
  * sentinel); per-node cluster health belongs to the topology code.
  */
@@ -30,6 +34,7 @@ import type {
   HealthSample,
   HealthSnapshot,
   HealthTransition,
+  IncidentSnapshot,
   InfoSample,
   ShardGrowthSample,
 } from '../../shared/contract';
@@ -492,7 +497,7 @@ export class HealthMonitor {
   }
 
   /** The post-mortem document, from memory only: it works while Redis is down. */
-  exportDocument(meta: { appVersion: string; connection: HealthExport['connection'] }): HealthExport {
+  exportDocument(meta: { appVersion: string; connection: HealthExport['connection']; incident?: IncidentSnapshot }): HealthExport {
     return shapeHealthExport({
       appVersion: meta.appVersion,
       connection: meta.connection,
@@ -508,6 +513,7 @@ export class HealthMonitor {
       infoAt: this.infoAt,
       trend: this.infoTrend,
       shards: this.growth,
+      incident: meta.incident ?? null,
     });
   }
 }

@@ -5,12 +5,14 @@
  */
 import { ShardAnalyzer } from '../../shared/analysis';
 import { MeshError } from '../../shared/errors';
-import { exclusiveStart } from '../../shared/stream-id';
+import { deletedBetween, explainGap, explainHeadGap, type DeletionEvidence } from '../../shared/gap-cause';
+import { compareStreamIds, exclusiveStart } from '../../shared/stream-id';
 import type { ShardAnalysis, ShardInfo, SkippedKey } from '../../shared/types';
 import { decodePayloadBytes, fastShardOfBytes } from '../../shared/wire';
 import type { MeshAdapter } from './adapter';
 import { classifyError, isCommandTimeout } from './classify';
 import { describeShards, discoverShards } from './discovery';
+import { readDeletionEvidence } from './stream-facts';
 
 /** Entries per XRANGE. Large enough that round trips are a small share of the time, small enough that one reply stays a few MB. */
 export const DEFAULT_SCAN_PAGE = 1000;
@@ -65,7 +67,12 @@ export interface ScanResult {
  * - the next page is requested before the current one is decoded, so Redis and the network work
  *   while this process decodes (this is what keeps the scan near a bare XRANGE loop's speed);
  * - an abort stops it between pages and rejects with the signal's reason (a DOMException
- *   `AbortError` by default); Redis errors reject as classified MeshErrors.
+ *   `AbortError` by default); Redis errors reject as classified MeshErrors;
+ * - every gap carries its cause and each shard its head gaps (shared/gap-cause.ts): XINFO STREAM
+ *   is read before and after each shard (never per entry; a refusal or a server before 7.0 makes
+ *   the causes `unknown`), and a shard whose present entries include deleted-id territory is read
+ *   in two ranges, up to `max-deleted-entry-id` and after it, so the analyzer knows which
+ *   ordinals sit at or below it.
  */
 export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): Promise<ScanResult> {
   const pageSize = Math.min(Math.max(Math.floor(opts.pageSize ?? DEFAULT_SCAN_PAGE), 1), MAX_SCAN_PAGE);
@@ -77,30 +84,82 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       : await discoverShards(adapter.client, adapter.prefix, signal ? { signal } : {});
   const shards: ShardAnalysis[] = [];
   for (const info of found.shards) {
-    const analyzer = await scanShard(adapter, info, pageSize, signal, opts.onProgress);
+    // Gap causes (gap-cause.ts): XINFO STREAM before and after, never per entry; the read is cut
+    // at max-deleted-entry-id so the analyzer knows which ordinals sit at or below it.
+    const before = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
+    const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
+    let done = 0;
+    const started = performance.now();
+    for (const segment of readSegments(info, before, adapter.exclusiveRanges)) {
+      analyzer.atOrBelowMaxDeleted = segment.atOrBelowMaxDeleted;
+      done = await scanShard(adapter, analyzer, info, segment, { done, started }, pageSize, signal, opts.onProgress);
+    }
+    analyzer.atOrBelowMaxDeleted = false;
+    signal?.throwIfAborted();
+    const after = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
     opts.onShardAnalyzed?.(analyzer);
-    shards.push(analyzer.result());
+    shards.push(explainShardGaps(analyzer, before, after));
   }
   return { prefix: adapter.prefix, shards, skipped: found.skipped };
 }
 
+/** One XRANGE range of a shard's scan: `start` as XRANGE takes it, `end` inclusive. */
+interface ScanSegment {
+  start: string;
+  end: string;
+  atOrBelowMaxDeleted: boolean;
+}
+
+/**
+ * The ranges a shard is read in: `-`..lastId in one, or cut at `max-deleted-entry-id` when
+ * something in the present range was ever deleted (`-`..maxDeleted, then the rest).
+ */
+function readSegments(info: ShardInfo, evidence: DeletionEvidence, exclusive: boolean): ScanSegment[] {
+  const end = info.lastId;
+  if (end === null) return [];
+  if (!evidence.known) return [{ start: '-', end, atOrBelowMaxDeleted: false }];
+  const m = evidence.record.maxDeletedId;
+  if (compareStreamIds(m, '0-0') === 0 || (info.firstId !== null && compareStreamIds(m, info.firstId) < 0)) {
+    // Nothing deleted, or only below the first entry: no present entry is at or below it.
+    return [{ start: '-', end, atOrBelowMaxDeleted: false }];
+  }
+  if (compareStreamIds(m, end) >= 0) return [{ start: '-', end, atOrBelowMaxDeleted: true }];
+  return [
+    { start: '-', end: m, atOrBelowMaxDeleted: true },
+    { start: exclusiveStart(m, exclusive), end, atOrBelowMaxDeleted: false },
+  ];
+}
+
+/** The shard's analysis with a cause on every gap and its head gaps (additive fields). */
+function explainShardGaps(analyzer: ShardAnalyzer, before: DeletionEvidence, after: DeletionEvidence): ShardAnalysis {
+  const result = analyzer.result();
+  const since = deletedBetween(before, after);
+  return {
+    ...result,
+    gaps: result.gaps.map((g) => explainGap(g, before, analyzer.seenAtOrBelowMaxDeleted(g.nonce, g.from - 1), since)),
+    headGaps: analyzer.headGaps().map((g) => explainHeadGap(g, after.known ? after : before)),
+  };
+}
+
 type RawRow = [id: Buffer, fields: Buffer[]];
 
+/** Reads one segment of a shard into `analyzer`; returns the shard's entries read so far (`done` carried on from `shard`). */
 async function scanShard(
   adapter: MeshAdapter,
+  analyzer: ShardAnalyzer,
   info: ShardInfo,
+  segment: ScanSegment,
+  shard: { done: number; started: number },
   pageSize: number,
   signal: AbortSignal | undefined,
   onProgress: ScanOptions['onProgress'],
-): Promise<ShardAnalyzer> {
-  const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
-  const end = info.lastId;
-  if (end === null) return analyzer;
+): Promise<number> {
+  const end = segment.end;
   const client = adapter.client;
   const secrets = [...adapter.secretTexts];
   const exclusive = adapter.exclusiveRanges;
-  const started = performance.now();
-  let done = 0;
+  const started = shard.started;
+  let done = shard.done;
 
   const read = (start: string): Promise<RawRow[]> => {
     // Bytes, not text: the analyzer needs the stored bytes of `d` anyway, UTF-8 validity is
@@ -112,7 +171,7 @@ async function scanShard(
     return p;
   };
 
-  let pending: Promise<RawRow[]> | null = read('-');
+  let pending: Promise<RawRow[]> | null = read(segment.start);
   while (pending) {
     let rows: RawRow[];
     try {
@@ -159,7 +218,7 @@ async function scanShard(
       onProgress({ shard: info.shard, done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(done / seconds) : 0 });
     }
   }
-  return analyzer;
+  return done;
 }
 
 const EMPTY = new Uint8Array(0);

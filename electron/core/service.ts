@@ -4,7 +4,7 @@
  * indexes, live tails, analysis jobs, the test-batch publisher and the health loop. Handlers take
  * requests already parsed at the gate (dispatch.ts) and throw MeshError on failure.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type {
@@ -18,6 +18,7 @@ import type {
   PublishPreview,
   PublishedBatch,
   ShardListResult,
+  StreamFacts,
 } from '../../shared/contract';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
@@ -25,6 +26,7 @@ import { ratePerSec } from '../../shared/health';
 import { isLoopbackHost } from '../../shared/loopback';
 import { redactText } from '../../shared/redact';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
+import { decodeNonceFile } from '../../shared/nonce-file';
 import { streamKey } from '../../shared/stream-key';
 import { encodePayload } from '../../shared/wire';
 import { U64_MAX } from '../../shared/u64';
@@ -34,12 +36,15 @@ import { loadTlsFiles, parseSentinels, reconnectDelayMs, secretsOf, type Connect
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
+import { readStreamFacts } from './stream-facts';
 import { configHome } from './home';
 import { loadOrCreateNonce, SequenceStore } from './nonce-store';
 import { ProfileStore, connectUrlOf, viewOf, type StoredProfile } from './profile-store';
 import { ShardIndex } from './shard-index';
 import { TailManager } from './tail';
 import { HealthMonitor } from './health';
+import { IncidentMonitor } from './incident';
+import { NotifyCenter } from './notify';
 import { TopologyMonitor, probePublishAccess } from './topology';
 import { BatchHistory } from './batch-history';
 import { removeStaleTemps } from './state-files';
@@ -66,6 +71,13 @@ interface Session {
   closed: boolean;
   /** Live tails that asked for previews (`previewChars`), by subscription id. */
   tailPreviews: Map<string, number>;
+  /** `shards:facts` answers by shard, newest last (bounded, see streamFacts). */
+  streamFacts: Map<number, { at: number; value: StreamFacts }>;
+  /** Notifications: the session was ready once (a failed first connect is not "went down"); a `down` was notified. */
+  everReady: boolean;
+  notifiedDown: boolean;
+  /** Slow log, clients, latency, raw INFO per node (`health:incident`), read on demand. */
+  incident: IncidentMonitor;
   /** Nodes, roles and failovers behind the connection (`topology:status`). */
   topology: TopologyMonitor;
   /** Cluster/Sentinel: the 5 s snapshot that notices failovers; the last pushed signature. */
@@ -79,6 +91,13 @@ interface Session {
 
 /** ConnectionStatus minus what the health monitor owns (state, since, error). */
 type StatusFacts = Omit<ConnectionStatus, 'state' | 'since' | 'error'>;
+
+/** An analysis that ran at least this long notifies when it ends (opt-in notifications). */
+const LONG_ANALYSIS_MS = 10_000;
+
+/** A shard's stream facts are read again after this long (`shards:facts`). */
+const FACTS_TTL_MS = 5000;
+const MAX_FACTS_CACHED = 256;
 
 /** How often a Cluster or Sentinel topology is snapshotted (failover detection, `topology:changed`). */
 const TOPOLOGY_EVERY_MS = 5000;
@@ -99,6 +118,10 @@ class Service implements MeshService {
   private openGeneration = 0;
   /** The health probe interval the user chose (health:configure); new sessions start with it. */
   private probeIntervalMs = 1000;
+  /** Opt-in notifications (notify:configure, `notify:show`). */
+  private readonly notices: NotifyCenter;
+  /** Nonces of the app's own test batches (no notification for them); read on first need. */
+  private own: Promise<Set<string>> | null = null;
 
   constructor(private readonly opts: ServiceOptions) {
     this.home = opts.home ?? configHome();
@@ -108,6 +131,7 @@ class Service implements MeshService {
     // Temp files of writers that crashed mid-write (a live instance's are left alone).
     removeStaleTemps(this.home);
     removeStaleTemps(this.history.dir);
+    this.notices = new NotifyCenter(this.home, (n) => this.sink('notify:show', n), opts.notifyRules);
     this.handlers = this.buildHandlers();
   }
 
@@ -142,6 +166,7 @@ class Service implements MeshService {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.notices.dispose();
     await this.closeSession();
     // A sandbox still starting is tracked once it exists: wait for that, then stop it below.
     await this.demoStarting?.catch(() => undefined);
@@ -185,6 +210,7 @@ class Service implements MeshService {
     // session: the later one wins, and the earlier one stops before it creates any client.
     const generation = ++this.openGeneration;
     await this.closeSession();
+    this.notices.newSession();
     const password = await this.profiles.password(profile);
     const sentinelPassword = await this.profiles.sentinelPassword(profile);
     const url = connectUrlOf(profile, password);
@@ -219,6 +245,7 @@ class Service implements MeshService {
       initTimer: null,
       closed: false,
       tailPreviews: new Map(),
+      streamFacts: new Map(),
       topology: new TopologyMonitor(adapter, {
         masterName: profile.topology?.masterName ?? null,
         secrets,
@@ -228,6 +255,9 @@ class Service implements MeshService {
       topologySig: null,
       failoversSeen: 0,
       publisher: null,
+      everReady: false,
+      notifiedDown: false,
+      incident: undefined as unknown as IncidentMonitor,
       health: undefined as unknown as HealthMonitor,
       tail: undefined as unknown as TailManager,
     };
@@ -238,6 +268,7 @@ class Service implements MeshService {
         const wasReady = session.status.state === 'ready';
         this.emitStatus(session);
         if (snap.state === 'ready' && !wasReady && session.status.state === 'ready') this.onRecovered(session);
+        this.noteStateForNotices(session, snap);
       },
       scrub: (info) => this.scrub(session, info),
       takeCommandCount: () => {
@@ -245,6 +276,15 @@ class Service implements MeshService {
         session.commandCount = 0;
         return n;
       },
+    });
+    session.incident = new IncidentMonitor(adapter, {
+      timeoutMs: profile.commandTimeoutMs,
+      secrets: session.secrets,
+      isReady: () => session.health.isHealthy,
+      countCommand: () => {
+        session.commandCount++;
+      },
+      ownNamePrefix: conn.connectionName ?? 'mesh-inspector',
     });
     session.tail = new TailManager(
       adapter,
@@ -256,7 +296,10 @@ class Service implements MeshService {
         this.sink('tail:entries', { ...batch, entries: capEntries(batch.entries, cap) });
       },
       (shard) => streamKey(profile.prefix, shard),
-      (shard) => session.indexes.get(shard)?.noteGrowth(),
+      (shard, entries) => {
+        session.indexes.get(shard)?.noteGrowth();
+        if (this.notices.isEnabled) void this.ownNonces().then((own) => this.notices.tail(shard, entries, own));
+      },
       () => session.health.isHealthy,
     );
     this.session = session;
@@ -343,6 +386,57 @@ class Service implements MeshService {
     }
   }
 
+  /** Connection notices: `down` once per outage of a session that was ready before, `up` when it is back. */
+  private noteStateForNotices(s: Session, snap: { state: ConnectionStatus['state']; cause: { message: string } | null }): void {
+    if (s.closed) return;
+    if (snap.state === 'ready') {
+      s.everReady = true;
+      if (s.notifiedDown) this.notices.signal({ kind: 'up', at: Date.now(), server: s.status.url ?? '' });
+      s.notifiedDown = false;
+    } else if (snap.state === 'down' && s.everReady && !s.notifiedDown) {
+      s.notifiedDown = true;
+      this.notices.signal({ kind: 'down', at: Date.now(), server: s.status.url ?? '', reason: snap.cause?.message ?? 'no answer' });
+    }
+  }
+
+  /** A long analysis (at least {@link LONG_ANALYSIS_MS}) that finished or failed; a cancelled one was the user's doing. */
+  private noteAnalysisForNotices(report: AnalysisReport): void {
+    const durationMs = report.provenance.finishedAt - report.provenance.startedAt;
+    if (report.state === 'cancelled' || durationMs < LONG_ANALYSIS_MS) return;
+    const sum = (f: (x: AnalysisReport['shards'][number]) => number) => report.shards.reduce((n, x) => n + f(x), 0);
+    this.notices.signal({
+      kind: 'analysis',
+      at: Date.now(),
+      ok: report.state === 'done',
+      shards: report.shards.length,
+      durationMs,
+      collisions: sum((x) => x.collisionGroups),
+      gaps: sum((x) => x.gaps.length),
+      corrupt: sum((x) => x.corrupt),
+      ...(report.error ? { error: report.error.message } : {}),
+    });
+  }
+
+  /**
+   * The nonces of every test batch this app published (its history), and its own producer nonce.
+   * Read once (the history is on disk), then kept: each publish adds its nonce before sending.
+   */
+  private ownNonces(): Promise<Set<string>> {
+    this.own ??= (async () => {
+      const own = new Set((await this.history.list().catch(() => [])).map((b) => b.nonce));
+      const file = path.join(this.home, 'producer.nonce');
+      if (existsSync(file)) {
+        try {
+          own.add(formatNonce(decodeNonceFile(readFileSync(file))));
+        } catch {
+          // Unreadable: the history still names every nonce the app used.
+        }
+      }
+      return own;
+    })();
+    return this.own;
+  }
+
   /** After an outage, background work resumes by itself. */
   private onRecovered(s: Session): void {
     for (const idx of s.indexes.values()) {
@@ -413,6 +507,22 @@ class Service implements MeshService {
     s.lastLengths = { at, lengths };
     s.health.noteShards(shards);
     return { prefix: found.prefix, shards, skipped: found.skipped, at };
+  }
+
+  /**
+   * A shard's stream facts, read at most once per {@link FACTS_TTL_MS} per shard (a tooltip hovered
+   * over many shards, a detail re-rendered) and bounded to {@link MAX_FACTS_CACHED} shards.
+   */
+  private async streamFacts(s: Session, shard: number): Promise<StreamFacts> {
+    const cached = s.streamFacts.get(shard);
+    const now = Date.now();
+    if (cached && now - cached.at < FACTS_TTL_MS) return cached.value;
+    const key = streamKey(s.profile.prefix, shard);
+    const value = await this.redis(s, 'XINFO', () => readStreamFacts(s.adapter.client, shard, key, s.secrets));
+    s.streamFacts.delete(shard);
+    s.streamFacts.set(shard, { at: now, value });
+    if (s.streamFacts.size > MAX_FACTS_CACHED) s.streamFacts.delete(s.streamFacts.keys().next().value as number);
+    return value;
   }
 
   private browse(s: Session, shard: number): BrowseContext {
@@ -532,6 +642,8 @@ class Service implements MeshService {
   private async publish(s: Session, req: ParsedRequestOf<'publish:batch'>): Promise<PublishedBatch> {
     this.checkWritable(s, req.shard, req.confirmShard);
     const p = await this.prepare(s, req);
+    // Before it is sent: a live tail may read the batch before EXEC's reply arrives here.
+    (await this.ownNonces()).add(formatNonce(p.nonce));
     return this.publishing(s, () =>
       this.publisherOf(s).publish({
         shard: req.shard,
@@ -600,6 +712,7 @@ class Service implements MeshService {
         s.jobs.delete(jobId);
       }
       this.sink('analysis:done', report);
+      this.noteAnalysisForNotices(report);
     })();
     return jobId;
   }
@@ -662,6 +775,12 @@ class Service implements MeshService {
       'connection:status': async () => this.statusOf(),
       'demo:start': async () => this.startDemo(),
       'shards:list': async () => this.listShards(this.requireSession()),
+      'shards:facts': async (req) => this.streamFacts(this.requireSession(), req.shard),
+      'gaps:list': async (req) => {
+        const s = this.requireSession();
+        const idx = this.index(s, req.shard);
+        return { shard: req.shard, ...(await this.redis(s, 'XINFO', () => idx.gapReport())) };
+      },
       'events:page': async (req) => {
         const s = this.requireSession();
         const page =
@@ -715,6 +834,7 @@ class Service implements MeshService {
         if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
         sameProfile(s, rec.batch);
         this.checkWritable(s, rec.batch.shard, req.confirmShard);
+        (await this.ownNonces()).add(rec.batch.nonce);
         return this.publishing(s, () => this.publisherOf(s).replay(req.batchId, req.confirmDuplicates));
       },
       'publish:recheck': async (req) => {
@@ -765,9 +885,16 @@ class Service implements MeshService {
         this.probeIntervalMs = req.probeIntervalMs;
         return s.health.configure(req.probeIntervalMs);
       },
+      'health:incident': async () => this.requireSession().incident.read(),
+      'notify:configure': async (req) => {
+        if (req.enabled !== undefined) this.notices.configure(req.enabled);
+        return { enabled: this.notices.isEnabled };
+      },
       'health:export': async () => {
         const s = this.requireSession();
-        return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs } });
+        // A fresh read while Redis answers (bounded by the command timeout), the last one otherwise.
+        const incident = await s.incident.read();
+        return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs }, incident });
       },
       'topology:status': async () => {
         const s = this.requireSession();

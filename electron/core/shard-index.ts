@@ -8,9 +8,12 @@
 import type { IndexStatus, DuplicateMark } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
 import { ShardAnalyzer } from '../../shared/analysis';
-import type { MeshEntry } from '../../shared/types';
+import { deletedBetween, explainGap, explainHeadGap, type DeletionEvidence } from '../../shared/gap-cause';
+import { compareStreamIds } from '../../shared/stream-id';
+import type { GapRange, MeshEntry } from '../../shared/types';
 import { storedPayload, type MeshAdapter } from './adapter';
 import { DedupHints } from './dedup-hints';
+import { readDeletionEvidence } from './stream-facts';
 
 export const INDEX_STEP = 256;
 const PAGE = 2000;
@@ -31,6 +34,15 @@ export class ShardIndex {
   private lastGrowthRefresh = 0;
   /** A hash of each position's dedup_id, to find a duplicate's copies (dedup-hints.ts). */
   private hints = new DedupHints();
+  /**
+   * Gap causes: the stream's deletion record when this build started (XINFO STREAM, read once per
+   * full build), and whether the build has passed its max-deleted-entry-id (entries come oldest
+   * first, so the analyzer's `atOrBelowMaxDeleted` flips once).
+   */
+  private evidence: DeletionEvidence | null = null;
+  private pastMaxDeleted = true;
+  /** Entries were deleted since the build began (gapReport saw it): the build loop starts over. */
+  private restartPending = false;
 
   constructor(
     private readonly adapter: MeshAdapter,
@@ -120,6 +132,30 @@ export class ShardIndex {
     return marks;
   }
 
+  /**
+   * The shard's gaps with their causes (gap-cause.ts), for Browse: `ready` false while the index is
+   * still being built (the gaps found so far are returned) or when entries were deleted since it
+   * was built, which also moved positions: the index then starts over, and a later call answers.
+   */
+  async gapReport(): Promise<{ ready: boolean; gaps: GapRange[]; headGaps: GapRange[] }> {
+    const now = await readDeletionEvidence(this.adapter.client, this.key, this.adapter.serverVersion, this.adapter.secretTexts);
+    const built = this.evidence;
+    if (built && deletedBetween(built, now) !== undefined) {
+      // Started over by the build loop itself, so a build in progress never mixes two records.
+      this.restartPending = true;
+      if (this.running) void this.running.then(() => (this.restartPending ? this.refresh() : undefined));
+      else void this.refresh();
+      return { ready: false, gaps: [], headGaps: [] };
+    }
+    const result = this.analyzer.result();
+    const evidence = built ?? now;
+    return {
+      ready: this.ready,
+      gaps: result.gaps.map((g) => explainGap(g, evidence, this.analyzer.seenAtOrBelowMaxDeleted(g.nonce, g.from - 1))),
+      headGaps: this.analyzer.headGaps().map((g) => explainHeadGap(g, now.known ? now : evidence)),
+    };
+  }
+
   private async run(): Promise<void> {
     this.state = 'building';
     this.error = undefined;
@@ -136,9 +172,17 @@ export class ShardIndex {
       this.onChange(this.status());
       let lastEmit = Date.now();
       while (!this.stopped) {
+        if (this.restartPending) {
+          this.restartPending = false;
+          this.reset();
+        }
+        if (this.count === 0 && this.evidence === null) {
+          this.evidence = await readDeletionEvidence(this.adapter.client, this.key, this.adapter.serverVersion, this.adapter.secretTexts);
+          this.pastMaxDeleted = !this.evidence.known || compareStreamIds(this.evidence.record.maxDeletedId, '0-0') === 0;
+        }
         await this.pace();
         const page = await this.adapter.poll(this.shard, this.lastId, PAGE);
-        for (const entry of page.entries) this.add(entry);
+        this.addPage(page.entries);
         if (page.nextId !== null) this.lastId = page.nextId;
         if (this.count > this.total) this.total = this.count;
         if (!page.hasMore) break;
@@ -167,6 +211,24 @@ export class ShardIndex {
     void this.refresh();
   }
 
+  /** Adds a page (oldest first), marking the entries at or below max-deleted-entry-id for gap causes. */
+  private addPage(entries: MeshEntry[]): void {
+    const m = this.evidence?.known ? this.evidence.record.maxDeletedId : null;
+    const last = entries[entries.length - 1];
+    if (this.pastMaxDeleted || m === null || last === undefined) {
+      for (const entry of entries) this.add(entry);
+      return;
+    }
+    // One comparison for a page wholly at or below it; per entry only on the page that crosses it.
+    const crosses = compareStreamIds(last.id, m) > 0;
+    for (const entry of entries) {
+      if (crosses && !this.pastMaxDeleted && compareStreamIds(entry.id, m) > 0) this.pastMaxDeleted = true;
+      this.analyzer.atOrBelowMaxDeleted = !this.pastMaxDeleted;
+      this.add(entry);
+    }
+    this.analyzer.atOrBelowMaxDeleted = false;
+  }
+
   private add(entry: MeshEntry): void {
     this.hints.push(entry.dedupId);
     if (this.count % this.step === 0) this.ids.push(entry.id);
@@ -180,6 +242,8 @@ export class ShardIndex {
     this.lastId = null;
     this.hints.clear();
     this.analyzer = new ShardAnalyzer(this.shard, this.key);
+    this.evidence = null;
+    this.pastMaxDeleted = true;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
 import { isEventName } from '../../shared/contract';
 import { configHome } from '../core/home';
 import { moveStateFileAside } from '../core/json-file';
@@ -19,6 +19,7 @@ import { applyCspToSession } from './csp';
 import { registerIpc, windowEventSink } from './ipc';
 import { disposeWithin, launchConnectFailure, parseLaunchArgs, QUIT_SIGNALS, refusedLaunchSwitches } from './lifecycle';
 import { menuTemplate } from './menu';
+import { withDesktopNotifications } from './notifications';
 import { hardenWebContents } from './navigation';
 import { denyPermissions } from './permissions';
 import { blockRemoteContent } from './remote-content';
@@ -132,8 +133,10 @@ function onReady(): void {
 
   // Policy: passwords are encrypted by the OS keyring, or not stored at all.
   const secrets = new SafeStorageSecretStore(home, safeStorage);
+  // Policy: opt-in notifications are shown natively by this process, never by the page.
+  const sink = withDesktopNotifications(windowEventSink(() => mainWindow), Notification, () => mainWindow);
   // Policy: a damaged profiles.json or batches.json is named in a dialog that offers to move it aside.
-  const svc = createServiceOrAsk(() => createService({ transport: 'electron', secrets, sink: windowEventSink(() => mainWindow), home, appVersion: app.getVersion() }), {
+  const svc = createServiceOrAsk(() => createService({ transport: 'electron', secrets, sink, home, appVersion: app.getVersion() }), {
     ask: (options) => dialog.showMessageBoxSync(options),
     moveAside: moveStateFileAside,
     log,

@@ -183,6 +183,8 @@ export interface OpenAppOptions {
   viewport?: { width: number; height: number };
   /** Runs on the new page before it loads the UI (e.g. `page.routeWebSocket` to cut the link). */
   beforeGoto?: (page: Page) => Promise<void>;
+  /** Browser permissions granted to the context (e.g. `notifications`). */
+  permissions?: string[];
 }
 
 /**
@@ -190,7 +192,12 @@ export interface OpenAppOptions {
  * (`[data-app-ready="true"]`: the api link is up and `app:info` answered).
  */
 export async function openApp(browser: Browser, url: string, opts: OpenAppOptions = {}): Promise<AppPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1360, height: 820 }, colorScheme: opts.colorScheme ?? 'dark', deviceScaleFactor: 1 });
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1360, height: 820 },
+    colorScheme: opts.colorScheme ?? 'dark',
+    deviceScaleFactor: 1,
+    ...(opts.permissions ? { permissions: opts.permissions } : {}),
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {

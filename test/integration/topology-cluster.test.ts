@@ -184,6 +184,13 @@ describe('the service (desktop app and serve) on a Cluster', () => {
       expect(topo.nodes.slice(0, 3).every((n) => n.role === 'master' && n.slots.length > 0)).toBe(true);
       expect(topo.nodes.slice(3).every((n) => n.role === 'replica' && n.replicaOf !== null)).toBe(true);
       expect(events.some((e) => e.event === 'topology:changed')).toBe(true);
+      // Issue 17: the incident panels per master, each naming its node; stream facts from the key's node.
+      const incident = await ok('health:incident', {});
+      expect(incident.nodes.map((n) => n.node).sort()).toEqual(topo.nodes.slice(0, 3).map((n) => n.address).sort());
+      expect(incident.nodes.every((n) => n.role === 'master' && n.slowlog.status === 'ok' && n.clients.status === 'ok' && n.info.status === 'ok')).toBe(true);
+      const facts = await ok('shards:facts', { shard: allShards[0]! });
+      expect(facts).toMatchObject({ shard: allShards[0], removed: 0, maxDeletedEntryId: '0-0' });
+      expect(facts.memoryBytes).toBeGreaterThan(0);
     } finally {
       await service.dispose();
     }

@@ -38,15 +38,16 @@ const shardList = (...lengths: number[]): ShardListResult => ({
 });
 
 describe('boot (app slice)', () => {
-  it('asks app:info first, then the connection and the profiles, and only then is ready', async () => {
+  it('asks app:info first, then the connection, the profiles and the notification setting, and only then is ready', async () => {
     const api = new FakeApi()
       .handle('app:info', () => ({ version: '1.0.0', transport: 'serve' as const, demoAvailable: true }))
       .handle('connection:status', () => status('disconnected', { profileId: null, url: null, prefix: null }))
-      .handle('profiles:list', () => ({ profiles: [], activeProfileId: null }));
+      .handle('profiles:list', () => ({ profiles: [], activeProfileId: null }))
+      .handle('notify:configure', () => ({ enabled: true }));
     const store = storeOn(api);
     await store.getState().boot();
-    expect(api.calls.map((c) => c.channel)).toEqual(['app:info', 'connection:status', 'profiles:list']);
-    expect(store.getState()).toMatchObject({ ready: true, bootError: null, info: { version: '1.0.0' } });
+    expect(api.calls.map((c) => c.channel)).toEqual(['app:info', 'connection:status', 'profiles:list', 'notify:configure']);
+    expect(store.getState()).toMatchObject({ ready: true, bootError: null, info: { version: '1.0.0' }, notifyEnabled: true });
   });
 
   it('keeps the reason when the core does not answer, and boots again when the link comes back', async () => {

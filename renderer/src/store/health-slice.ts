@@ -68,12 +68,15 @@ function mergeErrors(current: readonly HealthErrorEntry[], incoming: readonly He
 
 export const createHealthSlice: Slice<HealthSlice> = (set, get) => {
   let historyRequest = 0;
+  let incidentRequest = 0;
   return {
     health: null,
     healthSeries: emptySeries(),
     healthTarget: null,
     healthLoading: false,
     healthError: null,
+    incident: null,
+    incidentError: null,
 
     applyHealth(snap) {
       const s = get();
@@ -138,7 +141,20 @@ export const createHealthSlice: Slice<HealthSlice> = (set, get) => {
     },
 
     resetHealth(target) {
-      if (target !== get().healthTarget) set({ health: null, healthSeries: emptySeries(), healthTarget: target, healthError: null });
+      if (target !== get().healthTarget) set({ health: null, healthSeries: emptySeries(), healthTarget: target, healthError: null, incident: null, incidentError: null });
+    },
+
+    async loadIncident() {
+      const key = targetKey(get().connection);
+      if (key === null) return;
+      const mine = ++incidentRequest;
+      try {
+        const incident = await get().api.invoke('health:incident');
+        if (mine !== incidentRequest || targetKey(get().connection) !== key) return;
+        set({ incident, incidentError: null });
+      } catch (e) {
+        if (mine === incidentRequest) set({ incidentError: toApiError(e).toInfo() });
+      }
     },
   };
 };
@@ -163,6 +179,7 @@ function localExport(s: AppState): HealthExport & { note: string } {
     infoAt: series.info[series.info.length - 1]?.at ?? null,
     trend: series.info,
     shards: series.shards,
+    incident: s.incident,
   });
   return { ...doc, note: 'Built by the UI from what it had received: the inspector core was out of reach when it was exported.' };
 }

@@ -7,6 +7,7 @@ import { formatClock, formatCount, formatTimestamp } from '../../lib/format';
 import { useApp } from '../../store';
 import type { AnalysisJob } from '../../store/analysis-slice';
 import './analysis.css';
+import { GapList } from './GapList';
 import { downloadText, exportFileName, missingOrdinals, reportCsv, reportJson } from './report-export';
 
 function formatDuration(seconds: number): string {
@@ -176,9 +177,15 @@ function Results({ report }: { report: AnalysisReport }) {
                       <CountCell key={c.key} s={s} col={c} onOpen={(filter) => open(s.shard, filter ? { filter } : {})} />
                     ))}
                     <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
-                      {s.gaps.length > 0 ? (
-                        <button type="button" className="an-count" aria-expanded={gapsOpen} onClick={() => toggle(s.shard)} title="Show the missing ranges per nonce">
-                          {formatCount(s.gaps.length)} <span className="an-sub">({formatCount(missing)} missing)</span>
+                      {s.gaps.length > 0 || (s.headGaps?.length ?? 0) > 0 ? (
+                        <button
+                          type="button"
+                          className="an-count"
+                          aria-expanded={gapsOpen}
+                          onClick={() => toggle(s.shard)}
+                          title={`Show the missing ranges per nonce, with their causes${s.headGaps?.length ? ` (and ${formatCount(s.headGaps.length)} nonce(s) missing their first ordinals)` : ''}`}
+                        >
+                          {formatCount(s.gaps.length)} <span className="an-sub">{s.gaps.length > 0 ? `(${formatCount(missing)} missing)` : '(head only)'}</span>
                           <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
                         </button>
                       ) : (
@@ -197,15 +204,7 @@ function Results({ report }: { report: AnalysisReport }) {
                   </div>
                   {gapsOpen ? (
                     <div className="an-gaps" role="row" data-analysis-gaps={s.shard}>
-                      <span role="cell" className="an-gaps-inner">
-                        <span className="an-gaps-title">Missing ordinals (lost batches) on shard {s.shard}</span>
-                        {s.gaps.map((g) => (
-                          <span key={`${g.nonce}:${g.from}`} className="an-gap mono" data-gap={`${g.nonce}:${g.from}-${g.to}`}>
-                            <span className="muted">{g.nonce}</span> {g.from === g.to ? g.from : `${g.from}..${g.to}`}
-                            <span className="an-sub"> · {formatCount(g.to - g.from + 1)}</span>
-                          </span>
-                        ))}
-                      </span>
+                      <GapList shard={s} />
                     </div>
                   ) : null}
                 </Fragment>
