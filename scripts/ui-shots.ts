@@ -8,8 +8,8 @@
  * Starts a throwaway redis-server with the demo bus (no live traffic, so both runs see the same
  * data), runs this checkout's `serve` against it and drives Chromium through the screens: the
  * shard browser (one lane, the entry detail, four lanes, a collision, the merged view), the
- * publisher (empty, a preview, an invalid source, a published batch, its history, the delete
- * dialog), the analysis (empty, a report, its end), health (top and end) and the connect screen
+ * publisher (empty, a preview, an invalid source, the replay confirmation, a published batch, its
+ * history, the delete dialog), the analysis (empty, a report, its end), health (top and end) and the connect screen
  * (empty, the form, a saved profile, a failed connection), in each theme and width. PNGs go to
  * `OUT/new/`.
  *
@@ -218,6 +218,11 @@ async function screens(pages: Driven[], tag: string): Promise<void> {
     await p.locator('[data-action="publish"]').click();
     await p.locator('[data-publisher-result]').waitFor();
     await p.locator('[data-action="publish-again"]').click();
+    await p.locator('dialog[open] [data-replay-summary]').waitFor();
+  });
+  await capture(pages, `${tag}-publish-replay`);
+  await each(pages, async (p) => {
+    await p.locator('[data-action="confirm-replay"]').click();
     await p.locator('[data-history-batch]').nth(1).waitFor();
   });
   await capture(pages, `${tag}-publish-result`);
