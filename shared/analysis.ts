@@ -231,11 +231,27 @@ class Intervals {
   get size(): number {
     return this.from.length + this.pending.length / 2;
   }
+
+  /** Whether `x` was added (binary search over the ranges, after merging the buffer). */
+  has(x: number): boolean {
+    this.flush();
+    let lo = 0;
+    let hi = this.from.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (x < this.from[mid]!) hi = mid - 1;
+      else if (x > this.to[mid]!) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
 }
 
 interface NonceGaps {
   nonceValue: bigint;
   ranges: Intervals;
+  /** Ordinals added while `ShardAnalyzer.atOrBelowMaxDeleted` was set (gap causes); null until one was. */
+  below: Intervals | null;
 }
 
 /**
@@ -292,6 +308,14 @@ export class ShardAnalyzer {
   private readonly gapsByNonce = new Map<string, NonceGaps>();
   private lastGapNonce = '';
   private lastGap: NonceGaps | null = null;
+
+  /**
+   * Gap causes (shared/gap-cause.ts, issue 17): the caller sets this while it adds the entries whose
+   * stream ids are at or below the stream's `max-deleted-entry-id` (the scan reads that range
+   * first, then the rest with it cleared), so {@link seenAtOrBelowMaxDeleted} can tell whether the
+   * entry before a gap is older than the newest XDEL. Off by default: nothing extra is recorded.
+   */
+  atOrBelowMaxDeleted = false;
 
   private readonly digest = new Uint32Array(2);
   /** Set by fastKey: the slot key word (without flags), seqLo and group high bits of the id just parsed. */
@@ -430,10 +454,7 @@ export class ShardAnalyzer {
   result(): ShardAnalysis {
     if (this.finished) return this.finished;
     const gaps: GapRange[] = [];
-    const nonces = [...this.gapsByNonce.entries()].sort((x, y) =>
-      x[1].nonceValue < y[1].nonceValue ? -1 : x[1].nonceValue > y[1].nonceValue ? 1 : 0,
-    );
-    for (const [nonce, g] of nonces) {
+    for (const [nonce, g] of this.noncesByValue()) {
       g.ranges.flush();
       const { from, to } = g.ranges;
       for (let k = 1; k < from.length; k++) gaps.push({ nonce, from: to[k - 1]! + 1, to: from[k]! - 1 });
@@ -494,6 +515,26 @@ export class ShardAnalyzer {
   }
 
   /**
+   * Head gaps: per nonce whose lowest ordinal seen is above 0, the range 0..lowest-1 (producers
+   * count each shard's ordinals from 0, contract item 6), sorted by nonce value. Same ordinals as
+   * `gaps` (this shard's own dedup_ids, at most 2^53 - 1); no cause (gap-cause.ts adds it).
+   */
+  headGaps(): GapRange[] {
+    const out: GapRange[] = [];
+    for (const [nonce, g] of this.noncesByValue()) {
+      g.ranges.flush();
+      const lowest = g.ranges.from[0];
+      if (lowest !== undefined && lowest > 0) out.push({ nonce, from: 0, to: lowest - 1 });
+    }
+    return out;
+  }
+
+  /** Whether `ordinal` of `nonce` was added while {@link atOrBelowMaxDeleted} was set. */
+  seenAtOrBelowMaxDeleted(nonce: string, ordinal: number): boolean {
+    return this.gapsByNonce.get(nonce)?.below?.has(ordinal) ?? false;
+  }
+
+  /**
    * Approximate bytes held by the analyzer: the duplicate index's typed arrays exactly, plus
    * estimates for the exact-map fallback, interned groups and gap ranges. Used by the benchmark to
    * check the 48-bytes-per-entry budget.
@@ -503,11 +544,15 @@ export class ShardAnalyzer {
     bytes += this.exact.size * EXACT_ENTRY_OVERHEAD + this.exactKeyChars * 2;
     bytes += this.bigCounts.size * 64;
     bytes += this.groups.length * 96;
-    for (const g of this.gapsByNonce.values()) bytes += 96 + g.ranges.size * 16;
+    for (const g of this.gapsByNonce.values()) bytes += 96 + (g.ranges.size + (g.below?.size ?? 0)) * 16;
     return bytes;
   }
 
   // ---------- internals ----------
+
+  private noncesByValue(): Array<[string, NonceGaps]> {
+    return [...this.gapsByNonce.entries()].sort((x, y) => (x[1].nonceValue < y[1].nonceValue ? -1 : x[1].nonceValue > y[1].nonceValue ? 1 : 0));
+  }
 
   /**
    * Parses a dedup_id into `pNonce`, `pNonceValue`, `pShard`, `pSeq`, `pSeqHigh`, `pI`; false when
@@ -732,13 +777,14 @@ export class ShardAnalyzer {
     if (g === null || nonce !== this.lastGapNonce) {
       g = this.gapsByNonce.get(nonce) ?? null;
       if (g === null) {
-        g = { nonceValue, ranges: new Intervals() };
+        g = { nonceValue, ranges: new Intervals(), below: null };
         this.gapsByNonce.set(nonce, g);
       }
       this.lastGap = g;
       this.lastGapNonce = nonce;
     }
     g.ranges.add(ordinal);
+    if (this.atOrBelowMaxDeleted) (g.below ??= new Intervals()).add(ordinal);
   }
 }
 

@@ -8,7 +8,9 @@
  * as data (`MeshErrorInfo`: kind + message + code), never as a transport exception.
  */
 import { z } from 'zod';
+import type { Notice } from './notify-rules';
 import type {
+  GapRange,
   MeshEntry,
   MeshErrorInfo,
   ShardAnalysis,
@@ -121,6 +123,12 @@ export interface ConnectionStatus {
   canPublish?: boolean;
   /** Why publishing is disabled, for a person (the Redis NOPERM text, or "read-only profile"). */
   publishBlockedReason?: string;
+  /**
+   * Whether the server runs on this machine, as the core decides it (a loopback host; behind
+   * Sentinel, every sentinel on loopback). Publishing to a server that is not local asks for the
+   * shard id as a confirmation.
+   */
+  local?: boolean;
 }
 
 export type TopologyMode = 'standalone' | 'cluster' | 'sentinel';
@@ -189,6 +197,51 @@ export interface ShardSummary {
   lastId: string | null;
   /** Entries per second over the last refresh interval; null until two samples exist. */
   appendRate: number | null;
+}
+
+/** One consumer group of a stream (`XINFO GROUPS`). */
+export interface StreamGroupFacts {
+  name: string;
+  consumers: number;
+  pending: number;
+  lastDeliveredId: string;
+  /** Redis 7.0+; null before, or when Redis cannot tell. */
+  entriesRead: number | null;
+  lag: number | null;
+}
+
+/**
+ * What Redis keeps about one shard stream (`shards:facts`, `shards --json`): from `XINFO STREAM`,
+ * `MEMORY USAGE key SAMPLES n` and `XINFO GROUPS`. The Redis 7 fields are null on older servers.
+ */
+export interface StreamFacts {
+  shard: number;
+  key: string;
+  /** Epoch ms of the read. */
+  at: number;
+  /** Entries present. */
+  length: number;
+  /** Entries ever added (Redis 7.0+). */
+  entriesAdded: number | null;
+  /** `entriesAdded - length`: entries removed in all, trimmed or deleted (Redis 7.0+). */
+  removed: number | null;
+  lastGeneratedId: string;
+  /** The first entry present as Redis records it (moved by trimming and by deleting the head; Redis 7.0+). */
+  recordedFirstEntryId: string | null;
+  /** The greatest id ever removed by XDEL, `0-0` when none was (trimming does not move it; Redis 7.0+). */
+  maxDeletedEntryId: string | null;
+  firstEntryId: string | null;
+  lastEntryId: string | null;
+  /** `MEMORY USAGE` in bytes (an estimate from `memorySamples` sampled nodes); null when refused or failed. */
+  memoryBytes: number | null;
+  memorySamples: number;
+  /** Why `memoryBytes` is null (e.g. NOPERM). */
+  memoryError?: MeshErrorInfo;
+  /** Consumer groups of the stream (`groups` lists the first 50). */
+  groupCount: number;
+  groups: StreamGroupFacts[];
+  /** Why `groups` is empty although `groupCount` is not. */
+  groupsError?: MeshErrorInfo;
 }
 
 export interface ShardListResult {
@@ -273,6 +326,18 @@ export interface IndexStatus {
   error?: MeshErrorInfo;
 }
 
+/**
+ * A shard's sequence gaps with their causes (`gaps:list`), from its background index, for Browse's
+ * gap rows: the same ranges and causes a scan reports. `ready` is false while the index is still
+ * being built, or when entries were deleted since it was built (it then starts over).
+ */
+export interface ShardGaps {
+  shard: number;
+  ready: boolean;
+  gaps: GapRange[];
+  headGaps: GapRange[];
+}
+
 export interface DuplicateMark {
   dedupId: string;
   kind: 'retry' | 'collision';
@@ -304,10 +369,35 @@ export interface PublishedBatch {
   key: string;
   nonce: string;
   sequenceStart: string;
+  /** Stream ids, index-aligned with `dedupIds`; '' for an entry no longer found (see `missing`); empty while unconfirmed. */
   ids: string[];
   dedupIds: string[];
   latencyMs: number;
   deleted?: boolean;
+  /** Events in the batch (history listings shorten `ids` and `dedupIds`; this stays exact). */
+  count?: number;
+  /**
+   * What is known about the batch (absent in old records: `landed`). `landed`: in the stream;
+   * `unconfirmed`: Redis stayed unreachable after EXEC was sent, so whether it landed is not known
+   * yet (re-check with `publish:recheck`); `not-landed`: a re-check found none of it.
+   */
+  outcome?: 'landed' | 'unconfirmed' | 'not-landed';
+  /** How the outcome was learnt: EXEC's own reply, reading the stream back after a lost reply, or a later re-check. */
+  verifiedBy?: 'reply' | 'readback' | 'recheck';
+  /** Landed, but this many of its entries are no longer in the stream (trimmed or deleted since). */
+  missing?: number;
+  /** The server it went to, as a redacted URL. */
+  server?: string;
+  /** A replay ("publish again with the same ids"): the batch whose ids it repeats. */
+  replayOf?: string;
+  /** The stream's last id before MULTI (null: the stream was empty), where a re-check starts reading. */
+  anchorId?: string | null;
+  /** A re-check found it not landed and gave its ordinals back (no later batch had taken any after them). */
+  ordinalsReleased?: boolean;
+  /** In history listings: `ids`/`dedupIds` hold only the first ids. */
+  idsTruncated?: boolean;
+  /** One sentence for a person: why unconfirmed, or what a re-check found. */
+  note?: string;
 }
 
 export interface AnalysisProgress {
@@ -416,6 +506,96 @@ export interface HealthHistory {
   errors: HealthErrorEntry[];
 }
 
+/**
+ * One incident panel of one node: its data, or a one-line refusal when the ACL user may not run
+ * the command (as INFO's `infoRefused`: not an error), or the failure.
+ */
+export type IncidentPanel<T> =
+  | { status: 'ok'; data: T }
+  | { status: 'not-permitted'; command: string; reason: string }
+  | { status: 'failed'; command: string; error: MeshErrorInfo };
+
+/** One `SLOWLOG GET` entry, its command shown without values (keys and subcommand kept). */
+export interface SlowlogEntry {
+  id: number;
+  /** Epoch ms the command ran. */
+  at: number;
+  durationUs: number;
+  /** `SET user:1 ?`: every argument that is not a key or a subcommand is `?`. */
+  command: string;
+  /** Lower case, `container|subcommand` when it has one. */
+  name: string;
+  clientAddress: string;
+  clientName: string;
+  /** Sent by this app (its connections are named `mesh-inspector`). */
+  ownApp: boolean;
+}
+
+/** One client as `CLIENT LIST` describes it (the fields the panel shows). */
+export interface ClientLine {
+  id: string;
+  name: string;
+  address: string;
+  ageSec: number;
+  idleSec: number;
+  /** The last command it ran (`cmd`), lower case. */
+  lastCommand: string;
+  /** Output buffer memory (`omem`) and total memory (`tot-mem`), bytes. */
+  outputBytes: number;
+  totalBytes: number;
+  ownApp: boolean;
+}
+
+/** `CLIENT LIST` summarised on the node (the whole list is never sent to the UI). */
+export interface ClientsSummary {
+  total: number;
+  /** Counts by client name (`(no name)` for none), most first, the first 20. */
+  byName: Array<{ name: string; count: number }>;
+  /** Counts by peer host (port dropped), most first, the first 20. */
+  byHost: Array<{ host: string; count: number }>;
+  /** The 10 clients idle the longest. */
+  oldestIdle: ClientLine[];
+  /** The 10 clients with the biggest output buffers (then total memory). */
+  biggestOutput: ClientLine[];
+}
+
+/** One `LATENCY LATEST` event with its `LATENCY HISTORY`. */
+export interface LatencyEvent {
+  event: string;
+  /** Epoch ms of the latest spike. */
+  latestAt: number;
+  latestMs: number;
+  maxMs: number;
+  history: Array<{ at: number; ms: number }>;
+}
+
+export interface LatencyReport {
+  /** `latency-monitor-threshold` in ms; 0 means the monitor is off; null when CONFIG GET is not permitted. */
+  thresholdMs: number | null;
+  events: LatencyEvent[];
+}
+
+/** The incident panels of one Redis node (a Cluster: one per master). */
+export interface NodeIncident {
+  /** `host:port`. */
+  node: string;
+  role: string;
+  slowlog: IncidentPanel<SlowlogEntry[]>;
+  clients: IncidentPanel<ClientsSummary>;
+  latency: IncidentPanel<LatencyReport>;
+  /** Raw `INFO` (every default section) now and at the previous read, for search and diff. */
+  info: IncidentPanel<{ current: Record<string, string>; previous: Record<string, string> | null; previousAt: number | null }>;
+}
+
+/** `health:incident`: the incident panels per node, read at most every 10 s (see health.ts's load note). */
+export interface IncidentSnapshot {
+  /** Epoch ms of the read; null before the first one. */
+  at: number | null;
+  nodes: NodeIncident[];
+  /** Why nodes are missing (a Cluster whose masters are not known yet). */
+  error: MeshErrorInfo | null;
+}
+
 /** The post-mortem document `health:export` returns (and the UI saves as a file). */
 export interface HealthExport {
   format: 'mesh-inspector/health-snapshot';
@@ -439,6 +619,8 @@ export interface HealthExport {
   errors: HealthErrorEntry[];
   server: { info: Record<string, string> | null; infoAt: number | null; trend: InfoSample[] };
   shards: ShardGrowthSample[];
+  /** Additive (issue 17): the incident panels as last read (slow log, clients, latency, raw INFO per node). */
+  incident?: IncidentSnapshot;
 }
 
 // ---------- the tables ----------
@@ -489,6 +671,12 @@ const publishRequest = z
     events: z.array(z.string().max(MAX_BATCH_BYTES)).max(MAX_BATCH_EVENTS, `a batch holds at most ${MAX_BATCH_EVENTS.toLocaleString('en')} events`),
     nonce: z.string().regex(/^(0x)?[0-9a-fA-F]{1,16}$/, 'a nonce is 1-16 hex digits').optional(),
     sequenceStart: z.string().regex(/^\d{1,20}$/, 'a sequence start is a decimal number').optional(),
+    /**
+     * The next sequence start a preview showed: the batch is published with it only if it is still
+     * the next one (otherwise refused, code SEQUENCE_MOVED: another batch took those ids meanwhile).
+     * Ignored when `sequenceStart` is given.
+     */
+    expectedSequenceStart: z.string().regex(/^\d{1,20}$/, 'a sequence start is a decimal number').optional(),
     maxLen: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     /** `t` of the first event (decimal u64); default: now, in ns since the epoch. See PublishPreview.tStart. */
     tStart: z.string().regex(/^\d{1,20}$/, 'tStart is a decimal number').optional(),
@@ -508,6 +696,8 @@ export const channels = {
   'connection:status': { request: empty, response: returns<ConnectionStatus>() },
   'demo:start': { request: empty, response: returns<ConnectionStatus>() },
   'shards:list': { request: empty, response: returns<ShardListResult>() },
+  /** What Redis keeps about one shard stream (XINFO STREAM, MEMORY USAGE, XINFO GROUPS); cached a few seconds per shard. */
+  'shards:facts': { request: z.object({ shard: shardId }).strict(), response: returns<StreamFacts>() },
   'events:page': { request: pageRequest, response: returns<ShardPage>() },
   'events:at': {
     request: z
@@ -537,6 +727,8 @@ export const channels = {
     request: z.object({ shard: shardId, dedupIds: z.array(z.string().max(256)).max(MAX_PAGE_LIMIT) }).strict(),
     response: returns<{ ready: boolean; marks: DuplicateMark[] }>(),
   },
+  /** The shard's gaps per nonce with their causes (lost, possibly deleted, trimmed head), from the background index. */
+  'gaps:list': { request: z.object({ shard: shardId }).strict(), response: returns<ShardGaps>() },
   /** The stream ids and positions of the entries of a shard carrying `dedupId` (links between copies). */
   'duplicates:copies': {
     request: z.object({ shard: shardId, dedupId: z.string().min(1).max(256) }).strict(),
@@ -566,7 +758,19 @@ export const channels = {
   },
   'publish:preview': { request: publishRequest, response: returns<PublishPreview>() },
   'publish:batch': { request: publishRequest, response: returns<PublishedBatch>() },
-  'publish:again': { request: z.object({ batchId: z.string().min(1).max(64) }).strict(), response: returns<PublishedBatch>() },
+  /**
+   * Publishes a recorded batch again with the same ids and bytes. A landed batch's replay writes
+   * `count` duplicates on purpose, so `confirmDuplicates` must be that number (the UI asks the
+   * person, naming the server); a batch a re-check found not landed is simply sent (no duplicate).
+   */
+  'publish:again': {
+    request: z
+      .object({ batchId: z.string().min(1).max(64), confirmDuplicates: z.number().int().min(0).max(MAX_BATCH_EVENTS).optional(), confirmShard: shardId.optional() })
+      .strict(),
+    response: returns<PublishedBatch>(),
+  },
+  /** Reads the stream again for an unconfirmed batch's dedup_ids and records what it found. */
+  'publish:recheck': { request: z.object({ batchId: z.string().min(1).max(64) }).strict(), response: returns<PublishedBatch>() },
   'publish:history': { request: empty, response: returns<{ batches: PublishedBatch[] }>() },
   'publish:delete': { request: z.object({ batchId: z.string().min(1).max(64) }).strict(), response: returns<{ deleted: number }>() },
   'analysis:start': {
@@ -581,6 +785,17 @@ export const channels = {
     request: z.object({ probeIntervalMs: z.number().int().min(MIN_PROBE_INTERVAL_MS).max(MAX_PROBE_INTERVAL_MS) }).strict(),
     response: returns<HealthSnapshot>(),
   },
+  /**
+   * The incident panels per node: slow log (values redacted), clients, latency events, raw INFO
+   * with the previous read. Read again when the last read is older than 10 s and Redis is ready;
+   * otherwise the last read is returned.
+   */
+  'health:incident': { request: empty, response: returns<IncidentSnapshot>() },
+  /**
+   * Desktop notifications (opt-in, kept in the config folder): with `enabled` turns them on or off;
+   * without, answers the setting. When on, the core pushes `notify:show` (folded and rate-limited).
+   */
+  'notify:configure': { request: z.object({ enabled: z.boolean().optional() }).strict(), response: returns<{ enabled: boolean }>() },
   /** The post-mortem document; answered from memory, so it works while Redis is down. */
   'health:export': { request: empty, response: returns<HealthExport>() },
   /**
@@ -605,6 +820,13 @@ export const events = {
   'analysis:progress': returns<AnalysisProgress>(),
   'analysis:done': returns<AnalysisReport>(),
   'health:changed': returns<HealthSnapshot>(),
+  /**
+   * A notification to show (opt-in, `notify:configure`): the connection went down or came back, a
+   * live-tailed shard got new corrupt entries, collisions or gaps, a long analysis finished. One
+   * per burst, at most one per category every 30 s (shared/notify-rules.ts). The desktop app shows
+   * it from the main process; `serve` shows it in the browser once the user allowed it.
+   */
+  'notify:show': returns<Notice>(),
   /** Pushed when a role, an address, a link or the failover list changed (Cluster and Sentinel, checked every 5 s). */
   'topology:changed': returns<TopologyStatus>(),
 } as const;

@@ -6,27 +6,43 @@
 const REDACTED = '[REDACTED]';
 
 /**
- * Redacts a connection URL as net-mesh's `redact_url` does (contract 3.38): everything between
- * `://` and the last `@` of the authority becomes `[REDACTED]`, the `@` kept. The authority ends
- * at the first `/`, `?` or `#` after `://`, so an `@` in the path, query or fragment is not
- * userinfo. URLs without `://` or without userinfo are returned unchanged.
+ * The display form of a connection URL, safe to show and log whatever the text is: the userinfo
+ * becomes `[REDACTED]` (as net-mesh's `redact_url` shows it, contract 3.38:
+ * `redis://[REDACTED]@host:port/db`) and the query and fragment are left out.
+ *
+ * Guarantees, for ANY input text: nothing before the last `@` after `://` is shown, nothing from
+ * the first `?` or `#` on, and nothing at all after `://` when a `?` or `#` comes before the last
+ * `@`. So an unencoded `@`, `/`, `?`, `#` or `:` inside a password never leaves a piece of it
+ * visible, and a query (`?password=...`, even one holding an `@`) is never echoed.
+ *
+ * Why this differs from net-mesh's `redact_url`, which ends the authority at the first `/`, `?` or
+ * `#` and so leaves `redis://:pa/ss@host` unredacted: the Redis URL parser
+ * (electron/core/redis-url.ts) ends the userinfo at the LAST `@`, and the two must agree or the
+ * display form shows what the parser took as the password. A Redis URL's path is only `/db`, which
+ * has no `@`, so for every URL that connects the two forms are the same; for anything else this
+ * one hides more, never less. Text without `://` is treated the same way from its start.
  */
 export function redactUrl(url: string): string {
   const schemeEnd = url.indexOf('://');
-  if (schemeEnd < 0) return url;
-  const authorityStart = schemeEnd + 3;
-  let authorityEnd = url.length;
-  for (let k = authorityStart; k < url.length; k++) {
-    const c = url.charCodeAt(k);
-    if (c === 0x2f || c === 0x3f || c === 0x23) {
-      authorityEnd = k;
-      break;
-    }
+  const start = schemeEnd < 0 ? 0 : schemeEnd + 3;
+  const at = url.lastIndexOf('@');
+  const hasUserinfo = at >= start;
+  const firstQuery = firstOf(url, start, 0x3f, 0x23);
+  // A '?' or '#' before the last '@' makes the text ambiguous: either a password holding them
+  // unencoded, or a query whose value holds an '@' (`/0?password=a@b`), in which case what follows
+  // that '@' is a piece of the password, not a host. Nothing of it is shown then.
+  if (hasUserinfo && firstQuery >= 0 && firstQuery < at) return url.slice(0, start) + REDACTED;
+  const hostStart = hasUserinfo ? at + 1 : start;
+  const end = firstOf(url, hostStart, 0x3f, 0x23);
+  return url.slice(0, start) + (hasUserinfo ? `${REDACTED}@` : '') + url.slice(hostStart, end < 0 ? url.length : end);
+}
+
+function firstOf(text: string, from: number, a: number, b: number): number {
+  for (let k = from; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === a || c === b) return k;
   }
-  // The last `@`: an unencoded `@` inside a password must not leave the password's tail visible.
-  const at = url.lastIndexOf('@', authorityEnd - 1);
-  if (at < authorityStart) return url;
-  return url.slice(0, authorityStart) + REDACTED + url.slice(at);
+  return -1;
 }
 
 /**

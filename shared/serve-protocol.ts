@@ -6,15 +6,22 @@
  * (`electron/serve/server.ts`) and the renderer's transport are the only two parties.
  *
  * ## Connecting
- * - Open the page `http://<host>:<port>/?token=<token>` (the URL `serve` prints). The server answers
- *   with the UI and sets an HttpOnly, SameSite=Strict cookie holding the token, so the page's
- *   assets and the WebSocket upgrade authenticate without the page ever reading the token.
- * - Connect to `ws://<same host:port>/ws`. The cookie authenticates it; `?token=<token>` on the
- *   WebSocket URL is accepted too (e.g. `new URL('/ws' + location.search, ...)`), for clients
- *   that hold no cookie. A browser sends the `Origin` header by itself; a non-browser client must
- *   send `Origin: http://<host>:<port>` (the same origin the page would have) or it is refused.
- * - Refusals happen before the upgrade, as HTTP statuses: 401 (no or wrong token), 403 (missing
- *   or foreign Origin), 421 (foreign Host: DNS-rebinding defence), 404 (a path other than /ws).
+ * - Open the page `http://<host>:<port>/?token=<token>` (the URL `serve` prints). The page and its
+ *   assets carry no data and need no token; a WRONG token in the query gets a small 401 HTML page
+ *   saying to open the URL `serve` printed. The page keeps the token in `sessionStorage` (this tab
+ *   only) and removes it from the address bar (`history.replaceState`). The server never sets a
+ *   cookie: cookies ignore ports, so a cookie would reach every other server on the host.
+ * - Connect to `ws://<same host:port>/ws`. The token alone authenticates it, never a cookie: either
+ *   `?token=<token>` on the WebSocket URL (checked before the upgrade), or, without one, an `auth`
+ *   message as the FIRST frame: `{"type":"auth","token":"<token>"}` (what the page does: the
+ *   token then appears in no URL at all). A socket that sends anything else first, a wrong token,
+ *   or nothing within 10 s is closed with code 4401 ({@link AUTH_CLOSE_CODE}) and never receives
+ *   anything; `hello` is the first frame of an authenticated socket.
+ *   A browser sends the `Origin` header by itself; a non-browser client must send
+ *   `Origin: http://<host>:<port>` (the same origin the page would have) or it is refused.
+ * - Refusals before the upgrade, as HTTP statuses: 401 (a wrong `?token=`), 403 (missing or
+ *   foreign Origin), 421 (foreign Host: DNS-rebinding defence), 404 (a path other than /ws), 503
+ *   (too many sockets still waiting for their `auth`).
  *
  * ## Messages (one JSON text frame each; binary frames are refused with an `error`)
  * Server → client, first, once per connection:
@@ -58,6 +65,29 @@ export const WS_PATH = '/ws';
 /** The query parameter carrying the token on the first page load and on `/ws`. */
 export const TOKEN_QUERY_PARAM = 'token';
 
+/**
+ * WebSocket close code for "not authenticated" (no `auth` first, a wrong or stale token): the
+ * client stops reconnecting and tells the user to open the URL `serve` printed. 4000-4999 is the
+ * range RFC 6455 leaves to applications.
+ */
+export const AUTH_CLOSE_CODE = 4401;
+
+/** The first frame of a socket opened without `?token=`. */
+export interface AuthMessage {
+  type: 'auth';
+  token: string;
+}
+
+/** The token of an `auth` frame, or null for anything else (the socket is then closed, 4401). Never throws. */
+export function decodeAuthMessage(text: string): string | null {
+  try {
+    const m = JSON.parse(text) as Partial<AuthMessage> | null;
+    return typeof m === 'object' && m !== null && m.type === 'auth' && typeof m.token === 'string' ? m.token : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface InvokeMessage {
   type: 'invoke';
   /** Chosen by the client; a safe integer ≥ 0. */
@@ -66,7 +96,7 @@ export interface InvokeMessage {
   payload?: unknown;
 }
 
-/** Everything a client may send. */
+/** Everything a client may send once authenticated (`auth` is only ever the first frame). */
 export type ClientMessage = InvokeMessage;
 
 export interface HelloMessage {

@@ -15,6 +15,19 @@ export function streamKey(prefix: string, shard: number): string {
 }
 
 /**
+ * Why a prefix is refused, or null when it is usable: control characters (C0, DEL, C1) are, so a
+ * prefix can neither break a line nor carry a terminal escape sequence into what the inspector
+ * prints (the CLI's `--prefix` and saved profiles share this rule).
+ */
+export function prefixProblem(prefix: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  const m = /[\u0000-\u001f\u007f-\u009f]/.exec(prefix);
+  if (!m) return null;
+  const code = m[0].charCodeAt(0).toString(16).padStart(2, '0');
+  return `a prefix cannot contain control characters (found \\x${code} at position ${m.index + 1})`;
+}
+
+/**
  * Escapes Redis glob metacharacters (`* ? [ ] \`) so the text matches only itself in a
  * MATCH pattern. `^` and `-` are special only inside brackets, and every bracket is escaped.
  * One regex pass escapes each backslash once, which is what escaping `\` first achieves.

@@ -67,11 +67,25 @@ export interface ShardDiscovery {
   skipped: SkippedKey[];
 }
 
+/**
+ * Why a nonce's ordinals are missing from a shard (shared/gap-cause.ts decides it from what Redis 7
+ * keeps per stream): `lost` never written; `possibly-deleted` an XDEL may have removed them;
+ * `trimmed` (head gaps only) they came before the stream's trimmed head; `unknown` the server
+ * keeps no deletion record (Redis before 7.0) or would not say.
+ */
+export type GapCause = 'lost' | 'possibly-deleted' | 'trimmed' | 'unknown';
+
 export interface GapRange {
   nonce: string;
   /** Inclusive ordinal range (`seq + i`), decimal numbers. */
   from: number;
   to: number;
+  /** Why they are missing; set by the scan (additive in `scan --json`), absent where nothing judged it. */
+  cause?: GapCause;
+  /** The evidence behind `cause`, one sentence for a person. */
+  reason?: string;
+  /** `possibly-deleted`, and `trimmed` when XDEL was used too: the stream's `max-deleted-entry-id`. */
+  maxDeletedId?: string;
 }
 
 export interface ShardAnalysis {
@@ -85,13 +99,11 @@ export interface ShardAnalysis {
   collisionGroups: number;
   gaps: GapRange[];
   misrouted: number;
+  /**
+   * Per nonce whose lowest ordinal here is above 0: ordinals 0..lowest-1 (every producer counts a
+   * shard's ordinals from 0, contract item 6), reported apart from `gaps` with their cause. Set by
+   * the scan (additive in `scan --json`).
+   */
+  headGaps?: GapRange[];
 }
 
-export interface PublishResult {
-  shard: number;
-  key: string;
-  nonce: string;
-  sequenceStart: number;
-  ids: string[];
-  dedupIds: string[];
-}

@@ -4,7 +4,8 @@
  * Knows nothing about what commands do; each command declares its options in a `CommandSpec`.
  */
 import { usageError } from '../../shared/errors';
-import { parseShardId } from '../../shared/stream-key';
+import { redactUrl } from '../../shared/redact';
+import { parseShardId, prefixProblem } from '../../shared/stream-key';
 
 /** How an option's value is read. `flag` takes no value; `multi` options may repeat. */
 export type OptionKind = 'flag' | 'string' | 'shard' | 'count' | 'u64' | 'stream-id' | 'hex-nonce' | 'port';
@@ -176,6 +177,8 @@ function globalOptions(raw: Map<string, Array<string | true>>, env: Readonly<Rec
   if (url === '') throw usageError('--url must not be empty');
   const prefix = one('prefix') ?? DEFAULT_PREFIX;
   if (prefix === '') throw usageError('--prefix must not be empty');
+  const prefixRefused = prefixProblem(prefix);
+  if (prefixRefused !== null) throw usageError(`--prefix: ${prefixRefused}`);
   const timeoutText = one('timeout-ms');
   const timeoutMs = timeoutText === undefined ? DEFAULT_TIMEOUT_MS : (convert(GLOBAL_OPTIONS[2]!, timeoutText) as number);
   const tls: GlobalOptions['tls'] = {};
@@ -264,8 +267,13 @@ function convert(spec: OptionSpec, value: string | true): OptionValue {
   }
 }
 
+/**
+ * An argument as a message may quote it: a URL-looking one (`://` or `@`, e.g. a URL given without
+ * `--url`) in its display form, so a password in it is never echoed; then cut to 40 characters.
+ */
 function shorten(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  const safe = text.includes('://') || text.includes('@') ? redactUrl(text) : text;
+  return safe.length > 40 ? `${safe.slice(0, 37)}...` : safe;
 }
 
 /** The help text: every command with its summary, or one command's usage and options. */

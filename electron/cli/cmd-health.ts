@@ -93,9 +93,9 @@ export const healthCommand: CliCommand = {
   options: [],
   async run(ctx) {
     // Loaded when the command runs: `--help` and the other commands never load the Redis client.
-    const { MeshAdapter, topologyHealth, profileFrom, checkTopology } = await import('./impl');
+    const { MeshAdapter, loadTlsFiles, topologyHealth, profileFrom, checkTopology } = await import('./impl');
     checkTopology(ctx.global);
-    const adapter = new MeshAdapter(profileFrom(ctx.global, true));
+    const adapter = new MeshAdapter(await loadTlsFiles(profileFrom(ctx.global, true)));
     const json: HealthJson = { healthy: false, latencyMs: null, url: adapter.redactedUrl, server: null, error: null };
     try {
       await adapter.init();

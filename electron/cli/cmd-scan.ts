@@ -2,6 +2,7 @@
  * `mesh-inspector scan [--shard <n> ...]` (cli.md): whole-shard analysis, page by page.
  */
 import { scanDocument } from '../../shared/scan-document';
+import type { GapRange } from '../../shared/types';
 import type { ScanResult } from '../core/scan';
 import type { CliCommand } from './commands';
 import { grouped, table } from './output';
@@ -32,6 +33,12 @@ export const scanCommand: CliCommand = {
   },
 };
 
+function causeText(g: GapRange): string {
+  if (g.cause === undefined) return '-';
+  if (g.cause === 'possibly-deleted') return `possibly deleted (XDEL up to ${g.maxDeletedId ?? '?'})`;
+  return g.cause;
+}
+
 function humanScan(result: ScanResult): string {
   let out =
     result.shards.length === 0
@@ -51,8 +58,14 @@ function humanScan(result: ScanResult): string {
           ]),
           [0, 1, 2, 3, 4, 5, 6, 7, 8],
         );
-  const gaps = result.shards.flatMap((s) => s.gaps.map((g) => [s.shard, g.nonce, g.from, g.to, grouped(g.to - g.from + 1)] as Array<string | number>));
-  if (gaps.length > 0) out += '\nmissing ordinals (lost batches):\n' + table(['SHARD', 'NONCE', 'FROM', 'TO', 'COUNT'], gaps, [0, 2, 3, 4]);
+  const gapRow = (shard: number, g: GapRange) => [shard, g.nonce, g.from, g.to, grouped(g.to - g.from + 1), causeText(g)] as Array<string | number>;
+  const gaps = result.shards.flatMap((s) => s.gaps.map((g) => gapRow(s.shard, g)));
+  if (gaps.length > 0) out += '\nmissing ordinals between present ones:\n' + table(['SHARD', 'NONCE', 'FROM', 'TO', 'COUNT', 'CAUSE'], gaps, [0, 2, 3, 4]);
+  const heads = result.shards.flatMap((s) => (s.headGaps ?? []).map((g) => gapRow(s.shard, g)));
+  if (heads.length > 0) out += '\nmissing first ordinals (before each nonce\'s lowest one here):\n' + table(['SHARD', 'NONCE', 'FROM', 'TO', 'COUNT', 'CAUSE'], heads, [0, 2, 3, 4]);
+  // The evidence, one line per gap, while it stays readable (scan --json carries it for every gap).
+  const explained = result.shards.flatMap((s) => [...s.gaps, ...(s.headGaps ?? [])].filter((g) => g.reason).map((g) => `  shard ${s.shard}, nonce ${g.nonce}: ${g.reason}\n`));
+  if (explained.length > 0 && explained.length <= 20) out += '\nwhy:\n' + explained.join('');
   const collisions = result.shards.reduce((n, s) => n + s.collisionGroups, 0);
   if (collisions > 0) out += `\n${collisions} collision group(s): the same dedup_id carries different payloads; consumers' dedup will drop the later events\n`;
   if (result.skipped.length > 0) out += `\nskipped ${result.skipped.length} key(s):\n` + table(['KEY', 'REASON'], result.skipped.map((s) => [s.key, s.reason]));

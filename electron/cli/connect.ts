@@ -2,42 +2,12 @@
  * From the global options to a connected adapter, for the commands that talk to Redis.
  */
 import { MeshAdapter } from '../core/adapter';
-import { parseSentinels, topologyModeOf, type ConnectionProfile, type TopologyOptions } from '../core/connection';
+import { loadTlsFiles, parseSentinels, topologyModeOf } from '../core/connection';
 import type { GlobalOptions } from './args';
+import { profileFrom, topologyFrom } from './profile';
 
-// Light, and used before any command runs (run.ts): kept in its own module, re-exported here.
-export { secretsOf } from './secrets';
-
-/**
- * The connection profile the global options describe. `readOnly` commands get no publish
- * connection at all (one connection per run is enough load for a script).
- */
-export function profileFrom(global: GlobalOptions, readOnly: boolean): ConnectionProfile {
-  const profile: ConnectionProfile = {
-    url: global.url,
-    prefix: global.prefix,
-    commandTimeoutMs: global.timeoutMs,
-    readOnly,
-    connectionName: 'mesh-inspector-cli',
-  };
-  if (Object.values(global.tls).some((v) => v !== undefined)) profile.tls = { ...global.tls };
-  profile.topology = topologyFrom(global);
-  return profile;
-}
-
-/**
- * The topology the global options ask for: `--sentinel ... --master-name n` (Sentinel), `--cluster`
- * (Cluster, forced), or `auto` (a Cluster is detected with INFO cluster on connect).
- */
-export function topologyFrom(global: GlobalOptions): TopologyOptions {
-  if (global.sentinel !== undefined) {
-    const t: TopologyOptions = { mode: 'sentinel', sentinels: global.sentinel };
-    if (global.masterName !== undefined) t.masterName = global.masterName;
-    if (global.sentinelPassword !== undefined) t.sentinelPassword = global.sentinelPassword;
-    return t;
-  }
-  return { mode: global.cluster ? 'cluster' : 'auto' };
-}
+// Light, and used before any command runs (run.ts): kept in their own module, re-exported here.
+export { profileFrom, topologyFrom } from './profile';
 
 /**
  * Checks the topology options before anything is sent (usage errors: a sentinel address that is
@@ -49,16 +19,13 @@ export function checkTopology(global: GlobalOptions): void {
   if (global.sentinel !== undefined) parseSentinels(global.sentinel);
 }
 
-/** @deprecated The old name of {@link checkTopology} (Cluster and Sentinel are supported now). */
-export const rejectUnsupportedTopology = checkTopology;
-
 /**
  * Runs `fn` with an initialized adapter and always shuts it down afterwards. The adapter is
  * created (URL, timeout and TLS files checked: usage errors) before anything is sent.
  */
 export async function withAdapter<T>(global: GlobalOptions, readOnly: boolean, fn: (adapter: MeshAdapter) => Promise<T>): Promise<T> {
   checkTopology(global);
-  const adapter = new MeshAdapter(profileFrom(global, readOnly));
+  const adapter = new MeshAdapter(await loadTlsFiles(profileFrom(global, readOnly)));
   try {
     await adapter.init();
     return await fn(adapter);

@@ -9,8 +9,8 @@ import { readCommand } from './cmd-read';
 import { scanCommand } from './cmd-scan';
 import { shardsCommand } from './cmd-shards';
 import { runCli } from './run';
-import { defaultServeCommand } from '../serve/command';
-import { demoCommand } from '../core/demo';
+import { defaultServeCommand } from './cmd-serve';
+import { demoCommand } from './cmd-demo';
 
 for (const command of [shardsCommand, readCommand, scanCommand, publishCommand, healthCommand]) registerCommand(command);
 registerCommand(defaultServeCommand());
@@ -18,8 +18,11 @@ registerCommand(demoCommand());
 
 const controller = new AbortController();
 const stop = () => controller.abort();
+// Every way a terminal or a process manager ends us closes orderly (serve's sockets, a demo's
+// redis-server and its directory): Node runs no exit hook when a signal's default action kills it.
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+process.once('SIGHUP', stop);
 
 // No top-level await: the bundle is CommonJS (it starts faster, scripts/build.mjs).
 void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then((code) => {

@@ -8,8 +8,10 @@ import { redactText } from '../../shared/redact';
 import type { ErrorKind } from '../../shared/types';
 import { helpText, parseCommandLine } from './args';
 import { findCommand, registeredCommands, type CommandContext } from './commands';
-import { secretsOf } from './secrets';
-import { toJson } from './output';
+// Both light (no Redis client): `--help` and `--version` must start fast (issue 16).
+import { secretsOf } from '../core/secrets';
+import { profileFrom } from './profile';
+import { terminalSafe, toJson } from './output';
 
 /** cli.md "Exit codes". */
 export const EXIT = { ok: 0, fatal: 1, usage: 64, transient: 75, interrupted: 130 } as const;
@@ -31,19 +33,20 @@ export interface CliIo {
  * `{"error":{"kind","message"}}`) and nothing else; every error also writes one human line to
  * stderr; exit codes are 0, 1 (fatal), 64 (usage: nothing was sent), 75 (transient; health:
  * unhealthy), and 130 when interrupted; the URL's password is scrubbed from every message and
- * human output.
+ * human output; human output and messages carry no control character but line feeds (escaped:
+ * `terminalSafe`), so nothing read from Redis can drive the terminal.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   // Known before parsing, so even a usage error honours --json.
   const wantsJson = argv.includes('--json');
   const urlAt = argv.indexOf('--url');
   const urlText = urlAt >= 0 ? argv[urlAt + 1] : argv.find((a) => a.startsWith('--url='))?.slice(6);
-  let secrets = secretsOf(urlText ?? io.env.MESH_REDIS_URL ?? '');
+  // Derived before parsing, so even a usage error about another option is scrubbed.
   const sentinelPassword = io.env.MESH_SENTINEL_PASSWORD;
-  if (sentinelPassword) secrets.push(sentinelPassword);
+  let secrets = secretsOf({ url: urlText ?? io.env.MESH_REDIS_URL ?? '', ...(sentinelPassword ? { topology: { mode: 'sentinel', sentinelPassword } } : {}) });
   try {
     const parsed = parseCommandLine(argv, io.env, registeredCommands());
-    secrets = [...new Set([...secrets, ...secretsOf(parsed.global.url)])];
+    secrets = [...new Set([...secrets, ...secretsOf(profileFrom(parsed.global, true))])];
     if (parsed.kind === 'help') {
       const text = helpText(registeredCommands(), parsed.command);
       // --json promises one JSON document on stdout, help included.
@@ -68,7 +71,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const result = await command.run(ctx);
     if ('done' in result) return result.exitCode ?? EXIT.ok;
     const code = result.exitCode ?? EXIT.ok;
-    const human = redactText(result.human, secrets);
+    // Human output is for a terminal: whatever came from Redis is shown escaped, never obeyed.
+    const human = terminalSafe(redactText(result.human, secrets), true);
     if (parsed.global.json) {
       io.stdout.write(`${toJson(result.json)}\n`);
       if (code !== EXIT.ok) io.stderr.write(`mesh-inspector: ${human}`);
@@ -88,7 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const message = redactText(info.message, secrets);
     if (wantsJson) io.stdout.write(`${toJson({ error: { kind: info.kind, message } })}\n`);
     const hint = info.kind === 'usage' ? ' (see mesh-inspector --help)' : '';
-    io.stderr.write(`mesh-inspector: ${info.kind} error: ${message}${hint}\n`);
+    io.stderr.write(`mesh-inspector: ${info.kind} error: ${terminalSafe(message, true)}${hint}\n`);
     return EXIT_BY_KIND[info.kind];
   }
 }

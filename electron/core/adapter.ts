@@ -6,6 +6,8 @@
 import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
+import { clusterKeySlot } from '../../shared/cluster-slot';
 import { formatDedupId } from '../../shared/dedup-id';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
 import {
@@ -18,13 +20,14 @@ import { streamKey } from '../../shared/stream-key';
 import type { MeshEntry, MeshErrorInfo, ShardPage } from '../../shared/types';
 import { U64_MAX, isU16 } from '../../shared/u64';
 import { corruptText, decodePayload, decodePayloadBytes, encodePayload, type DecodeResult } from '../../shared/wire';
-import { classifyError, isCommandTimeout, IOREDIS_TIMEOUT_MESSAGE } from './classify';
+import { classifyError, isCommandTimeout } from './classify';
 import {
   CONNECT_TIMEOUT_MS,
   createRedisClient,
   detectTopology,
   isClusterClient,
   lastClientError,
+  secretsOf,
   topologyModeOf,
   watchClientErrors,
   type ConnectionProfile,
@@ -58,6 +61,8 @@ export interface PublishBatch {
   maxLen?: number;
   /** `t` for event `i` (a u64). Default: nanoseconds since the Unix epoch, strictly increasing. */
   t?: (i: number) => bigint;
+  /** Instead of `t`: event `i` has `tStart + i` (checked once to stay a u64; no BigInt per event). */
+  tStart?: bigint;
 }
 
 /** What a successful publish returns: the Redis ids and dedup ids in batch order. */
@@ -66,6 +71,194 @@ export interface PublishOutcome {
   dedupIds: string[];
   /** Time from sending MULTI to EXEC's reply, in milliseconds. */
   latencyMs: number;
+}
+
+/** What a sent batch leaves behind for resolving its outcome (test-publisher.ts). */
+export interface SentBatch {
+  key: string;
+  /** In batch order. */
+  dedupIds: string[];
+  /** The exact `d` texts sent, in batch order. */
+  payloads: string[];
+  /**
+   * The stream's last id just before MULTI; null when the stream was empty or missing; undefined
+   * when this user may not read it (then a lost reply cannot be read back).
+   */
+  anchorId: string | null | undefined;
+}
+
+/**
+ * How an EXEC ended:
+ * - `replied`: every XADD returned its id;
+ * - `refused`: Redis applied none of the batch (EXECABORT, a refused EXEC, every XADD failing at run
+ *   time) or, with `notSent`, none of it was even written;
+ * - `partial`: EXEC ran and some XADDs failed at run time (their ids are ''); the others are written;
+ * - `unknown`: written, and no usable reply (the connection dropped, or MULTI itself was refused
+ *   so the XADDs ran one by one): only reading the stream tells.
+ */
+export type ExecFinal =
+  | { kind: 'replied'; ids: string[]; latencyMs: number }
+  | { kind: 'refused'; error: MeshError; notSent?: boolean }
+  | { kind: 'partial'; ids: string[]; error: MeshError }
+  | { kind: 'unknown'; error: MeshError };
+
+/** What {@link MeshAdapter.send} saw (see there). */
+export type SendResult =
+  | { kind: 'not-sent'; error: MeshError }
+  | { kind: 'done'; sent: SentBatch; final: ExecFinal }
+  | { kind: 'late'; sent: SentBatch; error: MeshError; late: Promise<ExecFinal> };
+
+/**
+ * Time EXEC may take per event and per MB of payload on top of the command timeout, so that the
+ * largest batch (100,000 events, up to 64 MB) succeeds with the default 1000 ms timeout. Measured
+ * with `node dist/bench/run.js publish-10k` (the "EXEC cost" metrics) on a shared 2-core machine:
+ * 7-10 µs per small event and 8-15 ms per MB at a load average of ~5, 20-50 µs per event at ~10.
+ * The allowance is 40 µs and 40 ms. It decides when the reply counts as late, not when the
+ * publish gives up: the test publisher keeps waiting for a late reply through its verification
+ * window (test-publisher.ts).
+ */
+export const EXEC_ALLOWANCE_US_PER_EVENT = 40;
+export const EXEC_ALLOWANCE_MS_PER_MB = 40;
+
+/** The EXEC allowance for `events` events of `bytes` bytes in total, in ms. */
+export function execAllowanceMs(events: number, bytes: number): number {
+  return Math.ceil((events * EXEC_ALLOWANCE_US_PER_EVENT) / 1000 + (bytes / (1024 * 1024)) * EXEC_ALLOWANCE_MS_PER_MB);
+}
+
+/** Checks and encodes a batch (MeshError `usage` on any problem); nothing is sent. */
+function encodeBatch(prefix: string, batch: PublishBatch): { key: string; dedupIds: string[]; payloads: string[]; trim: string[]; bytes: number } {
+  const n = batch.events.length;
+  const { shard, nonce, sequenceStart, maxLen } = batch;
+  if (!isU16(shard)) throw usageError(`shard must be an integer in 0..65535 (got ${String(shard)})`);
+  if (typeof nonce !== 'bigint' || nonce <= 0n || nonce > U64_MAX) {
+    throw usageError('the producer nonce must be an integer in 1..2^64-1 (net-mesh never uses 0)');
+  }
+  if (typeof sequenceStart !== 'bigint' || sequenceStart < 0n || sequenceStart > U64_MAX) {
+    throw usageError('the sequence start must be an integer in 0..2^64-1');
+  }
+  if (maxLen !== undefined && (!Number.isSafeInteger(maxLen) || maxLen < 0)) {
+    throw usageError(`MAXLEN must be a non-negative integer (got ${String(maxLen)})`);
+  }
+  const key = streamKey(prefix, shard);
+  // formatDedupId validates every part; the per-event ids differ only in the final `:{i}`.
+  const dedupPrefix = formatDedupId(nonce, shard, sequenceStart, 0).slice(0, -1);
+  if (batch.tStart !== undefined && (typeof batch.tStart !== 'bigint' || batch.tStart < 0n || batch.tStart + BigInt(Math.max(n - 1, 0)) > U64_MAX)) {
+    throw usageError(`tStart + the batch length must stay a u64 (got ${String(batch.tStart)})`);
+  }
+  const tBase = batch.t || n === 0 ? 0n : (batch.tStart ?? nextDefaultT(n));
+  const tText = batch.t ? undefined : consecutiveDecimals(tBase);
+  const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
+  const dedupIds = new Array<string>(n);
+  const payloads = new Array<string>(n);
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const raw = batch.events[i];
+    if (typeof raw !== 'string') throw usageError(`event ${i} is not a string of JSON text`);
+    // A lone UTF-16 surrogate cannot be written as UTF-8; it would silently become U+FFFD and
+    // the stored bytes would differ from the event.
+    if (!isWellFormed(raw)) throw usageError(`event ${i} has an unpaired UTF-16 surrogate; it cannot be stored as UTF-8`);
+    let payload: string;
+    if (batch.t) {
+      let t: bigint;
+      try {
+        t = batch.t(i);
+      } catch (e) {
+        throw usageError(`t of event ${i}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (typeof t !== 'bigint' || t < 0n || t > U64_MAX) throw usageError(`t of event ${i} must be a u64 (got ${String(t)})`);
+      payload = encodeOrUsage(raw, t, shard, i);
+    } else {
+      // encodePayload's layout, with `t` from the precomputed decimals (checked u64 above).
+      payload = `{"r":${raw},"t":${(tText as (i: number) => string)(i)},"s":${shard}}`;
+    }
+    payloads[i] = payload;
+    bytes += payload.length;
+    dedupIds[i] = dedupPrefix + i;
+  }
+  return { key, dedupIds, payloads, trim, bytes };
+}
+
+/**
+ * `i => String(base + i)` without a BigInt per call: the last 6 digits count up as a number and
+ * only a carry past them goes through BigInt. `base + i` must stay a u64 (checked by the caller).
+ */
+function consecutiveDecimals(base: bigint): (i: number) => string {
+  const high = base / 1_000_000n;
+  const low = Number(base % 1_000_000n);
+  const highText = high === 0n ? '' : high.toString();
+  return (i) => {
+    const l = low + i;
+    if (l >= 1_000_000) return (base + BigInt(i)).toString();
+    return highText === '' ? String(l) : highText + String(l).padStart(6, '0');
+  };
+}
+
+function withSuffix(m: MeshError, suffix: string): MeshError {
+  return new MeshError(m.kind, `${m.message}${suffix}`, withCode(m.code, 'MULTI/EXEC'));
+}
+
+type Writable = { bytesWritten?: number } | undefined;
+
+/**
+ * Tells whether a client wrote anything to any of its sockets since it was made, from the
+ * sockets' own byte counts (Node counts bytes handed to `write`, buffered ones included). The
+ * synchronous check brackets exec(), inside which nothing else can write; the later check also
+ * counts sockets created since (a Cluster node connected meanwhile) and a socket whose count can
+ * no longer be read, so it can only err towards "written".
+ */
+class WriteWitness {
+  private readonly before = new Map<Writable, number | undefined>();
+
+  constructor(private readonly client: RedisLike) {
+    for (const s of socketsOf(client)) this.before.set(s, s?.bytesWritten);
+  }
+
+  wroteSync(): boolean {
+    for (const [s, b] of this.before) if ((s?.bytesWritten ?? 0) > (b ?? 0)) return true;
+    return false;
+  }
+
+  wroteLater(): boolean {
+    for (const [s, b] of this.before) {
+      const now = s?.bytesWritten;
+      if ((now === undefined && b !== undefined) || (now ?? 0) > (b ?? 0)) return true;
+    }
+    for (const s of socketsOf(this.client)) if (!this.before.has(s) && (s?.bytesWritten ?? 0) > 0) return true;
+    return false;
+  }
+}
+
+function socketsOf(client: RedisLike): Writable[] {
+  const conns = isClusterClient(client) ? client.nodes('all') : [client];
+  return conns.map((c) => (c as unknown as { stream?: Writable }).stream).filter((s) => s !== undefined);
+}
+
+/**
+ * A Cluster publish client asks for the slot map again as soon as it loses a node or a node
+ * errors, instead of on its 5 s timer: the publish connection never retries a command on a closed
+ * connection (that could resend an applied MULTI/EXEC), so without this a master's failover went
+ * unnoticed until the timer fired and every publish to its slots failed meanwhile (issue 11).
+ */
+function followSlotMoves(client: RedisLike): RedisLike {
+  if (isClusterClient(client)) {
+    const refresh = () => {
+      if (client.status === 'ready') client.refreshSlotsCache();
+    };
+    client.on('-node', refresh);
+    client.on('node error', refresh);
+  }
+  return client;
+}
+
+/** Asks a Cluster for its slot map again; resolves when that round ends or after `ms`. */
+function refreshSlots(cluster: Cluster, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    cluster.refreshSlotsCache(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Result of one health probe; never an exception. */
@@ -99,7 +292,7 @@ let lastDefaultT = 0n;
  * and strictly greater than any default `t` this process handed out before, so that test events
  * stay ordered even within one millisecond. The batch uses `base + i`.
  */
-function nextDefaultT(count: number): bigint {
+export function nextDefaultT(count: number): bigint {
   let base = EPOCH_ANCHOR_NS + process.hrtime.bigint();
   if (base <= lastDefaultT) base = lastDefaultT + 1n;
   lastDefaultT = base + BigInt(count - 1);
@@ -148,14 +341,7 @@ export class MeshAdapter {
     this.profile = profile;
     this.prefix = profile.prefix;
     this.redactedUrl = url.redacted;
-    this.secrets = [url.password, profile.password].filter((s): s is string => typeof s === 'string' && s !== '');
-    // The percent-encoded form of the password may appear in texts that quote the URL.
-    for (const s of [...this.secrets]) {
-      const encoded = encodeURIComponent(s);
-      if (encoded !== s) this.secrets.push(encoded);
-    }
-    const sentinelPassword = profile.topology?.sentinelPassword;
-    if (sentinelPassword) this.secrets.push(sentinelPassword);
+    this.secrets = secretsOf(profile);
     this.versionOverride = opts.serverVersionOverride;
     this.mode = topologyModeOf(profile);
     if (opts.client) {
@@ -168,7 +354,7 @@ export class MeshAdapter {
       this.readClient = createRedisClient(profile, 'read', this.mode === 'auto' ? 'standalone' : this.mode);
       this.ownsReadClient = true;
     }
-    if (!profile.readOnly) this.writeClient = createRedisClient(profile, 'publish', this.mode === 'auto' ? 'standalone' : this.mode);
+    if (!profile.readOnly) this.writeClient = followSlotMoves(createRedisClient(profile, 'publish', this.mode === 'auto' ? 'standalone' : this.mode));
   }
 
   /**
@@ -223,12 +409,12 @@ export class MeshAdapter {
     return { ...this.profile, topology: { ...this.profile.topology, mode: this.mode } };
   }
 
-  /** The profile's command timeout (net-mesh's `command_timeout`), for connections other modules open. */
+  /** net-mesh's `command_timeout` of this connection, in ms (also for connections other modules open). */
   get commandTimeoutMs(): number {
     return this.profile.commandTimeoutMs;
   }
 
-  /** Texts that must never appear in output (the password, raw and percent-encoded). */
+  /** Texts that must never appear in output: `secretsOf(profile)`. */
   get secretTexts(): readonly string[] {
     return this.secrets;
   }
@@ -269,7 +455,7 @@ export class MeshAdapter {
         if (found === 'cluster') {
           await Promise.all([stopClient(this.readClient), this.writeClient ? stopClient(this.writeClient) : undefined]);
           this.readClient = createRedisClient(this.profile, 'read', 'cluster');
-          if (this.writeClient) this.writeClient = createRedisClient(this.profile, 'publish', 'cluster');
+          if (this.writeClient) this.writeClient = followSlotMoves(createRedisClient(this.profile, 'publish', 'cluster'));
           await Promise.all([
             connectWithin(this.readClient, bound),
             this.writeClient ? connectWithin(this.writeClient, bound) : undefined,
@@ -294,84 +480,135 @@ export class MeshAdapter {
   }
 
   /**
-   * Publishes one batch atomically (contract 1.2-1.3, 3.2-3.5): one MULTI/EXEC on the publish
-   * connection, one XADD per event in order. An empty batch returns at once without any Redis I/O,
-   * even after shutdown (contract 3.2).
+   * Publishes one batch atomically (contract 1.2-1.3, 3.2-3.5) and returns its ids, or throws: the
+   * plain form of {@link send} for callers that do not resolve lost replies themselves (the test
+   * publisher does, test-publisher.ts). An empty batch returns at once without any Redis I/O, even
+   * after shutdown (contract 3.2).
    *
-   * Every argument is checked and every payload encoded before anything is sent (MeshError
-   * `usage` otherwise). A timeout is transient "Redis command timeout", and Redis may still have
-   * applied the batch (contract 3.13): publishing it again can duplicate entries. Never retried
-   * here.
+   * Errors say what happened on the socket: "nothing was sent" when no byte of MULTI was written;
+   * "Redis may still have executed it" when EXEC was written and its reply did not come (contract
+   * 3.13: publishing it again can duplicate entries). Never retried here.
    */
   async publish(batch: PublishBatch): Promise<PublishOutcome> {
+    if (batch.events.length === 0) return { ids: [], dedupIds: [], latencyMs: 0 };
+    const r = await this.send(batch);
+    if (r.kind === 'not-sent' || r.kind === 'late') {
+      if (r.kind === 'late') r.late.catch(() => {});
+      throw r.error;
+    }
+    const f = r.final;
+    if (f.kind === 'replied') return { ids: f.ids, dedupIds: r.sent.dedupIds, latencyMs: f.latencyMs };
+    throw f.error;
+  }
+
+  /**
+   * One atomic batch, as net-mesh's `on_batch` writes it: one MULTI, one
+   * `XADD key [MAXLEN ~ n] * d <payload> dedup_id <id>` per event in order, EXEC, on the publish
+   * connection. Every argument is checked and every payload encoded before anything is sent
+   * (MeshError `usage`, thrown).
+   *
+   * Before MULTI it makes sure the key's node is ready (on a Cluster: the master of the key's slot,
+   * refreshing the slot map until it is known and connected, within the command timeout) and reads
+   * the stream's last id (`XREVRANGE key + - COUNT 1`), the anchor a lost reply is resolved from.
+   *
+   * What it returns is decided from the socket, never guessed from an error's wording:
+   * - `not-sent`: no byte of MULTI was written (the connection was not ready or not writable, the
+   *   Cluster's node for the key was not reachable, or the anchor read failed);
+   * - `done`: EXEC answered, or Redis refused the transaction before applying any of it, or the
+   *   connection dropped after the write (`final.kind`, see {@link ExecFinal});
+   * - `late`: written, and no reply within the EXEC allowance (`commandTimeoutMs` plus
+   *   {@link execAllowanceMs}); `late` settles with the final outcome whenever it comes.
+   * Nothing is ever resent.
+   */
+  async send(batch: PublishBatch, opts: { execTimeoutMs?: number } = {}): Promise<SendResult> {
     const n = batch.events.length;
-    if (n === 0) return { ids: [], dedupIds: [], latencyMs: 0 };
     this.assertUsable();
     if (!this.writeClient) throw usageError('this connection profile is read-only: publishing is disabled');
     const client = this.writeClient;
+    const enc = encodeBatch(this.prefix, batch);
+    const { key, dedupIds, payloads, bytes } = enc;
+    if (n === 0) return { kind: 'done', sent: { key, dedupIds, payloads, anchorId: null }, final: { kind: 'replied', ids: [], latencyMs: 0 } };
 
-    const { shard, nonce, sequenceStart, maxLen } = batch;
-    if (!isU16(shard)) throw usageError(`shard must be an integer in 0..65535 (got ${String(shard)})`);
-    if (typeof nonce !== 'bigint' || nonce <= 0n || nonce > U64_MAX) {
-      throw usageError('the producer nonce must be an integer in 1..2^64-1 (net-mesh never uses 0)');
+    try {
+      await this.routeReady(client, key);
+    } catch (e) {
+      return { kind: 'not-sent', error: e instanceof MeshError ? e : this.notSent(e, 'publish') };
     }
-    if (typeof sequenceStart !== 'bigint' || sequenceStart < 0n || sequenceStart > U64_MAX) {
-      throw usageError('the sequence start must be an integer in 0..2^64-1');
-    }
-    if (maxLen !== undefined && (!Number.isSafeInteger(maxLen) || maxLen < 0)) {
-      throw usageError(`MAXLEN must be a non-negative integer (got ${String(maxLen)})`);
-    }
-    const key = streamKey(this.prefix, shard);
-    // formatDedupId validates every part; the per-event ids differ only in the final `:{i}`.
-    const dedupPrefix = formatDedupId(nonce, shard, sequenceStart, 0).slice(0, -1);
-    const tBase = batch.t ? 0n : nextDefaultT(n);
-    const trim = maxLen === undefined ? [] : ['MAXLEN', '~', String(maxLen)];
-
-    const dedupIds = new Array<string>(n);
-    const payloads = new Array<string>(n);
-    for (let i = 0; i < n; i++) {
-      const raw = batch.events[i];
-      if (typeof raw !== 'string') throw usageError(`event ${i} is not a string of JSON text`);
-      // A lone UTF-16 surrogate cannot be written as UTF-8; it would silently become U+FFFD and
-      // the stored bytes would differ from the event.
-      if (!isWellFormed(raw)) throw usageError(`event ${i} has an unpaired UTF-16 surrogate; it cannot be stored as UTF-8`);
-      let t: bigint;
-      if (batch.t) {
-        try {
-          t = batch.t(i);
-        } catch (e) {
-          throw usageError(`t of event ${i}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        if (typeof t !== 'bigint' || t < 0n || t > U64_MAX) throw usageError(`t of event ${i} must be a u64 (got ${String(t)})`);
-      } else {
-        t = tBase + BigInt(i);
-      }
-      payloads[i] = encodeOrUsage(raw, t, shard, i);
-      dedupIds[i] = dedupPrefix + i;
+    let anchorId: string | null | undefined;
+    try {
+      anchorId = await this.anchorOf(client, key);
+    } catch (e) {
+      // A user who may write but not read the stream still publishes; only a lost reply then
+      // cannot be read back.
+      if (e instanceof Error && e.name === 'ReplyError' && e.message.startsWith('NOPERM')) anchorId = undefined;
+      else return { kind: 'not-sent', error: this.notSent(e, 'XREVRANGE') };
     }
 
     const multi = client.multi();
+    const trim = enc.trim;
     for (let i = 0; i < n; i++) {
       // `call('XADD', ...)` keeps the command name upper-case on the wire, as redis-rs sends it.
       // Strings are written as UTF-8 by ioredis, i.e. exactly encodePayload's bytes (checked
       // well-formed above).
-      multi.call('XADD', key, ...trim, '*', 'd', payloads[i] as string, 'dedup_id', dedupIds[i] as string);
+      if (trim.length === 0) multi.call('XADD', key, '*', 'd', payloads[i] as string, 'dedup_id', dedupIds[i] as string);
+      else multi.call('XADD', key, trim[0]!, trim[1]!, trim[2]!, '*', 'd', payloads[i] as string, 'dedup_id', dedupIds[i] as string);
     }
-    await this.waitUntilReady(client, 'publish');
+    const sent: SentBatch = { key, dedupIds, payloads, anchorId };
+    // The socket is the witness: ioredis writes a ready connection's whole transaction in one
+    // synchronous write inside exec(), or rejects every command without writing any.
+    const witness = new WriteWitness(client);
     const started = performance.now();
+    const pending = execLifted(client, () => multi.exec());
+    const writtenNow = witness.wroteSync();
+    const final = this.settle(pending, n, started, () => writtenNow || witness.wroteLater());
+    const timeoutMs = opts.execTimeoutMs ?? this.profile.commandTimeoutMs + execAllowanceMs(n, bytes);
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([final, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)))]);
+    clearTimeout(timer);
+    if (first === null) {
+      const error = new MeshError(
+        'transient',
+        `Redis command timeout: no reply to MULTI/EXEC within ${Math.round(timeoutMs)} ms; Redis may still have executed it, so publishing it again can duplicate entries (same dedup_ids)`,
+        { command: 'MULTI/EXEC' },
+      );
+      return { kind: 'late', sent, error, late: final };
+    }
+    if (first.kind === 'refused' && first.notSent) return { kind: 'not-sent', error: first.error };
+    return { kind: 'done', sent, final: first };
+  }
+
+  /** EXEC's outcome, classified by what Redis (or the socket) said. Never rejects. */
+  private async settle(pending: Promise<[Error | null, unknown][] | null>, n: number, started: number, wasWritten: () => boolean): Promise<ExecFinal> {
     let result: [Error | null, unknown][] | null;
     try {
-      result = await execWithOneTimer(client, () => multi.exec(), this.profile.commandTimeoutMs);
+      result = await pending;
     } catch (e) {
-      throw this.publishError(e);
+      if (!wasWritten()) return { kind: 'refused', notSent: true, error: this.notSent(e, 'MULTI/EXEC') };
+      const m = classifyError(e, { command: 'MULTI/EXEC', secrets: this.secrets });
+      const err = e as { name?: unknown; message?: unknown; previousErrors?: unknown };
+      const previous = Array.isArray(err.previousErrors) ? (err.previousErrors as Array<{ command?: { name?: string } }>) : [];
+      if (err.name === 'ReplyError' && previous[0]?.command?.name?.toLowerCase() === 'multi') {
+        // MULTI refused: the XADDs ran one by one, outside a transaction; some may be in the stream.
+        return { kind: 'unknown', error: withSuffix(m, '') };
+      }
+      if (err.name === 'ReplyError') {
+        // EXECABORT (a command refused at queue time: READONLY, OOM, NOPERM, MOVED, ...) or another
+        // refusal of EXEC itself: Redis applied none of the transaction.
+        return { kind: 'refused', error: withSuffix(m, '; nothing of the batch was applied') };
+      }
+      // Written, and then no reply: the connection dropped while Redis had the transaction.
+      return {
+        kind: 'unknown',
+        error: withSuffix(m, '; the batch is unconfirmed: it was sent and the connection dropped before the reply, so Redis may or may not have applied it'),
+      };
     }
     const latencyMs = performance.now() - started;
     if (result === null) {
       // Only a WATCHed key can make EXEC answer nil; we never WATCH, so this is a protocol surprise.
-      throw new MeshError('fatal', 'Redis aborted the transaction (EXEC returned nil); nothing was written', { command: 'MULTI/EXEC' });
+      return { kind: 'refused', error: new MeshError('fatal', 'Redis aborted the transaction (EXEC returned nil); nothing was written', { command: 'MULTI/EXEC' }) };
     }
     if (result.length !== n) {
-      throw new MeshError('fatal', `EXEC returned ${result.length} replies for ${n} XADDs`, { command: 'MULTI/EXEC' });
+      return { kind: 'unknown', error: new MeshError('fatal', `EXEC returned ${result.length} replies for ${n} XADDs`, { command: 'MULTI/EXEC' }) };
     }
     const ids = new Array<string>(n);
     let failed = 0;
@@ -381,45 +618,154 @@ export class MeshAdapter {
       if (err) {
         failed++;
         firstError ??= err;
-      } else if (typeof id !== 'string' || parseStreamId(id) === null) {
+        ids[i] = '';
+      } else if (typeof id !== 'string' || !REPLY_ID.test(id)) {
         failed++;
         firstError ??= new MeshError('fatal', `XADD ${i} returned ${JSON.stringify(id)} instead of a stream id`);
+        ids[i] = '';
       } else {
         ids[i] = id;
       }
     }
-    if (failed > 0) {
-      // Redis does not roll back a transaction whose commands fail at run time: say how many
-      // entries did land, so the person knows what is in the stream now.
-      const m = classifyError(firstError, { command: 'XADD', secrets: this.secrets });
-      throw new MeshError(m.kind, `${m.message} (${failed} of ${n} XADDs in the transaction failed; the others were written)`, withCode(m.code, 'MULTI/EXEC'));
+    if (failed === 0) return { kind: 'replied', ids, latencyMs };
+    // Redis does not roll back a transaction whose commands fail at run time: say how many
+    // entries did land, so the person knows what is in the stream now.
+    const m = classifyError(firstError, { command: 'XADD', secrets: this.secrets });
+    if (failed === n) {
+      return { kind: 'refused', error: new MeshError(m.kind, `${m.message} (${n} of ${n} XADDs in the transaction failed; nothing was written)`, withCode(m.code, 'MULTI/EXEC')) };
     }
-    return { ids, dedupIds, latencyMs };
+    return { kind: 'partial', ids, error: new MeshError(m.kind, `${m.message} (${failed} of ${n} XADDs in the transaction failed; the others were written)`, withCode(m.code, 'MULTI/EXEC')) };
   }
 
-  private publishError(e: unknown): MeshError {
+  /** A failure before any byte of MULTI was written: its class and reason, and "nothing was sent". */
+  private notSent(e: unknown, command: string): MeshError {
+    if (e instanceof MeshError && /nothing (?:of the batch )?was sent/.test(e.message)) return e;
     if (isCommandTimeout(e)) {
-      return new MeshError(
-        'transient',
-        `Redis command timeout: no reply to MULTI/EXEC within ${this.profile.commandTimeoutMs} ms; Redis may still have executed it, so publishing again can duplicate entries (same dedup_ids)`,
-        { command: 'MULTI/EXEC' },
-      );
+      return new MeshError('transient', `Redis ${command} timeout (no reply within ${this.profile.commandTimeoutMs} ms); nothing of the batch was sent`, { command });
     }
-    const m = classifyError(e, { command: 'MULTI/EXEC', secrets: this.secrets });
-    if (e instanceof Error && /stream isn't writeable/i.test(e.message)) {
-      // No offline queue: the connection dropped between the readiness check and the write.
-      return new MeshError('transient', 'the publish connection is not ready (reconnecting); nothing was sent', { command: 'MULTI/EXEC' });
+    const reason = e instanceof Error && /stream isn't writeable|connection is closed|cluster isn't ready/i.test(e.message) && this.writeClient ? lastClientError(this.writeClient) : undefined;
+    const m = classifyError(reason ?? e, { command, secrets: this.secrets });
+    const detail = /stream isn't writeable/i.test(m.message) ? 'the publish connection is not ready (reconnecting)' : m.message;
+    return new MeshError(m.kind, `${detail}; nothing was sent`, withCode(m.code, command));
+  }
+
+  /** The last entry id of `key` (null: empty or missing stream), on the publish connection. */
+  private async anchorOf(client: RedisLike, key: string): Promise<string | null> {
+    const reply = (await client.xrevrange(key, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+    const first = reply[0];
+    return first ? first[0] : null;
+  }
+
+  /**
+   * Makes sure the publish connection can carry a command for `key` now: ready (waiting through a
+   * reconnect within the command timeout); on a Cluster, the master that serves the key's slot is
+   * known and connected. A master the client lost (a failover, a restart) makes it ask the Cluster
+   * for the slot map again (`CLUSTER SLOTS`), connect the new owner and check again, until the
+   * command timeout has passed. Throws MeshError "...; nothing was sent" otherwise.
+   */
+  private async routeReady(client: RedisLike, key: string): Promise<void> {
+    await this.waitUntilReady(client, 'publish');
+    if (!isClusterClient(client)) return;
+    const slot = clusterKeySlot(key);
+    const deadline = performance.now() + this.profile.commandTimeoutMs;
+    let pause = 10;
+    let owner: string | undefined;
+    let status: string;
+    for (;;) {
+      owner = client.slots[slot]?.[0];
+      const node = owner === undefined ? undefined : client.nodes('master').find((r) => `${r.options.host}:${r.options.port}` === owner);
+      status = node?.status ?? 'not connected';
+      if (node && node.status === 'ready') return;
+      if (node && node.status === 'wait') node.connect().catch(() => {});
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await refreshSlots(client, left);
+      if (node && (node.status === 'connect' || node.status === 'connecting' || node.status === 'wait')) await waitForReady(node, Math.min(left, 200)).catch(() => {});
+      else await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(0, deadline - performance.now()))));
+      pause = Math.min(pause * 2, 100);
     }
-    if (m.kind === 'transient' && m.code === undefined) {
-      // No Redis reply at all (connection lost mid-transaction): like a timeout, the outcome is
-      // unknown (contract 3.13).
-      return new MeshError(
-        'transient',
-        `${m.message}; the batch is unconfirmed: Redis may or may not have applied it, so publishing again can duplicate entries`,
-        { command: 'MULTI/EXEC' },
-      );
+    const reason = owner === undefined ? 'no node is known to serve it' : `its master ${owner} is ${status}`;
+    throw new MeshError('transient', `Redis Cluster: slot ${slot} of ${key}: ${reason} (a failover may be in progress); nothing was sent`, { command: 'MULTI/EXEC' });
+  }
+
+  /**
+   * After a failover the topology monitor reports, or whenever a caller knows the Cluster moved:
+   * asks for the slot map again now (the publish client otherwise refreshes every 5 s and on MOVED).
+   * No-op on other topologies.
+   */
+  refreshRoutes(): void {
+    for (const c of [this.writeClient, this.readClient]) if (c && isClusterClient(c)) c.refreshSlotsCache();
+  }
+
+  /**
+   * Reads `key` for a batch's entries after `anchorId` (exclusive; the whole stream when null), up
+   * to the stream's end as of the call: an entry counts when its dedup_id is one of `dedupIds` and
+   * its `d` is byte-for-byte the payload sent at that index (so another producer's entry under a
+   * reused id is not mistaken for ours; when `payloads` lacks an index, the dedup_id alone). Returns the stream id of each found entry, index-aligned
+   * ('' when not found).
+   *
+   * First it sends a write that cannot write (`XADD key NOMKSTREAM 0-0 ...`, refused or nil): Redis
+   * runs commands one at a time and queues paused writes in order, so once it is answered, an
+   * EXEC Redis already held (postponed by `CLIENT PAUSE`, behind a script) has run; what the read
+   * then finds is the truth, not a snapshot taken before the EXEC.
+   *
+   * Reads pages of 1000 on the read connection; throws MeshError (transient when Redis is
+   * unreachable) or stops with what it has when `deadline` (performance.now() ms) passes.
+   */
+  async locateBatch(sent: Pick<SentBatch, 'key' | 'dedupIds' | 'payloads' | 'anchorId'>, deadline = Infinity): Promise<{ ids: string[]; found: number; complete: boolean }> {
+    this.assertUsable();
+    const { key, dedupIds, payloads } = sent;
+    const anchorId = sent.anchorId ?? null;
+    const client = this.readClient;
+    const ids = new Array<string>(dedupIds.length).fill('');
+    try {
+      await client.call('XADD', key, 'NOMKSTREAM', '0-0', 'd', 'x');
+    } catch (e) {
+      // A reply (the id refusal, READONLY, OOM) is what the barrier is for; anything else is not.
+      if (!(e instanceof Error && e.name === 'ReplyError')) throw classifyError(e, { command: 'XADD', secrets: this.secrets });
     }
-    return m;
+    const last = await this.range('XREVRANGE', () => client.xrevrange(key, '+', '-', 'COUNT', 1));
+    const endId = last[0]?.[0];
+    if (endId === undefined) return { ids, found: 0, complete: true };
+    const index = new Map<string, number>();
+    dedupIds.forEach((d, i) => index.set(d, i));
+    let start = '-';
+    if (anchorId !== null) {
+      try {
+        start = exclusiveStart(anchorId, this.exclusive);
+      } catch {
+        return { ids, found: 0, complete: true };
+      }
+    }
+    let found = 0;
+    for (;;) {
+      if (performance.now() > deadline) return { ids, found, complete: false };
+      const page = await this.range('XRANGE', () => client.xrangeBuffer(key, start, endId, 'COUNT', 1000));
+      for (const row of page as unknown[]) {
+        if (!Array.isArray(row)) continue;
+        const id = idText(row[0]);
+        const fields = row[1] as unknown[];
+        if (id === undefined || !Array.isArray(fields)) continue;
+        let d: Buffer | undefined;
+        let dedup: Buffer | undefined;
+        for (let f = 0; f + 1 < fields.length; f += 2) {
+          const name = fields[f] as Buffer;
+          if (name.length === 1 && name[0] === D) d = fields[f + 1] as Buffer;
+          else if (name.length === 8 && isDedupIdName(name)) dedup = fields[f + 1] as Buffer;
+        }
+        const i = dedup === undefined ? undefined : index.get(dedup.toString('utf8'));
+        if (i === undefined || ids[i] !== '') continue;
+        // Without the sent bytes (a re-check of a big batch whose events were not kept) the dedup_id decides.
+        const sentPayload = payloads[i];
+        if (sentPayload !== undefined && (d === undefined || !d.equals(Buffer.from(sentPayload)))) continue;
+        ids[i] = id;
+        found++;
+      }
+      const lastRow = page[page.length - 1] as unknown;
+      const lastId = Array.isArray(lastRow) ? idText(lastRow[0]) : undefined;
+      if (found === dedupIds.length || page.length < 1000 || lastId === undefined || lastId === endId) return { ids, found, complete: true };
+      start = exclusiveStart(lastId, this.exclusive);
+    }
   }
 
   /**
@@ -654,6 +1000,13 @@ export class MeshAdapter {
 
   private async waitUntilReady(client: RedisLike, purpose: string): Promise<void> {
     if (client.status === 'ready') return;
+    // The read connection is back but this one is still between reconnect attempts (its backoff
+    // grows to 5 s during an outage): try now instead of failing a publish the UI shows as
+    // possible. Only a connect: nothing is queued, so nothing can be sent twice. ioredis' own
+    // timer then finds the client connected and does nothing.
+    if (client.status === 'reconnecting' && this.readClient !== client && this.readClient.status === 'ready' && !this.closed && !stoppedClients.has(client)) {
+      client.connect().catch(() => {});
+    }
     try {
       // No offline queue on the publish connection: rather than fail at once while it is
       // reconnecting, wait for it (bounded by the command timeout), then send once.
@@ -671,6 +1024,8 @@ export class MeshAdapter {
 }
 
 const NO_D = 'entry has no d field';
+/** A stream id as XADD answers it; the cheap shape check (no BigInt) for 100,000 replies. */
+const REPLY_ID = /^\d{1,20}-\d{1,20}$/;
 
 function shutDownError(): MeshError {
   return new MeshError('fatal', 'adapter is shut down');
@@ -907,32 +1262,24 @@ async function closeClient(client: RedisLike, ms: number): Promise<void> {
 }
 
 /**
- * Runs a MULTI/EXEC under ONE command timeout instead of one per queued command. ioredis arms a
- * timer for every command sent while `commandTimeout` is set; for a 10,000-event batch that was
- * about a third of publish's CPU. The option is lifted only while exec() queues its commands
- * (synchronously, on a standalone or Sentinel client), and a single timer bounds the whole
- * transaction with the same error ioredis would give, so classification is unchanged
- * (a timeout is transient, contract 3.13).
+ * Starts a MULTI/EXEC with ioredis' per-command timer lifted. ioredis arms a timer for every
+ * command sent while `commandTimeout` is set; for a 10,000-event batch that was about a third of
+ * publish's CPU. The option is lifted only while exec() queues its commands (synchronously, on a
+ * ready connection); the caller bounds the whole transaction with one timer (send()).
  */
-async function execWithOneTimer<T>(client: RedisLike, exec: () => Promise<T>, timeoutMs: number): Promise<T> {
+function execLifted<T>(client: RedisLike, exec: () => Promise<T>): Promise<T> {
   const options = (client as { options?: { commandTimeout?: number } }).options;
-  const saved = options?.commandTimeout;
+  const nodes = isClusterClient(client) ? client.nodes('all').map((r) => r.options as { commandTimeout?: number }) : [];
+  const all = [options, ...nodes].filter((o): o is { commandTimeout?: number } => o !== undefined && o.commandTimeout !== undefined);
+  const saved = all.map((o) => o.commandTimeout);
+  for (const o of all) o.commandTimeout = undefined;
   let pending: Promise<T>;
-  if (options && saved !== undefined) options.commandTimeout = undefined;
   try {
     pending = exec();
   } finally {
-    if (options && saved !== undefined) options.commandTimeout = saved;
+    all.forEach((o, k) => (o.commandTimeout = saved[k]));
   }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(IOREDIS_TIMEOUT_MESSAGE)), timeoutMs);
-  });
-  // The transaction may still answer after the timeout: never leave that rejection unhandled.
+  // The transaction may answer (or fail) after the caller has stopped waiting: never unhandled.
   pending.catch(() => {});
-  try {
-    return await Promise.race([pending, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return pending;
 }

@@ -1,12 +1,13 @@
 /**
  * The one place where ioredis options are built (ARCHITECTURE.md, model 5), and the client factory.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import Redis, { Cluster, SentinelConnector, type ClusterOptions, type RedisOptions } from 'ioredis';
 // Not re-exported by ioredis' index; a stable path since v4.
 import * as ioredisConnectors from 'ioredis/built/connectors/index.js';
-import { usageError } from '../../shared/errors';
+import { usageError, type MeshError } from '../../shared/errors';
 import { parseRedisUrl } from './redis-url';
 
 /**
@@ -51,9 +52,18 @@ export interface ConnectionProfile {
   password?: string;
   /** TLS material for `rediss://` URLs. Certificates and host names are always verified. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string; servername?: string };
+  /**
+   * The contents of the `tls` files, read ahead by {@link loadTlsFiles} (asynchronously, checked,
+   * bounded). When absent, {@link buildRedisOptions} reads the files itself, synchronously, with
+   * the same checks: acceptable for a command line, never for a host serving a window.
+   */
+  tlsMaterial?: TlsMaterial;
   /** Standalone, Cluster or Sentinel; absent means `auto` (detected with `INFO cluster`). */
   topology?: TopologyOptions;
 }
+
+// Light, and needed before the Redis client is loaded (the CLI's driver): a module of its own.
+export { secretsOf } from './secrets';
 
 /**
  * What a connection is for. `read` serves XRANGE/SCAN/INFO and may wait briefly through a
@@ -93,7 +103,8 @@ export function reconnectDelayMs(attempt: number, random: () => number = Math.ra
  * Guarantees:
  * - host, port, db, user and password come from the URL (`profile.password` overrides the URL's);
  * - `rediss://` verifies the server certificate and host name (`rejectUnauthorized: true`, never
- *   overridable here); CA, certificate and key are read from the given files;
+ *   overridable here); CA, certificate and key come from `tlsMaterial` ({@link loadTlsFiles}), or
+ *   are read from the given files here (synchronously, with the same checks);
  * - every command carries `commandTimeout = profile.commandTimeoutMs`;
  * - commands that were written but not answered are never resent after a reconnect
  *   (`autoResendUnfulfilledCommands: false`); publish and probe connections have no offline queue,
@@ -147,7 +158,7 @@ export function buildRedisOptions(profile: ConnectionProfile, purpose: Connectio
   // Behind Sentinel or in a Cluster the nodes are whatever the topology announces, so the URL's
   // host names no certificate: Node checks each node's own address unless a server name is given.
   const sniHost = mode === 'sentinel' || mode === 'cluster' ? undefined : url.host;
-  if (url.tls) options.tls = tlsOptions(sniHost, profile.tls);
+  if (url.tls) options.tls = tlsOptions(sniHost, profile.tls, profile.tlsMaterial);
   else if (profile.tls && Object.values(profile.tls).some((v) => v !== undefined)) {
     throw usageError('TLS options need a rediss:// URL');
   }
@@ -243,6 +254,9 @@ export function parseSentinels(text: string): Array<{ host: string; port: number
  * reply (`retryDelayOnFailover: 0`) nor one refused with CLUSTERDOWN (surfaced, transient), so an
  * applied but unanswered MULTI/EXEC is never replayed (contract 3.13). MOVED, ASK and TRYAGAIN are
  * followed: Redis refuses those at queue time, before anything of the transaction is applied.
+ * Because a closed connection is therefore never a reason to refresh the slot map here, the
+ * adapter does it itself: on a lost node, on the topology monitor's failover, and before every
+ * publish whose slot's master is not connected (adapter.ts `send`).
  *
  * Throws MeshError `usage` for a URL with a database other than 0 (a Cluster has only db 0).
  */
@@ -375,27 +389,185 @@ function connectionName(base: string | undefined, purpose: ConnectionPurpose): s
   return `${clean}:${purpose}`;
 }
 
-function tlsOptions(host: string | undefined, tls: ConnectionProfile['tls']): NonNullable<RedisOptions['tls']> {
+function tlsOptions(host: string | undefined, tls: ConnectionProfile['tls'], material: TlsMaterial | undefined): NonNullable<RedisOptions['tls']> {
   const out: NonNullable<RedisOptions['tls']> = { rejectUnauthorized: true };
   // SNI must be a host name; for an IP literal Node checks the certificate against the IP itself.
   const servername = tls?.servername ?? (host !== undefined && isIP(host) === 0 ? host : undefined);
   if (servername !== undefined) out.servername = servername;
-  if (tls?.caFile) out.ca = readTlsFile(tls.caFile, 'CA');
-  if (tls?.certFile || tls?.keyFile) {
-    if (!tls.certFile || !tls.keyFile) throw usageError('a TLS client certificate needs both --tls-cert and --tls-key');
-    out.cert = readTlsFile(tls.certFile, 'certificate');
-    out.key = readTlsFile(tls.keyFile, 'key');
+  if ((tls?.certFile || tls?.keyFile) && (!tls.certFile || !tls.keyFile)) throw usageError('a TLS client certificate needs both --tls-cert and --tls-key');
+  const loaded = material ?? readTlsFilesSync(tls);
+  if (loaded.ca) out.ca = loaded.ca;
+  if (loaded.cert) out.cert = loaded.cert;
+  if (loaded.key) out.key = loaded.key;
+  return out;
+}
+
+/** The contents of a profile's TLS files. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** A certificate or key is a few KB; a chain of a dozen certificates stays well under this. */
+export const MAX_TLS_FILE_BYTES = 1024 * 1024;
+/** How long reading one TLS file may take (a hung network filesystem must not hold a connect). */
+export const TLS_READ_TIMEOUT_MS = 5000;
+
+/** How each TLS file is named to the user: the connection form's field and the CLI option. */
+const TLS_FILES = [
+  { field: 'caFile', name: 'TLS CA certificate file', option: '--tls-ca', into: 'ca' },
+  { field: 'certFile', name: 'Client certificate file', option: '--tls-cert', into: 'cert' },
+  { field: 'keyFile', name: 'Client key file', option: '--tls-key', into: 'key' },
+] as const;
+
+type TlsFileSpec = (typeof TLS_FILES)[number];
+
+/**
+ * Reads the profile's TLS files ahead of connecting, and returns the profile with
+ * `tlsMaterial` set (or unchanged when there is nothing to read: no files, or not `rediss://`, in
+ * which case {@link buildRedisOptions} reports what is wrong).
+ *
+ * Guarantees, for paths that may come from a window (the connection form): the event loop is
+ * never blocked (asynchronous reads; a FIFO is opened non-blocking, so it cannot stall the open);
+ * only regular files are read, at most {@link MAX_TLS_FILE_BYTES} each (so `/dev/zero` or a huge
+ * file cannot exhaust memory); each file is read within `timeoutMs` or refused. Any problem is a
+ * MeshError `usage` naming the form field, the CLI option, the path and the problem.
+ */
+export async function loadTlsFiles(profile: ConnectionProfile, timeoutMs: number = TLS_READ_TIMEOUT_MS): Promise<ConnectionProfile> {
+  const tls = profile.tls;
+  if (!tls || !TLS_FILES.some((f) => tls[f.field])) return profile;
+  let rediss: boolean;
+  try {
+    rediss = parseRedisUrl(profile.url).tls;
+  } catch {
+    return profile; // the URL's own error comes from buildRedisOptions
+  }
+  if (!rediss) return profile;
+  const material: TlsMaterial = {};
+  await Promise.all(
+    TLS_FILES.map(async (spec) => {
+      const file = tls[spec.field];
+      if (file) material[spec.into] = await readTlsFile(file, spec, timeoutMs);
+    }),
+  );
+  return { ...profile, tlsMaterial: material };
+}
+
+async function readTlsFile(file: string, spec: TlsFileSpec, timeoutMs: number): Promise<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const work = (async () => {
+    let handle;
+    try {
+      handle = await openFile(file, fsConstants.O_RDONLY | NONBLOCK);
+    } catch (e) {
+      throw tlsFileError(spec, file, errnoText(e));
+    }
+    try {
+      const stat = await handle.stat();
+      checkTlsFileStat(spec, file, stat);
+      const buf = Buffer.alloc(Math.min(stat.size, MAX_TLS_FILE_BYTES) + 1);
+      let length = 0;
+      // Until EOF or one byte past the cap: a file that grew since the stat is caught here too.
+      while (length < buf.length && !timedOut) {
+        const { bytesRead } = await handle.read(buf, length, buf.length - length, length);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+      }
+      return checkTlsFileBytes(spec, file, buf.subarray(0, length));
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  })();
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(tlsFileError(spec, file, `it could not be read within ${Math.round(timeoutMs / 1000)} s (a network filesystem that does not answer?)`));
+    }, timeoutMs);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    // A read that loses the race still settles later; its outcome is nobody's.
+    work.catch(() => undefined);
+  }
+}
+
+function readTlsFilesSync(tls: ConnectionProfile['tls']): TlsMaterial {
+  const out: TlsMaterial = {};
+  for (const spec of TLS_FILES) {
+    const file = tls?.[spec.field];
+    if (file) out[spec.into] = readTlsFileSync(file, spec);
   }
   return out;
 }
 
-function readTlsFile(file: string, what: string): Buffer {
+function readTlsFileSync(file: string, spec: TlsFileSpec): Buffer {
+  let fd: number;
   try {
-    return readFileSync(file);
+    fd = openSync(file, fsConstants.O_RDONLY | NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw usageError(`cannot read the TLS ${what} file ${file}: ${code}`);
+    throw tlsFileError(spec, file, errnoText(e));
   }
+  try {
+    const stat = fstatSync(fd);
+    checkTlsFileStat(spec, file, stat);
+    const buf = Buffer.alloc(Math.min(stat.size, MAX_TLS_FILE_BYTES) + 1);
+    let length = 0;
+    while (length < buf.length) {
+      const n = readSync(fd, buf, length, buf.length - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    return checkTlsFileBytes(spec, file, buf.subarray(0, length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. Not on Windows.
+const NONBLOCK = (fsConstants as { O_NONBLOCK?: number }).O_NONBLOCK ?? 0;
+
+function checkTlsFileStat(spec: TlsFileSpec, file: string, stat: Stats): void {
+  if (!stat.isFile()) throw tlsFileError(spec, file, `it is not a regular file (it is ${kindOf(stat)})`);
+  if (stat.size > MAX_TLS_FILE_BYTES) throw tlsFileError(spec, file, `it is ${stat.size} bytes; a certificate or key file is at most 1 MB`);
+}
+
+function checkTlsFileBytes(spec: TlsFileSpec, file: string, bytes: Buffer): Buffer {
+  if (bytes.length > MAX_TLS_FILE_BYTES) throw tlsFileError(spec, file, 'it is larger than 1 MB; a certificate or key file is at most 1 MB');
+  if (bytes.length === 0) throw tlsFileError(spec, file, 'it is empty');
+  return bytes;
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file (ENOENT)';
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to read it (${code})`;
+    case 'EISDIR':
+      return 'it is not a regular file (it is a directory)';
+    default:
+      return code ?? String(e);
+  }
+}
+
+function tlsFileError(spec: TlsFileSpec, file: string, problem: string): MeshError {
+  return usageError(`cannot use the ${spec.name} (${spec.option}) ${file}: ${problem}`);
 }
 
 /**

@@ -18,6 +18,10 @@
  * Load stays bounded and honest: one PING per interval (1 s by default, 1-60 s configurable) only
  * while the client is connected, INFO and the shard XLENs at most every 5 s (one pipelined round
  * trip, only shards discovery already found, at most {@link MAX_GROWTH_SHARDS}), nothing else.
+ * The incident panels (incident.ts: slow log, clients, latency, raw INFO per node) are read only
+ * when the health view or an export asks, at most every 10 s; stream facts (stream-facts.ts) only
+ * when a shard's detail or tooltip asks, at most every 5 s per shard. All of it is counted in the
+ * app's own commands per second.
  * Topology-agnostic: it uses the adapter's read client whatever it is (standalone, cluster,
  * sentinel); per-node cluster health belongs to the topology code.
  */
@@ -30,21 +34,17 @@ import type {
   HealthSample,
   HealthSnapshot,
   HealthTransition,
+  IncidentSnapshot,
   InfoSample,
   ShardGrowthSample,
 } from '../../shared/contract';
 import { MAX_PROBE_INTERVAL_MS, MIN_PROBE_INTERVAL_MS } from '../../shared/contract';
-import { toErrorInfo, usageError } from '../../shared/errors';
+import { MAX_ERRORS, MAX_SAMPLES, MAX_TRANSITIONS, MAX_TREND, ratePerSec, shapeHealthExport } from '../../shared/health';
+import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
 import type { MeshErrorInfo } from '../../shared/types';
 import type { MeshAdapter } from './adapter';
 import { classifyError } from './classify';
 
-/** 15 minutes at one probe per second. */
-export const MAX_SAMPLES = 900;
-/** 15 minutes of INFO and XLEN samples at one per 5 s. */
-const MAX_TREND = 180;
-const MAX_ERRORS = 500;
-const MAX_TRANSITIONS = 200;
 /** Entries of the error log in every pushed snapshot (the export carries all of them). */
 const SNAPSHOT_ERRORS = 50;
 const SNAPSHOT_TRANSITIONS = 30;
@@ -109,6 +109,8 @@ export class HealthMonitor {
   private stopped = false;
   private client: WatchedClient | null = null;
   private detach: Array<() => void> = [];
+  /** Callers of {@link whenReady} waiting for the next `ready`. */
+  private readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   /** Discovered shards (id → key), for the growth sampler. */
   private shardKeys = new Map<number, string>();
   private lastLengths: { at: number; lengths: Map<number, number> } | null = null;
@@ -131,9 +133,10 @@ export class HealthMonitor {
     void this.probe();
   }
 
-  /** Stops the timers and forgets the client's events. Idempotent. */
+  /** Stops the timers and forgets the client's events; whoever waits in {@link whenReady} is refused. Idempotent. */
   stop(): void {
     this.stopped = true;
+    for (const w of this.readyWaiters.splice(0)) w.reject(new MeshError('usage', 'connection closed'));
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.clearDownTimer();
@@ -191,6 +194,45 @@ export class HealthMonitor {
     return this.state === 'ready';
   }
 
+  /** When the current state began. */
+  get sinceAt(): number {
+    return this.since;
+  }
+
+  /** Why the connection is not ready (the error that came with the loss), or null while ready. */
+  get causeOf(): MeshErrorInfo | null {
+    if (this.state === 'ready' || !this.cause) return null;
+    const out: MeshErrorInfo = { kind: this.cause.kind, message: this.cause.message };
+    if (this.cause.code !== undefined) out.code = this.cause.code;
+    return out;
+  }
+
+  /**
+   * Resolves as soon as the state is `ready` (at once when it is). Rejects with MeshError
+   * `usage` "connection closed" when the monitor stops first. Background work (shard indexes)
+   * waits here while Redis is unhealthy, so it adds no load to a sick server; the wait is the
+   * state change itself, not a poll.
+   */
+  whenReady(): Promise<void> {
+    if (this.stopped) return Promise.reject(new MeshError('usage', 'connection closed'));
+    if (this.state === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * The first connect failed (the service retries a transient failure in the background with its
+   * own backoff): the error is logged and becomes the cause; the state moves to `reconnecting`
+   * on a first transient failure and to `down` on a fatal one or once a retry failed too.
+   */
+  noteConnectFailure(error: MeshErrorInfo, attempt: number): void {
+    if (this.stopped) return;
+    const entry = this.record(error, 'connect');
+    const to: ConnectionState = entry.kind === 'transient' && attempt === 0 ? 'reconnecting' : 'down';
+    this.cause = entry;
+    if (this.state === to) this.opts.onChange(this.snapshot());
+    else this.transition(to, `connect failed: ${entry.code ?? entry.message}`);
+  }
+
   /** The shards discovery found: the growth sampler reads their XLEN (bounded, see the module doc). */
   noteShards(shards: Array<{ shard: number; key: string }>): void {
     const next = new Map<number, string>();
@@ -217,6 +259,7 @@ export class HealthMonitor {
       this.cause = null;
       this.reconnect = null;
       this.failures = 0;
+      for (const w of this.readyWaiters.splice(0)) w.resolve();
     } else if (from === 'ready' || from === 'connecting') {
       // The error that arrived with the loss (e.g. ECONNRESET just before `close`) explains it.
       this.cause = this.lastError && at - (this.lastError.lastAt ?? this.lastError.at) < 2000 ? this.lastError : null;
@@ -408,16 +451,13 @@ export class HealthMonitor {
     }
     const at = Date.now();
     const prev = this.lastLengths;
-    const dt = prev ? (at - prev.at) / 1000 : 0;
     const next = new Map<number, number>();
     const shards: ShardGrowthSample['shards'] = [];
     entries.forEach(([shard], i) => {
       const length = lengths[i];
       if (length === null || length === undefined || !Number.isFinite(length)) return;
       next.set(shard, length);
-      const before = prev?.lengths.get(shard);
-      const perSec = before !== undefined && dt > 0 ? Math.round(((length - before) / dt) * 100) / 100 : null;
-      shards.push({ shard, length, perSec });
+      shards.push({ shard, length, perSec: prev ? ratePerSec(prev.lengths.get(shard), length, at - prev.at) : null });
     });
     this.lastLengths = { at, lengths: next };
     this.growth.push({ at, shards });
@@ -457,31 +497,24 @@ export class HealthMonitor {
   }
 
   /** The post-mortem document, from memory only: it works while Redis is down. */
-  exportDocument(meta: { appVersion: string; connection: HealthExport['connection'] }): HealthExport {
-    const latencies = this.samples.filter((s) => s.ok && s.latencyMs !== null).map((s) => s.latencyMs as number);
-    return {
-      format: 'mesh-inspector/health-snapshot',
-      formatVersion: 1,
-      exportedAt: new Date().toISOString(),
+  exportDocument(meta: { appVersion: string; connection: HealthExport['connection']; incident?: IncidentSnapshot }): HealthExport {
+    return shapeHealthExport({
       appVersion: meta.appVersion,
       connection: meta.connection,
-      probe: { intervalMs: this.intervalMs },
-      summary: {
-        state: this.state,
-        since: this.since,
-        lastOkAt: this.lastOkAt,
-        probes: this.samples.length,
-        failedProbes: this.samples.filter((s) => !s.ok).length,
-        latencyMs: latencySummary(latencies),
-        errorsTotal: this.errorsTotal,
-        outages: outagesOf(this.transitions),
-      },
-      timeline: this.samples.slice(),
-      transitions: this.transitions.slice(),
-      errors: this.errors.map(copyEntry),
-      server: { info: this.info, infoAt: this.infoAt, trend: this.infoTrend.slice() },
-      shards: this.growth.slice(),
-    };
+      probeIntervalMs: this.intervalMs,
+      state: this.state,
+      since: this.since,
+      lastOkAt: this.lastOkAt,
+      errorsTotal: this.errorsTotal,
+      samples: this.samples,
+      transitions: this.transitions,
+      errors: this.errors,
+      info: this.info,
+      infoAt: this.infoAt,
+      trend: this.infoTrend,
+      shards: this.growth,
+      incident: meta.incident ?? null,
+    });
   }
 }
 
@@ -507,34 +540,6 @@ export function infoSample(at: number, info: Record<string, string>): InfoSample
     role: info.role ?? null,
     masterLinkStatus: info.master_link_status ?? null,
   };
-}
-
-/** Nearest-rank percentiles of the answered probes' latencies. */
-export function latencySummary(latencies: number[]): HealthExport['summary']['latencyMs'] {
-  if (latencies.length === 0) return { p50: null, p95: null, p99: null, max: null };
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] as number };
-}
-
-/** Periods away from `ready`, each with the worst state reached and the reason it began. */
-export function outagesOf(transitions: HealthTransition[]): HealthExport['summary']['outages'] {
-  const out: HealthExport['summary']['outages'] = [];
-  let open: HealthExport['summary']['outages'][number] | null = null;
-  for (const t of transitions) {
-    if (t.to === 'ready') {
-      if (open) {
-        open.to = t.at;
-        open = null;
-      }
-    } else if (t.from === 'ready' && !open) {
-      open = { from: t.at, to: null, state: t.to, reason: t.reason };
-      out.push(open);
-    } else if (open && t.to === 'down') {
-      open.state = 'down';
-    }
-  }
-  return out;
 }
 
 function copyEntry(e: HealthErrorEntry): HealthErrorEntry {

@@ -4,15 +4,7 @@
  * (cli.md `publish`: "so two test batches never reuse an id unless asked to").
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, readFile, stat, unlink, link, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -20,6 +12,8 @@ import { MeshError } from '../../shared/errors';
 import { decodeNonceFile, encodeNonceFile } from '../../shared/nonce-file';
 import { U64_MAX } from '../../shared/u64';
 import { configHome } from './home';
+import { writeFileAtomic } from './state-files';
+import { withLock } from './state-lock';
 
 /** `<config home>/producer.nonce`: the inspector's own producer nonce file. */
 export function inspectorNoncePath(): string {
@@ -137,12 +131,16 @@ interface SequenceFile {
  * fresh dedup ids by default (cli.md `publish`). The key is the full stream key, so the prefix is
  * part of it.
  *
- * Guarantees: `advance` never moves a counter backwards (it keeps the maximum of the old value and
- * `sequenceStart + count`, capped at 2^64-1); every write replaces the file atomically (unique
- * temp file, fsync, rename), so a crash leaves the old or the new file, never a torn one; the file
- * is read again on every call, so several processes sharing the config folder see each other's
- * batches (concurrent advances can still race; last writer wins). A file that is not this format
- * is an error naming the file, never silently reset (resetting would hand out used ids again).
+ * Guarantees: every change is a read-modify-write of the file under its lock
+ * (`sequences.json.lock`, state-lock.ts), so concurrent changes from any number of processes
+ * sharing the config folder are never lost; every write replaces the file atomically and durably
+ * (temp file, fsync, rename, folder fsync), so a crash leaves the old or the new file, never a
+ * torn one; `next` reads the file afresh on every call. A file that is not this format is an error
+ * naming the file, never silently reset (resetting would hand out used ids again).
+ *
+ * Deciding WHICH ordinals a batch gets is not this class' job: the test publisher
+ * (test-publisher.ts) holds the per-(nonce, key) reservation lock around `next`, `compareAndSet`
+ * and the publish itself.
  */
 export class SequenceStore {
   constructor(readonly filePath: string) {}
@@ -153,20 +151,54 @@ export class SequenceStore {
     return text === undefined ? 0n : BigInt(text);
   }
 
-  /** Records that `count` events starting at ordinal `sequenceStart` were published. */
-  advance(nonceHex: string, key: string, sequenceStart: bigint, count: number): void {
+  /**
+   * Records that `count` events starting at ordinal `sequenceStart` were (or may have been)
+   * published: the counter becomes `max(counter, sequenceStart + count)`, capped at 2^64-1. It
+   * never moves backwards.
+   */
+  async advance(nonceHex: string, key: string, sequenceStart: bigint, count: number): Promise<void> {
     if (typeof sequenceStart !== 'bigint' || sequenceStart < 0n || sequenceStart > U64_MAX) {
       throw new RangeError(`sequence start must be a u64 (got ${String(sequenceStart)})`);
     }
     if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer (got ${count})`);
-    const data = this.read();
     let end = sequenceStart + BigInt(count);
     if (end > U64_MAX) end = U64_MAX; // net-mesh saturates the counter too (contract 3.6)
-    const perNonce = (data.next[nonceHex] ??= {});
-    const current = perNonce[key] === undefined ? 0n : BigInt(perNonce[key]);
-    if (end <= current) return;
-    perNonce[key] = end.toString();
-    this.write(data);
+    await this.change(nonceHex, key, (current) => (end > current ? end : undefined));
+  }
+
+  /**
+   * Sets the counter to `value` only if it is `expected` now; true when it did. The reservation
+   * uses it to write ahead (before the batch is sent) and to give ordinals back (a batch that
+   * provably never reached Redis), each time checking nobody moved the counter meanwhile.
+   */
+  async compareAndSet(nonceHex: string, key: string, expected: bigint, value: bigint): Promise<boolean> {
+    if (value < 0n || value > U64_MAX) throw new RangeError(`a counter must be a u64 (got ${String(value)})`);
+    let done = false;
+    await this.change(nonceHex, key, (current) => {
+      if (current !== expected) return undefined;
+      done = true;
+      return value === current ? undefined : value;
+    });
+    return done;
+  }
+
+  /** Read-modify-write under the file lock; `decide` returns the new value, or undefined to keep it. */
+  private async change(nonceHex: string, key: string, decide: (current: bigint) => bigint | undefined): Promise<void> {
+    await withLock(
+      `${this.filePath}.lock`,
+      () => {
+        const data = this.read();
+        const perNonce = (data.next[nonceHex] ??= {});
+        const current = perNonce[key] === undefined ? 0n : BigInt(perNonce[key]);
+        const value = decide(current);
+        if (value === undefined) return;
+        if (value === 0n) delete perNonce[key];
+        else perNonce[key] = value.toString();
+        if (Object.keys(perNonce).length === 0) delete data.next[nonceHex];
+        this.write(data);
+      },
+      { purpose: 'updating the sequence counters' },
+    );
   }
 
   private read(): SequenceFile {
@@ -196,23 +228,9 @@ export class SequenceStore {
   }
 
   private write(data: SequenceFile): void {
-    const dir = path.dirname(this.filePath);
-    const tmp = path.join(dir, `${path.basename(this.filePath)}.${process.pid}.${process.hrtime.bigint()}.tmp`);
     try {
-      const fd = openSync(tmp, 'wx', 0o600);
-      try {
-        writeSync(fd, JSON.stringify(data, null, 2) + '\n');
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.filePath);
+      writeFileAtomic(this.filePath, JSON.stringify(data, null, 2) + '\n');
     } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // already renamed or never created
-      }
       throw new MeshError('fatal', `cannot write the sequence store ${this.filePath}: ${errText(e)}`, optCode(errCode(e)));
     }
   }

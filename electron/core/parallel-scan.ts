@@ -45,18 +45,27 @@ export interface IdRange {
 }
 
 /**
- * Cuts the ids from `first` to `last` (inclusive, stream ids) into at most `n` consecutive ranges
- * of equal millisecond spans that together cover exactly `-` .. `last`. Fewer ranges when the
- * span has fewer milliseconds; one range when the ids do not parse.
+ * A range of a shard's scan and whether its ids are at or below the stream's
+ * `max-deleted-entry-id` (gap causes: the analyzer's `atOrBelowMaxDeleted` while its entries are fed).
  */
-export function idRanges(first: string, last: string, n: number): IdRange[] {
+export interface MarkedRange extends IdRange {
+  atOrBelowMaxDeleted: boolean;
+}
+
+/**
+ * Cuts the ids from `first` to `last` (inclusive, stream ids) into at most `n` consecutive ranges
+ * of equal millisecond spans that together cover exactly `start` .. `last` (`start` defaults to
+ * `-`; otherwise an XRANGE start in `first`'s millisecond, which then begins the first range).
+ * Fewer ranges when the span has fewer milliseconds; one range when the ids do not parse.
+ */
+export function idRanges(first: string, last: string, n: number, from = '-'): IdRange[] {
   const a = parseStreamId(first);
   const b = parseStreamId(last);
-  if (a === null || b === null || n <= 1 || b.ms <= a.ms) return [{ start: '-', end: last }];
+  if (a === null || b === null || n <= 1 || b.ms <= a.ms) return [{ start: from, end: last }];
   const span = b.ms - a.ms + 1n;
   const count = BigInt(n) < span ? BigInt(n) : span;
   const ranges: IdRange[] = [];
-  let start = '-';
+  let start = from;
   for (let k = 1n; k < count; k++) {
     const boundary = a.ms + (span * k) / count;
     ranges.push({ start, end: `${boundary - 1n}-${U64_MAX_TEXT}` });
@@ -84,7 +93,16 @@ function workerScript(): { url: URL; execArgv?: string[] } | null {
   return null;
 }
 
-interface RangeState extends IdRange {
+/**
+ * The id whose millisecond a segment starting at `start` begins in: the shard's first id for `-`,
+ * else the id the start names (`(ms-seq` exclusive or `ms-seq` inclusive).
+ */
+function segmentFloor(start: string, firstId: string): string {
+  if (start === '-') return firstId;
+  return start.startsWith('(') ? start.slice(1) : start;
+}
+
+interface RangeState extends MarkedRange {
   /** Where the unread rest of the range starts (moves with every batch). */
   cursor: string;
 }
@@ -98,31 +116,48 @@ interface Slot {
 }
 
 /**
- * Reads `info`'s shard with `workers` worker threads into `analyzer`. Resolves to null when no
- * worker could start (no worker script, a profile the workers cannot use, no connection): nothing
- * was read, and the caller scans on one thread. Otherwise resolves to the ranges the workers could
- * not read (a worker's connection failed, Redis answered an error), which the caller reads through
- * the adapter's client so that it reports exactly what it always reports. A timeout rejects as the
- * single-thread scan's does; an abort rejects with the signal's reason. Every worker is ended
- * before it settles.
+ * Reads the `segments` of `info`'s shard (consecutive ranges, each marked for gap causes; the scan's
+ * readSegments) with `workers` worker threads into `analyzer`. Each segment is cut into id ranges
+ * of its own, so no range straddles a segment's end, and the analyzer's `atOrBelowMaxDeleted` is
+ * set to the range's mark for every batch it is fed (the caller clears it afterwards).
+ *
+ * Resolves to null when no worker could start (no worker script, a profile the workers cannot use,
+ * no connection): nothing was read, and the caller scans on one thread. Otherwise resolves to the
+ * ranges the workers could not read (a worker's connection failed, Redis answered an error), each
+ * with its mark, which the caller reads through the adapter's client so that it reports exactly
+ * what it always reports. A timeout rejects as the single-thread scan's does; an abort rejects
+ * with the signal's reason. Every worker is ended before it settles.
  */
-export async function scanInWorkers(adapter: MeshAdapter, info: ShardInfo, analyzer: ShardAnalyzer, opts: WorkerScanOptions): Promise<IdRange[] | null> {
+export async function scanInWorkers(
+  adapter: MeshAdapter,
+  info: ShardInfo,
+  segments: readonly MarkedRange[],
+  analyzer: ShardAnalyzer,
+  opts: WorkerScanOptions,
+): Promise<MarkedRange[] | null> {
   const script = workerScript();
   const profile = adapter.workerProfile;
-  if (!script || !profile || info.firstId === null || info.lastId === null) return null;
+  const firstId = info.firstId;
+  if (!script || !profile || firstId === null || segments.length === 0) return null;
   const data: ScanWorkerData = { profile, key: info.key, pageSize: opts.pageSize, exclusive: adapter.exclusiveRanges };
-  const ranges: RangeState[] = idRanges(info.firstId, info.lastId, opts.workers * RANGES_PER_WORKER).map((r) => ({ ...r, cursor: r.start }));
+  const ranges: RangeState[] = segments.flatMap((seg) =>
+    idRanges(segmentFloor(seg.start, firstId), seg.end, opts.workers * RANGES_PER_WORKER, seg.start).map((r) => ({
+      ...r,
+      atOrBelowMaxDeleted: seg.atOrBelowMaxDeleted,
+      cursor: r.start,
+    })),
+  );
   const { signal } = opts;
   signal?.throwIfAborted();
 
-  return new Promise<IdRange[] | null>((resolve, reject) => {
+  return new Promise<MarkedRange[] | null>((resolve, reject) => {
     const slots: Slot[] = [];
-    const leftovers: IdRange[] = [];
+    const leftovers: MarkedRange[] = [];
     let next = 0;
     let anyReady = false;
     let settled = false;
 
-    const finish = (outcome: { ok: IdRange[] | null } | { error: unknown }) => {
+    const finish = (outcome: { ok: MarkedRange[] | null } | { error: unknown }) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
@@ -148,7 +183,7 @@ export async function scanInWorkers(adapter: MeshAdapter, info: ShardInfo, analy
     const retire = (slot: Slot) => {
       if (slot.range !== null) {
         const r = ranges[slot.range]!;
-        leftovers.push({ start: r.cursor, end: r.end });
+        leftovers.push({ start: r.cursor, end: r.end, atOrBelowMaxDeleted: r.atOrBelowMaxDeleted });
         slot.range = null;
       }
       slot.alive = false;
@@ -159,12 +194,18 @@ export async function scanInWorkers(adapter: MeshAdapter, info: ShardInfo, analy
       if (slots.some((s) => s.alive)) return;
       if (!anyReady) return finish({ ok: null });
       // Ranges nobody got to (every worker failed): the caller reads them too.
-      for (; next < ranges.length; next++) leftovers.push({ start: ranges[next]!.cursor, end: ranges[next]!.end });
+      for (; next < ranges.length; next++) {
+        const r = ranges[next]!;
+        leftovers.push({ start: r.cursor, end: r.end, atOrBelowMaxDeleted: r.atOrBelowMaxDeleted });
+      }
       finish({ ok: leftovers });
     };
 
     const apply = (m: Extract<WorkerMessage, { type: 'batch' }>) => {
       const { meta, ids, count } = m;
+      const range = ranges[m.range]!;
+      // Batches of different ranges interleave: each is fed with its own range's mark.
+      analyzer.atOrBelowMaxDeleted = range.atOrBelowMaxDeleted;
       let at = 0;
       for (let k = 0, o = 0; k < count; k++, o += BATCH_WORDS) {
         const s = meta[o]!;
@@ -176,7 +217,7 @@ export async function scanInWorkers(adapter: MeshAdapter, info: ShardInfo, analy
           at += len;
         }
       }
-      ranges[m.range]!.cursor = m.next;
+      range.cursor = m.next;
       opts.onEntries?.(count, slots.filter((x) => x.alive && x.ready).length);
     };
 

@@ -3,15 +3,18 @@
  * (typed in its own field, or found inside the URL) goes to the host's SecretStore and the profile
  * only remembers that one is saved. What leaves this module for the renderer is a ProfileView.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ProfileInput, ProfileView } from '../../shared/contract';
 import { usageError } from '../../shared/errors';
 import { redactUrl } from '../../shared/redact';
+import { prefixProblem } from '../../shared/stream-key';
 import { parseSentinels } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { readJsonFile, writeJsonFile } from './json-file';
 import type { SecretStore } from './service-api';
+import { withLock } from './state-lock';
 
 export interface StoredProfile {
   id: string;
@@ -74,9 +77,19 @@ export function viewOf(p: StoredProfile): ProfileView {
   return view;
 }
 
+/**
+ * The profiles of one config folder, shared by every instance using it (desktop app, `serve`,
+ * both at once): `list`/`get` read `profiles.json` again whenever it changed on disk, and `save`
+ * and `delete` re-read, merge their one change and write back under the folder's profiles lock
+ * (`profiles.json.lock`, state-lock.ts), so one instance never drops a profile another saved.
+ * Ephemeral profiles (a demo server, `serve --url`) stay in this instance's memory.
+ */
 export class ProfileStore {
   private readonly file: string;
-  private profiles: StoredProfile[];
+  private disk: StoredProfile[];
+  /** size, mtime and inode of profiles.json when `disk` was read ('' when it was missing). */
+  private diskSig: string;
+  private ephemeral: StoredProfile[] = [];
   /** Passwords of ephemeral profiles: never written anywhere. */
   private readonly memorySecrets = new Map<string, string>();
 
@@ -85,16 +98,54 @@ export class ProfileStore {
     private readonly secrets: SecretStore,
   ) {
     this.file = path.join(home, 'profiles.json');
-    const doc = readJsonFile<{ profiles?: StoredProfile[] }>(this.file, {});
-    this.profiles = Array.isArray(doc.profiles) ? doc.profiles.filter((p) => p && typeof p.id === 'string') : [];
+    this.diskSig = this.signature();
+    this.disk = this.readDisk();
   }
 
   list(): StoredProfile[] {
-    return this.profiles.slice();
+    return [...this.fromDisk(), ...this.ephemeral];
   }
 
   get(id: string): StoredProfile | undefined {
-    return this.profiles.find((p) => p.id === id);
+    return this.list().find((p) => p.id === id);
+  }
+
+  /** profiles.json as saved by any instance, read again only when it changed. */
+  private fromDisk(): StoredProfile[] {
+    const sig = this.signature();
+    if (sig !== this.diskSig) {
+      this.disk = this.readDisk();
+      this.diskSig = sig;
+    }
+    return this.disk;
+  }
+
+  private signature(): string {
+    try {
+      const st = statSync(this.file);
+      return `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      return '';
+    }
+  }
+
+  private readDisk(): StoredProfile[] {
+    const doc = readJsonFile<{ profiles?: StoredProfile[] }>(this.file, {});
+    return Array.isArray(doc.profiles) ? doc.profiles.filter((p) => p && typeof p.id === 'string' && !p.ephemeral) : [];
+  }
+
+  /** Re-reads profiles.json, applies `change` to it and writes it back, all under the profiles lock. */
+  private async changeDisk(change: (profiles: StoredProfile[]) => StoredProfile[]): Promise<void> {
+    await withLock(
+      `${this.file}.lock`,
+      () => {
+        const next = change(this.readDisk());
+        writeJsonFile(this.file, { profiles: next });
+        this.disk = next;
+        this.diskSig = this.signature();
+      },
+      { purpose: 'saving connection profiles' },
+    );
   }
 
   /**
@@ -109,7 +160,8 @@ export class ProfileStore {
     const existing = input.id !== undefined ? this.get(input.id) : undefined;
     if (input.id !== undefined && !existing) throw usageError(`no profile with id ${input.id}`);
     const prefix = input.prefix;
-    if (/[\r\n]/.test(prefix)) throw usageError('a prefix cannot contain line breaks');
+    const prefixRefused = prefixProblem(prefix);
+    if (prefixRefused !== null) throw usageError(prefixRefused);
     let topology: StoredProfile['topology'];
     if (input.topology && input.topology.mode !== 'auto') {
       // Sentinel addresses are kept only for the sentinel mode (switching away drops them).
@@ -146,8 +198,12 @@ export class ProfileStore {
     if (hasSentinelPassword) profile.hasSentinelPassword = true;
     if (opts.demo) profile.demo = true;
     if (ephemeral) profile.ephemeral = true;
-    this.profiles = existing ? this.profiles.map((p) => (p.id === id ? profile : p)) : [...this.profiles, profile];
-    this.persist();
+    if (ephemeral) {
+      this.ephemeral = existing ? this.ephemeral.map((p) => (p.id === id ? profile : p)) : [...this.ephemeral, profile];
+    } else {
+      // Merged into the file as it is now: another instance's profiles stay.
+      await this.changeDisk((list) => (list.some((p) => p.id === id) ? list.map((p) => (p.id === id ? profile : p)) : [...list, profile]));
+    }
     return profile;
   }
 
@@ -165,14 +221,20 @@ export class ProfileStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    const before = this.profiles.length;
-    this.profiles = this.profiles.filter((p) => p.id !== id);
-    if (this.profiles.length === before) return false;
+    const wasEphemeral = this.ephemeral.some((p) => p.id === id);
+    let found = wasEphemeral;
+    if (wasEphemeral) this.ephemeral = this.ephemeral.filter((p) => p.id !== id);
+    else {
+      await this.changeDisk((list) => {
+        found = list.some((p) => p.id === id);
+        return list.filter((p) => p.id !== id);
+      });
+    }
+    if (!found) return false;
     this.memorySecrets.delete(id);
     this.memorySecrets.delete(sentinelSecretKey(id));
     await this.secrets.delete(id);
     await this.secrets.delete(sentinelSecretKey(id));
-    this.persist();
     return true;
   }
 
@@ -186,10 +248,5 @@ export class ProfileStore {
     if (!profile.hasSentinelPassword || profile.topology?.mode !== 'sentinel') return undefined;
     const key = sentinelSecretKey(profile.id);
     return profile.ephemeral ? this.memorySecrets.get(key) : this.secrets.get(key);
-  }
-
-  private persist(): void {
-    // Ephemeral profiles (a demo server, a `serve --url`) are not the user's to keep.
-    writeJsonFile(this.file, { profiles: this.profiles.filter((p) => !p.ephemeral) });
   }
 }

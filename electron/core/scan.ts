@@ -6,7 +6,8 @@
  */
 import { ShardAnalyzer } from '../../shared/analysis';
 import { MeshError } from '../../shared/errors';
-import { exclusiveStart } from '../../shared/stream-id';
+import { deletedBetween, explainGap, explainHeadGap, type DeletionEvidence } from '../../shared/gap-cause';
+import { compareStreamIds, exclusiveStart } from '../../shared/stream-id';
 import type { ShardAnalysis, ShardInfo, SkippedKey } from '../../shared/types';
 import { decodePayloadBytes, fastShardOfBytes } from '../../shared/wire';
 import type { MeshAdapter } from './adapter';
@@ -14,8 +15,9 @@ import { classifyError, isCommandTimeout } from './classify';
 import { isClusterClient } from './connection';
 import { describeShards, discoverShards } from './discovery';
 import { ScanConnection, keySlot } from './scan-connection';
-import { autoWorkers, scanInWorkers } from './parallel-scan';
+import { autoWorkers, scanInWorkers, type MarkedRange } from './parallel-scan';
 import { analyzePage } from './scan-page';
+import { readDeletionEvidence } from './stream-facts';
 import { entryIdText, type XrangePage } from './xrange-reply';
 
 /** Entries per XRANGE. Large enough that round trips are a small share of the time, small enough that one reply stays a few MB. */
@@ -93,7 +95,13 @@ export interface ScanResult {
  * - the next page is requested before the current one is decoded, so Redis and the network work
  *   while this process decodes (this is what keeps the scan near a bare XRANGE loop's speed);
  * - an abort stops it between pages and rejects with the signal's reason (a DOMException
- *   `AbortError` by default); Redis errors reject as classified MeshErrors.
+ *   `AbortError` by default); Redis errors reject as classified MeshErrors;
+ * - every gap carries its cause and each shard its head gaps (shared/gap-cause.ts): XINFO STREAM
+ *   is read before and after each shard (never per entry; a refusal or a server before 7.0 makes
+ *   the causes `unknown`), and a shard whose present entries include deleted-id territory is read
+ *   in two ranges, up to `max-deleted-entry-id` and after it, so the analyzer knows which
+ *   ordinals sit at or below it. Every reader honours the cut: the byte-level one and the client
+ *   read range by range, the worker threads get ranges that never straddle it.
  */
 export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): Promise<ScanResult> {
   const pageSize = Math.min(Math.max(Math.floor(opts.pageSize ?? DEFAULT_SCAN_PAGE), 1), MAX_SCAN_PAGE);
@@ -107,9 +115,16 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
   const readers = new ScanReaders(adapter, opts.reader ?? 'auto', opts.onCommand);
   try {
     for (const info of found.shards) {
-      const analyzer = await scanShard(adapter, info, pageSize, signal, opts.onProgress, readers, opts.workers ?? 'auto');
+      // Gap causes (gap-cause.ts): XINFO STREAM before and after, never per entry; the read is cut
+      // at max-deleted-entry-id so the analyzer knows which ordinals sit at or below it.
+      const before = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
+      const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
+      await scanShard(adapter, analyzer, info, readSegments(info, before, adapter.exclusiveRanges), pageSize, signal, opts.onProgress, readers, opts.workers ?? 'auto');
+      analyzer.atOrBelowMaxDeleted = false;
+      signal?.throwIfAborted();
+      const after = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
       opts.onShardAnalyzed?.(analyzer);
-      shards.push(analyzer.result());
+      shards.push(explainShardGaps(analyzer, before, after));
     }
   } finally {
     readers.close();
@@ -160,20 +175,59 @@ class ScanReaders {
   }
 }
 
+/** One XRANGE range of a shard's scan (`start` as XRANGE takes it, `end` inclusive) and whether its ids are at or below `max-deleted-entry-id`. */
+type ScanSegment = MarkedRange;
+
+/**
+ * The ranges a shard is read in: `-`..lastId in one, or cut at `max-deleted-entry-id` when
+ * something in the present range was ever deleted (`-`..maxDeleted, then the rest).
+ */
+function readSegments(info: ShardInfo, evidence: DeletionEvidence, exclusive: boolean): ScanSegment[] {
+  const end = info.lastId;
+  if (end === null) return [];
+  if (!evidence.known) return [{ start: '-', end, atOrBelowMaxDeleted: false }];
+  const m = evidence.record.maxDeletedId;
+  if (compareStreamIds(m, '0-0') === 0 || (info.firstId !== null && compareStreamIds(m, info.firstId) < 0)) {
+    // Nothing deleted, or only below the first entry: no present entry is at or below it.
+    return [{ start: '-', end, atOrBelowMaxDeleted: false }];
+  }
+  if (compareStreamIds(m, end) >= 0) return [{ start: '-', end, atOrBelowMaxDeleted: true }];
+  return [
+    { start: '-', end: m, atOrBelowMaxDeleted: true },
+    { start: exclusiveStart(m, exclusive), end, atOrBelowMaxDeleted: false },
+  ];
+}
+
+/** The shard's analysis with a cause on every gap and its head gaps (additive fields). */
+function explainShardGaps(analyzer: ShardAnalyzer, before: DeletionEvidence, after: DeletionEvidence): ShardAnalysis {
+  const result = analyzer.result();
+  const since = deletedBetween(before, after);
+  return {
+    ...result,
+    gaps: result.gaps.map((g) => explainGap(g, before, analyzer.seenAtOrBelowMaxDeleted(g.nonce, g.from - 1), since)),
+    headGaps: analyzer.headGaps().map((g) => explainHeadGap(g, after.known ? after : before)),
+  };
+}
+
 type RawRow = [id: Buffer, fields: Buffer[]];
 
+/**
+ * Reads `segments` of a shard (readSegments: one, or two cut at `max-deleted-entry-id`) into
+ * `analyzer`, setting its `atOrBelowMaxDeleted` for each range it feeds. The caller clears it.
+ */
 async function scanShard(
   adapter: MeshAdapter,
+  analyzer: ShardAnalyzer,
   info: ShardInfo,
+  segments: ScanSegment[],
   pageSize: number,
   signal: AbortSignal | undefined,
   onProgress: ScanOptions['onProgress'],
   readers: ScanReaders,
   workersOption: number | 'auto',
-): Promise<ShardAnalyzer> {
-  const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
-  const end = info.lastId;
-  if (end === null) return analyzer;
+): Promise<void> {
+  if (segments.length === 0) return;
+  // Progress and rate are the shard's, across its segments.
   const started = performance.now();
   const progress = {
     done: 0,
@@ -189,7 +243,7 @@ async function scanShard(
   };
   const workers = readers.mode === 'client' ? 0 : workersOption === 'auto' ? autoWorkers(info.length) : workersOption;
   if (workers > 1) {
-    const leftovers = await scanInWorkers(adapter, info, analyzer, {
+    const leftovers = await scanInWorkers(adapter, info, segments, analyzer, {
       workers,
       pageSize,
       signal,
@@ -198,16 +252,22 @@ async function scanShard(
     });
     if (leftovers !== null) {
       // What the workers could not read is read (and any error reported) as on one thread.
-      for (const range of leftovers) await readThroughClient(adapter, info.key, range.start, range.end, pageSize, analyzer, signal, progress);
-      return analyzer;
+      for (const range of leftovers) {
+        analyzer.atOrBelowMaxDeleted = range.atOrBelowMaxDeleted;
+        await readThroughClient(adapter, info.key, range.start, range.end, pageSize, analyzer, signal, progress);
+      }
+      return;
     }
   }
-  let start: string | null = '-';
   const conn = await readers.for(info);
   signal?.throwIfAborted();
-  if (conn) start = await readRaw(conn, adapter, info.key, start, end, pageSize, analyzer, signal, progress);
-  if (start !== null) await readThroughClient(adapter, info.key, start, end, pageSize, analyzer, signal, progress);
-  return analyzer;
+  for (const segment of segments) {
+    analyzer.atOrBelowMaxDeleted = segment.atOrBelowMaxDeleted;
+    let start: string | null = segment.start;
+    // A connection that failed in an earlier segment is not tried again: the client reads on.
+    if (conn && !conn.failed) start = await readRaw(conn, adapter, info.key, start, segment.end, pageSize, analyzer, signal, progress);
+    if (start !== null) await readThroughClient(adapter, info.key, start, segment.end, pageSize, analyzer, signal, progress);
+  }
 }
 
 interface Progress {

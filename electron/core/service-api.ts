@@ -3,6 +3,7 @@
  * contract. The host supplies where secrets live and where events go; the service owns Redis.
  */
 import type { ContractHandlers, EventSink, ProfileInput } from '../../shared/contract';
+import type { NotifyRules } from '../../shared/notify-rules';
 
 /** Holds Redis passwords. Only the main process ever sees its contents. */
 export interface SecretStore {
@@ -19,6 +20,8 @@ export interface ServiceOptions {
   /** Config folder (profiles, nonce, sequences, batch history); defaults to configHome(). */
   home?: string;
   appVersion: string;
+  /** Notification folding (shared/notify-rules.ts); the defaults unless a test needs shorter windows. */
+  notifyRules?: NotifyRules;
 }
 
 export interface MeshService {

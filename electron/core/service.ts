@@ -4,7 +4,7 @@
  * indexes, live tails, analysis jobs, the test-batch publisher and the health loop. Handlers take
  * requests already parsed at the gate (dispatch.ts) and throw MeshError on failure.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type {
@@ -18,28 +18,38 @@ import type {
   PublishPreview,
   PublishedBatch,
   ShardListResult,
+  StreamFacts,
 } from '../../shared/contract';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../shared/contract';
 import { MeshError, toErrorInfo, usageError } from '../../shared/errors';
+import { ratePerSec } from '../../shared/health';
+import { isLoopbackHost } from '../../shared/loopback';
+import { redactText } from '../../shared/redact';
 import { formatDedupId, formatNonce, parseNonce } from '../../shared/dedup-id';
+import { decodeNonceFile } from '../../shared/nonce-file';
 import { streamKey } from '../../shared/stream-key';
 import { encodePayload } from '../../shared/wire';
 import { U64_MAX } from '../../shared/u64';
 import type { MeshEntry, MeshErrorInfo } from '../../shared/types';
 import { MeshAdapter } from './adapter';
-import { parseSentinels, reconnectDelayMs, type ConnectionProfile } from './connection';
+import { loadTlsFiles, parseSentinels, reconnectDelayMs, secretsOf, type ConnectionProfile } from './connection';
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
 import { SharedScanConnection } from './scan-connection';
+import { readStreamFacts } from './stream-facts';
 import { configHome } from './home';
 import { loadOrCreateNonce, SequenceStore } from './nonce-store';
 import { ProfileStore, connectUrlOf, viewOf, type StoredProfile } from './profile-store';
 import { ShardIndex } from './shard-index';
 import { TailManager } from './tail';
 import { HealthMonitor } from './health';
+import { IncidentMonitor } from './incident';
+import { NotifyCenter } from './notify';
 import { TopologyMonitor, probePublishAccess } from './topology';
 import { BatchHistory } from './batch-history';
+import { removeStaleTemps } from './state-files';
+import { TestPublisher, type TestPublishResult } from './test-publisher';
 import { capEntries, filterStep, findCopies, locateWithPage, pageAt, type BrowseContext } from './browse';
 import type { CreateService, MeshService, ServiceOptions } from './service-api';
 
@@ -53,6 +63,9 @@ interface Session {
   /** The shard indexes' scan connection (byte-level page reads), opened when an index first reads. */
   indexPages: SharedScanConnection;
   secrets: string[];
+  /** What the connection is, apart from its state: the status is these plus the health monitor's state. */
+  facts: StatusFacts;
+  /** The status last pushed (`connection:changed`); derived, never set directly. */
   status: ConnectionStatus;
   lastLengths: { at: number; lengths: Map<number, number> } | null;
   jobs: Map<string, AbortController>;
@@ -61,12 +74,33 @@ interface Session {
   closed: boolean;
   /** Live tails that asked for previews (`previewChars`), by subscription id. */
   tailPreviews: Map<string, number>;
+  /** `shards:facts` answers by shard, newest last (bounded, see streamFacts). */
+  streamFacts: Map<number, { at: number; value: StreamFacts }>;
+  /** Notifications: the session was ready once (a failed first connect is not "went down"); a `down` was notified. */
+  everReady: boolean;
+  notifiedDown: boolean;
+  /** Slow log, clients, latency, raw INFO per node (`health:incident`), read on demand. */
+  incident: IncidentMonitor;
   /** Nodes, roles and failovers behind the connection (`topology:status`). */
   topology: TopologyMonitor;
   /** Cluster/Sentinel: the 5 s snapshot that notices failovers; the last pushed signature. */
   topologyTimer: NodeJS.Timeout | null;
   topologySig: string | null;
+  /** Failovers seen so far: a new one makes the publish client ask for the slot map at once. */
+  failoversSeen: number;
+  /** Created on the first publish (test-publisher.ts). */
+  publisher: TestPublisher | null;
 }
+
+/** ConnectionStatus minus what the health monitor owns (state, since, error). */
+type StatusFacts = Omit<ConnectionStatus, 'state' | 'since' | 'error'>;
+
+/** An analysis that ran at least this long notifies when it ends (opt-in notifications). */
+const LONG_ANALYSIS_MS = 10_000;
+
+/** A shard's stream facts are read again after this long (`shards:facts`). */
+const FACTS_TTL_MS = 5000;
+const MAX_FACTS_CACHED = 256;
 
 /** How often a Cluster or Sentinel topology is snapshotted (failover detection, `topology:changed`). */
 const TOPOLOGY_EVERY_MS = 5000;
@@ -82,15 +116,25 @@ class Service implements MeshService {
   private sequences: SequenceStore | null = null;
   private session: Session | null = null;
   private demo: { stop(): Promise<void> } | null = null;
+  private demoStarting: Promise<ConnectionStatus> | null = null;
   private disposed = false;
+  private openGeneration = 0;
   /** The health probe interval the user chose (health:configure); new sessions start with it. */
   private probeIntervalMs = 1000;
+  /** Opt-in notifications (notify:configure, `notify:show`). */
+  private readonly notices: NotifyCenter;
+  /** Nonces of the app's own test batches (no notification for them); read on first need. */
+  private own: Promise<Set<string>> | null = null;
 
   constructor(private readonly opts: ServiceOptions) {
     this.home = opts.home ?? configHome();
     this.sink = opts.sink;
     this.profiles = new ProfileStore(this.home, opts.secrets);
     this.history = new BatchHistory(this.home);
+    // Temp files of writers that crashed mid-write (a live instance's are left alone).
+    removeStaleTemps(this.home);
+    removeStaleTemps(this.history.dir);
+    this.notices = new NotifyCenter(this.home, (n) => this.sink('notify:show', n), opts.notifyRules);
     this.handlers = this.buildHandlers();
   }
 
@@ -125,7 +169,11 @@ class Service implements MeshService {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.notices.dispose();
     await this.closeSession();
+    // A sandbox still starting is tracked once it exists: wait for that, then stop it below.
+    await this.demoStarting?.catch(() => undefined);
+    await this.history.settled().catch(() => {});
     if (this.demo) {
       const d = this.demo;
       this.demo = null;
@@ -139,17 +187,33 @@ class Service implements MeshService {
     return this.session?.status ?? { state: 'disconnected', profileId: null, url: null, prefix: null, readOnly: false, since: Date.now() };
   }
 
-  private setStatus(s: Session, patch: Partial<ConnectionStatus>): void {
+  /**
+   * The connection status is derived: the health monitor owns the state (with its `since` and the
+   * error that explains it), the session owns the facts (profile, server version, topology, whether
+   * it may publish). Pushes `connection:changed` when the derived status differs from the last one.
+   */
+  private emitStatus(s: Session): void {
     if (s.closed) return;
-    const next = { ...s.status, ...patch };
-    if (patch.state && patch.state !== s.status.state) next.since = Date.now();
-    if (patch.state === 'ready') delete next.error;
+    const next: ConnectionStatus = { ...s.facts, state: s.health.currentState, since: s.health.sinceAt };
+    const cause = next.state === 'ready' ? null : s.health.causeOf;
+    if (cause) next.error = cause;
+    const prev = s.status;
+    if (statusKey(prev) === statusKey(next)) return;
     s.status = next;
     this.sink('connection:changed', next);
   }
 
+  private setFacts(s: Session, patch: Partial<StatusFacts>): void {
+    s.facts = { ...s.facts, ...patch };
+    this.emitStatus(s);
+  }
+
   private async open(profile: StoredProfile): Promise<ConnectionStatus> {
+    // Opens that overlap (two clicks, a demo start during an open) must not both install a
+    // session: the later one wins, and the earlier one stops before it creates any client.
+    const generation = ++this.openGeneration;
     await this.closeSession();
+    this.notices.newSession();
     const password = await this.profiles.password(profile);
     const sentinelPassword = await this.profiles.sentinelPassword(profile);
     const url = connectUrlOf(profile, password);
@@ -162,14 +226,22 @@ class Service implements MeshService {
     };
     if (profile.tls) conn.tls = profile.tls;
     if (profile.topology) conn.topology = { ...profile.topology, ...(sentinelPassword ? { sentinelPassword } : {}) };
-    const adapter = new MeshAdapter(conn);
+    // The TLS paths come from the window: read asynchronously and checked (regular files, 1 MB,
+    // bounded in time), so a FIFO or /dev/zero cannot stall or exhaust this process (issue 12).
+    const loaded = await loadTlsFiles(conn);
+    if (generation !== this.openGeneration || this.disposed) {
+      throw new MeshError('usage', this.disposed ? 'the service is shutting down' : 'another connection was opened meanwhile; this one was abandoned');
+    }
+    const adapter = new MeshAdapter(loaded);
     const redacted = viewOf(profile).url;
+    const secrets = secretsOf(conn);
     const session: Session = {
       profile,
       adapter,
       indexes: new Map(),
       indexPages: new SharedScanConnection(() => adapter.client, conn.commandTimeoutMs, () => session.commandCount++),
-      secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword, encodeURIComponent(sentinelPassword)] : [])],
+      secrets,
+      facts: { profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, local: isLocalServer(profile) },
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
       lastLengths: null,
       jobs: new Map(),
@@ -177,13 +249,19 @@ class Service implements MeshService {
       initTimer: null,
       closed: false,
       tailPreviews: new Map(),
+      streamFacts: new Map(),
       topology: new TopologyMonitor(adapter, {
         masterName: profile.topology?.masterName ?? null,
-        secrets: [...(password ? [password, encodeURIComponent(password)] : []), ...(sentinelPassword ? [sentinelPassword] : [])],
+        secrets,
         timeoutMs: profile.commandTimeoutMs,
       }),
       topologyTimer: null,
       topologySig: null,
+      failoversSeen: 0,
+      publisher: null,
+      everReady: false,
+      notifiedDown: false,
+      incident: undefined as unknown as IncidentMonitor,
       health: undefined as unknown as HealthMonitor,
       tail: undefined as unknown as TailManager,
     };
@@ -191,13 +269,10 @@ class Service implements MeshService {
       intervalMs: this.probeIntervalMs,
       onChange: (snap) => {
         this.sink('health:changed', snap);
-        // The monitor owns the state (client events + probe, health.ts); the status mirrors it.
-        const cause = snap.state === 'ready' || !snap.cause ? undefined : lastError([snap.cause]);
-        if (snap.state !== session.status.state || (cause && cause.message !== session.status.error?.message)) {
-          const wasReady = session.status.state === 'ready';
-          this.setStatus(session, { state: snap.state, ...(cause ? { error: cause } : {}) });
-          if (snap.state === 'ready' && !wasReady) this.onRecovered(session);
-        }
+        const wasReady = session.status.state === 'ready';
+        this.emitStatus(session);
+        if (snap.state === 'ready' && !wasReady && session.status.state === 'ready') this.onRecovered(session);
+        this.noteStateForNotices(session, snap);
       },
       scrub: (info) => this.scrub(session, info),
       takeCommandCount: () => {
@@ -205,6 +280,15 @@ class Service implements MeshService {
         session.commandCount = 0;
         return n;
       },
+    });
+    session.incident = new IncidentMonitor(adapter, {
+      timeoutMs: profile.commandTimeoutMs,
+      secrets: session.secrets,
+      isReady: () => session.health.isHealthy,
+      countCommand: () => {
+        session.commandCount++;
+      },
+      ownNamePrefix: conn.connectionName ?? 'mesh-inspector',
     });
     session.tail = new TailManager(
       adapter,
@@ -216,7 +300,10 @@ class Service implements MeshService {
         this.sink('tail:entries', { ...batch, entries: capEntries(batch.entries, cap) });
       },
       (shard) => streamKey(profile.prefix, shard),
-      (shard) => session.indexes.get(shard)?.noteGrowth(),
+      (shard, entries) => {
+        session.indexes.get(shard)?.noteGrowth();
+        if (this.notices.isEnabled) void this.ownNonces().then((own) => this.notices.tail(shard, entries, own));
+      },
       () => session.health.isHealthy,
     );
     this.session = session;
@@ -232,20 +319,20 @@ class Service implements MeshService {
       if (s.closed) return;
       this.countCommands(s);
       this.watchClient(s);
-      const patch: Partial<ConnectionStatus> = { state: 'ready' };
-      if (s.adapter.serverVersion) patch.serverVersion = s.adapter.serverVersion;
-      patch.topology = s.adapter.topology;
-      Object.assign(patch, await this.publishAccess(s));
+      const facts: Partial<StatusFacts> = { topology: s.adapter.topology };
+      if (s.adapter.serverVersion) facts.serverVersion = s.adapter.serverVersion;
+      Object.assign(facts, await this.publishAccess(s));
       if (s.closed) return;
-      this.setStatus(s, patch);
+      s.facts = { ...s.facts, ...facts };
+      // The monitor moves to `ready`; the status follows it (emitStatus).
       s.health.start();
+      this.emitStatus(s);
       this.watchTopology(s);
     } catch (e) {
       if (s.closed) return;
       const info = this.scrub(s, toErrorInfo(e));
-      s.health.recordError(info, 'connect');
       // Still unreachable after the first retry: `down` (still retried), as health.ts defines it.
-      this.setStatus(s, { state: info.kind === 'transient' && attempt === 0 ? 'reconnecting' : 'down', error: info });
+      s.health.noteConnectFailure(info, attempt);
       if (info.kind === 'transient') {
         const delay = reconnectDelayMs(attempt + 3); // 400 ms, 800 ms, 1.6 s, 3.2 s, then 5 s; ±20 % jitter
         s.initTimer = setTimeout(() => void this.initSession(s, attempt + 1), delay);
@@ -274,6 +361,11 @@ class Service implements MeshService {
   }
 
   private noteTopology(s: Session, status: EventPayloadOf<'topology:changed'>): void {
+    // "The UI lists the failover" must mean "publishing goes to the new master" (issue 11).
+    if (status.failovers.length > s.failoversSeen) {
+      s.failoversSeen = status.failovers.length;
+      s.adapter.refreshRoutes();
+    }
     const sig = TopologyMonitor.signature(status);
     if (s.closed || sig === s.topologySig) return;
     s.topologySig = sig;
@@ -296,6 +388,57 @@ class Service implements MeshService {
         return orig(...args);
       };
     }
+  }
+
+  /** Connection notices: `down` once per outage of a session that was ready before, `up` when it is back. */
+  private noteStateForNotices(s: Session, snap: { state: ConnectionStatus['state']; cause: { message: string } | null }): void {
+    if (s.closed) return;
+    if (snap.state === 'ready') {
+      s.everReady = true;
+      if (s.notifiedDown) this.notices.signal({ kind: 'up', at: Date.now(), server: s.status.url ?? '' });
+      s.notifiedDown = false;
+    } else if (snap.state === 'down' && s.everReady && !s.notifiedDown) {
+      s.notifiedDown = true;
+      this.notices.signal({ kind: 'down', at: Date.now(), server: s.status.url ?? '', reason: snap.cause?.message ?? 'no answer' });
+    }
+  }
+
+  /** A long analysis (at least {@link LONG_ANALYSIS_MS}) that finished or failed; a cancelled one was the user's doing. */
+  private noteAnalysisForNotices(report: AnalysisReport): void {
+    const durationMs = report.provenance.finishedAt - report.provenance.startedAt;
+    if (report.state === 'cancelled' || durationMs < LONG_ANALYSIS_MS) return;
+    const sum = (f: (x: AnalysisReport['shards'][number]) => number) => report.shards.reduce((n, x) => n + f(x), 0);
+    this.notices.signal({
+      kind: 'analysis',
+      at: Date.now(),
+      ok: report.state === 'done',
+      shards: report.shards.length,
+      durationMs,
+      collisions: sum((x) => x.collisionGroups),
+      gaps: sum((x) => x.gaps.length),
+      corrupt: sum((x) => x.corrupt),
+      ...(report.error ? { error: report.error.message } : {}),
+    });
+  }
+
+  /**
+   * The nonces of every test batch this app published (its history), and its own producer nonce.
+   * Read once (the history is on disk), then kept: each publish adds its nonce before sending.
+   */
+  private ownNonces(): Promise<Set<string>> {
+    this.own ??= (async () => {
+      const own = new Set((await this.history.list().catch(() => [])).map((b) => b.nonce));
+      const file = path.join(this.home, 'producer.nonce');
+      if (existsSync(file)) {
+        try {
+          own.add(formatNonce(decodeNonceFile(readFileSync(file))));
+        } catch {
+          // Unreadable: the history still names every nonce the app used.
+        }
+      }
+      return own;
+    })();
+    return this.own;
   }
 
   /** After an outage, background work resumes by itself. */
@@ -328,9 +471,7 @@ class Service implements MeshService {
   }
 
   private scrub(s: Session, info: MeshErrorInfo): MeshErrorInfo {
-    let message = info.message;
-    for (const secret of s.secrets) if (secret) message = message.split(secret).join('[REDACTED]');
-    return { ...info, message };
+    return { ...info, message: redactText(info.message, s.secrets) };
   }
 
   /** Runs a Redis operation; failures are logged in the health error log, then rethrown. */
@@ -339,7 +480,8 @@ class Service implements MeshService {
       return await fn();
     } catch (e) {
       const info = this.scrub(s, toErrorInfo(e));
-      if (info.kind !== 'usage') s.health.recordError(info, command);
+      // A lock held by another publish of this config folder is not a Redis error.
+      if (info.kind !== 'usage' && info.code !== 'LOCKED') s.health.recordError(info, command);
       throw new MeshError(info.kind, info.message, { code: info.code, command });
     }
   }
@@ -349,28 +491,11 @@ class Service implements MeshService {
   private index(s: Session, shard: number): ShardIndex {
     let idx = s.indexes.get(shard);
     if (!idx) {
-      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => this.whenHealthy(s), s.indexPages);
+      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => s.health.whenReady(), s.indexPages);
       s.indexes.set(shard, idx);
       void idx.refresh();
     }
     return idx;
-  }
-
-  /** Background work waits here while Redis is unhealthy: no load added to a sick server. */
-  private async whenHealthy(s: Session): Promise<void> {
-    while (!s.closed && s.status.state !== 'ready') {
-      await new Promise<void>((resolve) => {
-        const off = () => {
-          clearInterval(t);
-          resolve();
-        };
-        const t = setInterval(() => {
-          if (s.closed || s.status.state === 'ready') off();
-        }, 200);
-        t.unref?.();
-      });
-    }
-    if (s.closed) throw new MeshError('usage', 'connection closed');
   }
 
   private async listShards(s: Session): Promise<ShardListResult> {
@@ -380,14 +505,29 @@ class Service implements MeshService {
     const lengths = new Map<number, number>();
     const shards = found.shards.map((sh) => {
       lengths.set(sh.shard, sh.length);
-      const before = prev?.lengths.get(sh.shard);
-      const dt = prev ? (at - prev.at) / 1000 : 0;
-      const appendRate = before !== undefined && dt > 0 ? Math.max(0, (sh.length - before) / dt) : null;
-      return { ...sh, appendRate };
+      const rate = prev ? ratePerSec(prev.lengths.get(sh.shard), sh.length, at - prev.at) : null;
+      // An append rate: a trimmed stream appends nothing (its shrinking shows in Health's growth).
+      return { ...sh, appendRate: rate === null ? null : Math.max(0, rate) };
     });
     s.lastLengths = { at, lengths };
     s.health.noteShards(shards);
     return { prefix: found.prefix, shards, skipped: found.skipped, at };
+  }
+
+  /**
+   * A shard's stream facts, read at most once per {@link FACTS_TTL_MS} per shard (a tooltip hovered
+   * over many shards, a detail re-rendered) and bounded to {@link MAX_FACTS_CACHED} shards.
+   */
+  private async streamFacts(s: Session, shard: number): Promise<StreamFacts> {
+    const cached = s.streamFacts.get(shard);
+    const now = Date.now();
+    if (cached && now - cached.at < FACTS_TTL_MS) return cached.value;
+    const key = streamKey(s.profile.prefix, shard);
+    const value = await this.redis(s, 'XINFO', () => readStreamFacts(s.adapter.client, shard, key, s.secrets));
+    s.streamFacts.delete(shard);
+    s.streamFacts.set(shard, { at: now, value });
+    if (s.streamFacts.size > MAX_FACTS_CACHED) s.streamFacts.delete(s.streamFacts.keys().next().value as number);
+    return value;
   }
 
   private browse(s: Session, shard: number): BrowseContext {
@@ -480,46 +620,46 @@ class Service implements MeshService {
     };
   }
 
-  private async publish(s: Session, req: ParsedRequestOf<'publish:batch'>, replay?: { tValues: string[] }): Promise<PublishedBatch> {
+  /** The session's test publisher (test-publisher.ts): reservation, send, resolution, record. */
+  private publisherOf(s: Session): TestPublisher {
+    s.publisher ??= new TestPublisher({
+      home: this.home,
+      adapter: s.adapter,
+      sequences: this.seqStore(),
+      history: this.history,
+      profileId: s.profile.id,
+      server: s.status.url ?? s.adapter.redactedUrl,
+    });
+    return s.publisher;
+  }
+
+  /** Runs a publishing step: Redis failures go to the health log, an unconfirmed batch too; an ACL refusal turns publishing off. */
+  private async publishing(s: Session, run: () => Promise<TestPublishResult>): Promise<PublishedBatch> {
+    const r = await this.redis(s, 'MULTI/EXEC', run).catch((e: unknown) => {
+      // An ACL that refuses the write: publishing is off for this session, with Redis' reason.
+      if (e instanceof MeshError && e.code === 'NOPERM') this.setFacts(s, { canPublish: false, publishBlockedReason: e.message });
+      throw e;
+    });
+    if (r.outcome === 'unconfirmed') s.health.recordError(this.scrub(s, toErrorInfo(r.error)), 'MULTI/EXEC');
+    return r.batch;
+  }
+
+  private async publish(s: Session, req: ParsedRequestOf<'publish:batch'>): Promise<PublishedBatch> {
     this.checkWritable(s, req.shard, req.confirmShard);
     const p = await this.prepare(s, req);
-    const tBase = p.tStart;
-    const tValues = replay?.tValues ?? req.events.map((_, i) => (tBase + BigInt(i)).toString());
-    // The counter only moves forward, so an explicit (even reused) sequence start never rewinds it;
-    // a transient failure may still have been applied (contract 3.13): its ordinals are spent too.
-    const advance = () => {
-      if (!replay) this.seqStore().advance(p.nonceHex, p.key, p.sequenceStart, req.events.length);
-    };
-    const result = await this.redis(s, 'MULTI/EXEC', () =>
-      s.adapter.publish({
+    // Before it is sent: a live tail may read the batch before EXEC's reply arrives here.
+    (await this.ownNonces()).add(formatNonce(p.nonce));
+    return this.publishing(s, () =>
+      this.publisherOf(s).publish({
         shard: req.shard,
         events: req.events,
         nonce: p.nonce,
-        sequenceStart: p.sequenceStart,
+        ...(req.sequenceStart !== undefined ? { sequenceStart: BigInt(req.sequenceStart) } : {}),
+        ...(req.sequenceStart === undefined && req.expectedSequenceStart !== undefined ? { expectedSequenceStart: BigInt(req.expectedSequenceStart) } : {}),
         ...(req.maxLen !== undefined ? { maxLen: req.maxLen } : {}),
-        t: (i: number) => BigInt(tValues[i] as string),
+        tStart: p.tStart,
       }),
-    ).catch((e: unknown) => {
-      if (e instanceof MeshError && e.kind === 'transient') advance();
-      // An ACL that refuses the write: publishing is off for this session, with Redis' reason.
-      if (e instanceof MeshError && e.code === 'NOPERM') this.setStatus(s, { canPublish: false, publishBlockedReason: e.message });
-      throw e;
-    });
-    advance();
-    const batch: PublishedBatch = {
-      batchId: randomUUID(),
-      at: Date.now(),
-      profileId: s.profile.id,
-      shard: req.shard,
-      key: p.key,
-      nonce: p.nonceHex,
-      sequenceStart: p.sequenceStart.toString(),
-      ids: result.ids,
-      dedupIds: result.dedupIds,
-      latencyMs: result.latencyMs,
-    };
-    this.history.add(batch, { events: req.events, tValues, maxLen: req.maxLen });
-    return batch;
+    );
   }
 
   // ---------- analysis ----------
@@ -579,20 +719,39 @@ class Service implements MeshService {
         s.jobs.delete(jobId);
       }
       this.sink('analysis:done', report);
+      this.noteAnalysisForNotices(report);
     })();
     return jobId;
   }
 
   // ---------- demo ----------
 
-  private async startDemo(): Promise<ConnectionStatus> {
-    const { startDemoSandbox } = await import('./demo');
+  /**
+   * One sandbox at a time (issue 12): calls while a start is in flight share it (three clicks
+   * start one redis-server, not three); a later call replaces the running sandbox. The sandbox is
+   * tracked from the moment it exists, so dispose() always stops it, even one still starting.
+   */
+  private startDemo(): Promise<ConnectionStatus> {
+    this.demoStarting ??= this.replaceDemo().finally(() => {
+      this.demoStarting = null;
+    });
+    return this.demoStarting;
+  }
+
+  private async replaceDemo(): Promise<ConnectionStatus> {
+    if (this.disposed) throw new MeshError('usage', 'the service is shutting down');
+    const { startDemoSandbox } = await import('./demo/sandbox');
     if (this.demo) {
-      await this.demo.stop().catch(() => {});
+      const old = this.demo;
       this.demo = null;
+      await old.stop().catch(() => {});
     }
     const sandbox = await startDemoSandbox({ trickle: true });
     this.demo = sandbox;
+    if (this.disposed) {
+      // dispose() ran while the server was starting; it waits for this start, then stops it.
+      throw new MeshError('usage', 'the service is shutting down');
+    }
     await this.connectUrl(sandbox.url, sandbox.prefix, { name: 'Demo sandbox', demo: true });
     return this.statusOf();
   }
@@ -623,6 +782,12 @@ class Service implements MeshService {
       'connection:status': async () => this.statusOf(),
       'demo:start': async () => this.startDemo(),
       'shards:list': async () => this.listShards(this.requireSession()),
+      'shards:facts': async (req) => this.streamFacts(this.requireSession(), req.shard),
+      'gaps:list': async (req) => {
+        const s = this.requireSession();
+        const idx = this.index(s, req.shard);
+        return { shard: req.shard, ...(await this.redis(s, 'XINFO', () => idx.gapReport())) };
+      },
       'events:page': async (req) => {
         const s = this.requireSession();
         const page =
@@ -672,30 +837,39 @@ class Service implements MeshService {
       'publish:batch': async (req) => this.publish(this.requireSession(), req),
       'publish:again': async (req) => {
         const s = this.requireSession();
-        const rec = this.history.get(req.batchId);
+        const rec = await this.history.get(req.batchId);
         if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
         sameProfile(s, rec.batch);
-        if (!rec.replay) throw usageError('this batch was too large to keep its events, so it cannot be published again');
-        return this.publish(
-          s,
-          { shard: rec.batch.shard, events: rec.replay.events, nonce: rec.batch.nonce, sequenceStart: rec.batch.sequenceStart, ...(rec.replay.maxLen !== undefined ? { maxLen: rec.replay.maxLen } : {}), confirmShard: rec.batch.shard },
-          { tValues: rec.replay.tValues },
-        );
+        this.checkWritable(s, rec.batch.shard, req.confirmShard);
+        (await this.ownNonces()).add(rec.batch.nonce);
+        return this.publishing(s, () => this.publisherOf(s).replay(req.batchId, req.confirmDuplicates));
       },
-      'publish:history': async () => ({ batches: this.history.list() }),
+      'publish:recheck': async (req) => {
+        const s = this.requireSession();
+        const rec = await this.history.get(req.batchId);
+        if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
+        sameProfile(s, rec.batch);
+        return this.redis(s, 'XRANGE', () => this.publisherOf(s).recheck(req.batchId));
+      },
+      'publish:history': async () => {
+        // A background record that could not be written is said here, once.
+        await this.history.settled();
+        return { batches: await this.history.list() };
+      },
       'publish:delete': async (req) => {
         const s = this.requireSession();
-        const rec = this.history.get(req.batchId);
+        const rec = await this.history.get(req.batchId);
         if (!rec) throw usageError(`no test batch ${req.batchId} in the history`);
         sameProfile(s, rec.batch);
         this.checkWritable(s, rec.batch.shard, rec.batch.shard);
+        const ids = rec.batch.ids.filter((id) => id !== '');
         let deleted = 0;
         // XDEL exactly the ids this batch got, in bounded chunks.
-        for (let i = 0; i < rec.batch.ids.length; i += 1000) {
-          const chunk = rec.batch.ids.slice(i, i + 1000);
+        for (let i = 0; i < ids.length; i += 1000) {
+          const chunk = ids.slice(i, i + 1000);
           deleted += await this.redis(s, 'XDEL', () => s.adapter.client.xdel(rec.batch.key, ...chunk));
         }
-        this.history.markDeleted(req.batchId);
+        await this.history.markDeleted(req.batchId);
         // XDEL moved every later position: the shard's index is rebuilt on its next use.
         s.indexes.get(rec.batch.shard)?.stop();
         s.indexes.delete(rec.batch.shard);
@@ -718,9 +892,16 @@ class Service implements MeshService {
         this.probeIntervalMs = req.probeIntervalMs;
         return s.health.configure(req.probeIntervalMs);
       },
+      'health:incident': async () => this.requireSession().incident.read(),
+      'notify:configure': async (req) => {
+        if (req.enabled !== undefined) this.notices.configure(req.enabled);
+        return { enabled: this.notices.isEnabled };
+      },
       'health:export': async () => {
         const s = this.requireSession();
-        return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs } });
+        // A fresh read while Redis answers (bounded by the command timeout), the last one otherwise.
+        const incident = await s.incident.read();
+        return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs }, incident });
       },
       'topology:status': async () => {
         const s = this.requireSession();
@@ -739,11 +920,9 @@ function sameProfile(s: Session, batch: PublishedBatch): void {
   }
 }
 
-function lastError(errors: MeshErrorInfo[]): MeshErrorInfo {
-  const e = errors[errors.length - 1] as MeshErrorInfo;
-  const out: MeshErrorInfo = { kind: e.kind, message: e.message };
-  if (e.code) out.code = e.code;
-  return out;
+/** Everything a `connection:changed` listener can see, for "did it change". */
+function statusKey(c: ConnectionStatus): string {
+  return JSON.stringify([c.state, c.since, c.error?.kind, c.error?.code, c.error?.message, c.profileId, c.url, c.prefix, c.readOnly, c.serverVersion, c.topology, c.canPublish, c.publishBlockedReason, c.local]);
 }
 
 /**
@@ -754,14 +933,11 @@ function lastError(errors: MeshErrorInfo[]): MeshErrorInfo {
 function isLocalServer(profile: StoredProfile): boolean {
   if (profile.topology?.mode === 'sentinel') {
     const sentinels = parseSentinels(profile.topology.sentinels ?? '');
-    return sentinels.length > 0 && sentinels.every((x) => isLoopback(x.host));
+    return sentinels.length > 0 && sentinels.every((x) => isLoopbackHost(x.host));
   }
-  return isLoopback(parseRedisUrl(profile.address).host);
+  return isLoopbackHost(parseRedisUrl(profile.address).host);
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 function onPath(binary: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, binary)));

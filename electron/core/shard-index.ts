@@ -2,19 +2,22 @@
  * The background index of one shard: a sparse list of stream ids (one per `step` entries, oldest
  * first) so any position of a million-entry stream can be opened with one bounded XRANGE, and the
  * shard's dedup analysis so a row's duplicate status is right even when the other copy is far
- * away. Built page by page through the adapter (the same decoding as every other read), paced so
- * it never monopolises a struggling server, and extended incrementally as the stream grows.
+ * away. Built page by page (the scan's byte-level reader on the session's scan connection, or the
+ * adapter's poll: the same decisions as every other read), paced so it never monopolises a
+ * struggling server, and extended incrementally as the stream grows.
  */
 import type { IndexStatus, DuplicateMark } from '../../shared/contract';
 import { MeshError, toErrorInfo } from '../../shared/errors';
 import { ShardAnalyzer } from '../../shared/analysis';
-import { exclusiveStart } from '../../shared/stream-id';
-import type { MeshEntry } from '../../shared/types';
+import { deletedBetween, explainGap, explainHeadGap, type DeletionEvidence } from '../../shared/gap-cause';
+import { compareStreamIds, exclusiveStart } from '../../shared/stream-id';
+import type { GapRange, MeshEntry } from '../../shared/types';
 import { storedPayload, type MeshAdapter } from './adapter';
 import { isCommandTimeout } from './classify';
 import { DedupHints } from './dedup-hints';
 import type { ScanConnection } from './scan-connection';
 import { entryVerdict } from './scan-page';
+import { readDeletionEvidence } from './stream-facts';
 import { D_END, D_START, ENTRY_WORDS, entryIdText, X_END, X_START, type XrangePage } from './xrange-reply';
 
 /**
@@ -44,6 +47,15 @@ export class ShardIndex {
   private lastGrowthRefresh = 0;
   /** A hash of each position's dedup_id, to find a duplicate's copies (dedup-hints.ts). */
   private hints = new DedupHints();
+  /**
+   * Gap causes: the stream's deletion record when this build started (XINFO STREAM, read once per
+   * full build), and whether the build has passed its max-deleted-entry-id (entries come oldest
+   * first, so the analyzer's `atOrBelowMaxDeleted` flips once).
+   */
+  private evidence: DeletionEvidence | null = null;
+  private pastMaxDeleted = true;
+  /** Entries were deleted since the build began (gapReport saw it): the build loop starts over. */
+  private restartPending = false;
 
   constructor(
     private readonly adapter: MeshAdapter,
@@ -139,6 +151,30 @@ export class ShardIndex {
     return marks;
   }
 
+  /**
+   * The shard's gaps with their causes (gap-cause.ts), for Browse: `ready` false while the index is
+   * still being built (the gaps found so far are returned) or when entries were deleted since it
+   * was built, which also moved positions: the index then starts over, and a later call answers.
+   */
+  async gapReport(): Promise<{ ready: boolean; gaps: GapRange[]; headGaps: GapRange[] }> {
+    const now = await readDeletionEvidence(this.adapter.client, this.key, this.adapter.serverVersion, this.adapter.secretTexts);
+    const built = this.evidence;
+    if (built && deletedBetween(built, now) !== undefined) {
+      // Started over by the build loop itself, so a build in progress never mixes two records.
+      this.restartPending = true;
+      if (this.running) void this.running.then(() => (this.restartPending ? this.refresh() : undefined));
+      else void this.refresh();
+      return { ready: false, gaps: [], headGaps: [] };
+    }
+    const result = this.analyzer.result();
+    const evidence = built ?? now;
+    return {
+      ready: this.ready,
+      gaps: result.gaps.map((g) => explainGap(g, evidence, this.analyzer.seenAtOrBelowMaxDeleted(g.nonce, g.from - 1))),
+      headGaps: this.analyzer.headGaps().map((g) => explainHeadGap(g, now.known ? now : evidence)),
+    };
+  }
+
   private async run(): Promise<void> {
     this.state = 'building';
     this.error = undefined;
@@ -155,6 +191,14 @@ export class ShardIndex {
       this.onChange(this.status());
       let lastEmit = Date.now();
       while (!this.stopped) {
+        if (this.restartPending) {
+          this.restartPending = false;
+          this.reset();
+        }
+        if (this.count === 0 && this.evidence === null) {
+          this.evidence = await readDeletionEvidence(this.adapter.client, this.key, this.adapter.serverVersion, this.adapter.secretTexts);
+          this.pastMaxDeleted = !this.evidence.known || compareStreamIds(this.evidence.record.maxDeletedId, '0-0') === 0;
+        }
         await this.pace();
         const conn = this.pages ? await this.pages.connection(this.key) : null;
         const more = (conn ? await this.readRaw(conn) : null) ?? (await this.readPoll());
@@ -188,16 +232,17 @@ export class ShardIndex {
   /** One page through the adapter's poll; whether more may follow. */
   private async readPoll(): Promise<boolean> {
     const page = await this.adapter.poll(this.shard, this.lastId, PAGE);
-    for (const entry of page.entries) this.add(entry);
+    this.addPage(page.entries);
     if (page.nextId !== null) this.lastId = page.nextId;
     return page.hasMore;
   }
 
   /**
    * One page on a scan connection, each entry decided in place exactly as `poll` decides it (the
-   * scan's reader: scan-page.ts); whether more may follow, or null when the connection could not
-   * read it (it failed, Redis answered an error): the caller then reads it through poll, which
-   * reports what it always reports. A timeout is reported as poll reports one.
+   * scan's reader: scan-page.ts) and marked for gap causes exactly as {@link addPage} marks it;
+   * whether more may follow, or null when the connection could not read it (it failed, Redis
+   * answered an error): the caller then reads it through poll, which reports what it always
+   * reports. A timeout is reported as poll reports one.
    */
   private async readRaw(conn: ScanConnection): Promise<boolean | null> {
     let start = '-';
@@ -219,7 +264,15 @@ export class ShardIndex {
     }
     if (page.error !== null) return null;
     const { buf, offsets, count } = page;
+    // Gap causes, as addPage: nothing to mark once past max-deleted-entry-id; one comparison for a
+    // page wholly at or below it; per entry only on the page that crosses it.
+    const m = this.pastMaxDeleted || !this.evidence?.known ? null : this.evidence.record.maxDeletedId;
+    const crosses = m !== null && count > 0 && compareStreamIds(entryIdText(page, count - 1), m) > 0;
     for (let k = 0, o = 0; k < count; k++, o += ENTRY_WORDS) {
+      if (m !== null) {
+        if (crosses && !this.pastMaxDeleted && compareStreamIds(entryIdText(page, k), m) > 0) this.pastMaxDeleted = true;
+        this.analyzer.atOrBelowMaxDeleted = !this.pastMaxDeleted;
+      }
       const xStart = offsets[o + X_START]!;
       const xEnd = offsets[o + X_END]!;
       this.hints.pushBytes(buf, xStart, xEnd);
@@ -231,9 +284,28 @@ export class ShardIndex {
       // No `d`: an empty payload, as `add` passes for it.
       this.analyzer.addRange(s >= 0, s, buf, xStart, xEnd, dStart < 0 ? 0 : dStart, dStart < 0 ? 0 : dEnd);
     }
+    this.analyzer.atOrBelowMaxDeleted = false;
     if (count > 0) this.lastId = entryIdText(page, count - 1);
     conn.recycle(page);
     return count === PAGE;
+  }
+
+  /** Adds a page (oldest first), marking the entries at or below max-deleted-entry-id for gap causes. */
+  private addPage(entries: MeshEntry[]): void {
+    const m = this.evidence?.known ? this.evidence.record.maxDeletedId : null;
+    const last = entries[entries.length - 1];
+    if (this.pastMaxDeleted || m === null || last === undefined) {
+      for (const entry of entries) this.add(entry);
+      return;
+    }
+    // One comparison for a page wholly at or below it; per entry only on the page that crosses it.
+    const crosses = compareStreamIds(last.id, m) > 0;
+    for (const entry of entries) {
+      if (crosses && !this.pastMaxDeleted && compareStreamIds(entry.id, m) > 0) this.pastMaxDeleted = true;
+      this.analyzer.atOrBelowMaxDeleted = !this.pastMaxDeleted;
+      this.add(entry);
+    }
+    this.analyzer.atOrBelowMaxDeleted = false;
   }
 
   private add(entry: MeshEntry): void {
@@ -249,6 +321,8 @@ export class ShardIndex {
     this.lastId = null;
     this.hints.clear();
     this.analyzer = new ShardAnalyzer(this.shard, this.key);
+    this.evidence = null;
+    this.pastMaxDeleted = true;
   }
 }
 

@@ -359,7 +359,7 @@ function sortNodes(nodes: TopologyNode[]): TopologyNode[] {
  * The `host:port` a client talks to: the socket's peer behind Sentinel (the master Sentinel named
  * last), the configured address otherwise.
  */
-function connectedAddress(client: Redis, mode: TopologyMode): string {
+export function connectedAddress(client: Redis, mode: TopologyMode): string {
   const stream = (client as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
   if (mode === 'sentinel' || client.options.sentinels) {
     if (stream?.remoteAddress && stream.remotePort) return `${stream.remoteAddress.replace(/^::ffff:/, '')}:${stream.remotePort}`;

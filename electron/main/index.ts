@@ -6,11 +6,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
 import { isEventName } from '../../shared/contract';
-import { toErrorInfo } from '../../shared/errors';
-import { redactText } from '../../shared/redact';
 import { configHome } from '../core/home';
+import { moveStateFileAside } from '../core/json-file';
 import { createService } from '../core/service';
 import type { MeshService } from '../core/service-api';
 import { APP_ID, APP_NAME } from './app-identity';
@@ -18,12 +17,14 @@ import { APP_ENTRY_URL } from './app-origin';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './app-protocol';
 import { applyCspToSession } from './csp';
 import { registerIpc, windowEventSink } from './ipc';
-import { disposeWithin, parseLaunchArgs } from './lifecycle';
+import { disposeWithin, launchConnectFailure, parseLaunchArgs, QUIT_SIGNALS, refusedLaunchSwitches } from './lifecycle';
 import { menuTemplate } from './menu';
+import { withDesktopNotifications } from './notifications';
 import { hardenWebContents } from './navigation';
 import { denyPermissions } from './permissions';
 import { blockRemoteContent } from './remote-content';
 import { SafeStorageSecretStore } from './secret-store';
+import { createServiceOrAsk, startupFailure } from './state-file-dialog';
 import { windowOptions } from './window-options';
 import { clampWindowState, loadWindowState, saveWindowState, windowStateFromBounds } from './window-state';
 
@@ -46,9 +47,18 @@ const home = configHome();
 // test run completely. Must precede the single-instance lock, which lives in userData.
 app.setPath('userData', path.join(home, 'electron'));
 
+// Policy: a packaged app never runs with a debugging door open to other local processes.
+const refusedSwitches = refusedLaunchSwitches(process.argv.slice(1), app.isPackaged);
+if (refusedSwitches.length > 0) {
+  console.error(`[mesh-inspector] refusing to start with ${refusedSwitches.join(', ')}: it would let any local process drive the window and its saved connections`);
+  app.exit(1);
+}
+
 // Policy: one instance. A second launch focuses the first window and exits: two processes would
 // each open their own Redis clients and race on the nonce and sequence files.
-if (!app.requestSingleInstanceLock()) {
+if (refusedSwitches.length > 0) {
+  // Exiting already.
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   start();
@@ -85,6 +95,9 @@ function start(): void {
     });
   });
 
+  // Policy: a signal quits the same orderly way as the menu does (see QUIT_SIGNALS).
+  for (const signal of QUIT_SIGNALS) process.on(signal, () => app.quit());
+
   app.on('window-all-closed', () => {
     // macOS apps stay in the dock with no window; the Redis session stays open for the next one.
     if (process.platform !== 'darwin') app.quit();
@@ -94,10 +107,16 @@ function start(): void {
     if (service !== null && mainWindow === null) mainWindow = createMainWindow();
   });
 
-  app.whenReady().then(onReady, (e: unknown) => {
-    log(`could not start: ${String(e)}`);
-    app.exit(1);
-  });
+  // Policy: a failure at start-up is shown, never a silent exit with no window.
+  app
+    .whenReady()
+    .then(onReady)
+    .catch((e: unknown) => {
+      log(`could not start: ${String(e)}`);
+      const box = startupFailure(e);
+      dialog.showErrorBox(box.title, box.content);
+      app.exit(1);
+    });
 }
 
 function onReady(): void {
@@ -114,7 +133,18 @@ function onReady(): void {
 
   // Policy: passwords are encrypted by the OS keyring, or not stored at all.
   const secrets = new SafeStorageSecretStore(home, safeStorage);
-  const svc = createService({ transport: 'electron', secrets, sink: windowEventSink(() => mainWindow), home, appVersion: app.getVersion() });
+  // Policy: opt-in notifications are shown natively by this process, never by the page.
+  const sink = withDesktopNotifications(windowEventSink(() => mainWindow), Notification, () => mainWindow);
+  // Policy: a damaged profiles.json or batches.json is named in a dialog that offers to move it aside.
+  const svc = createServiceOrAsk(() => createService({ transport: 'electron', secrets, sink, home, appVersion: app.getVersion() }), {
+    ask: (options) => dialog.showMessageBoxSync(options),
+    moveAside: moveStateFileAside,
+    log,
+  });
+  if (svc === null) {
+    app.quit();
+    return;
+  }
   service = svc;
 
   // Policy: IPC only from our window's top frame, every payload parsed before any handler runs.
@@ -140,7 +170,7 @@ function onReady(): void {
   if (launch.url !== undefined) {
     const url = launch.url;
     svc.connectUrl(url, launch.prefix ?? 'net').catch((e: unknown) => {
-      log(`could not connect to the --url given: ${redactText(toErrorInfo(e).message, [...svc.knownSecrets(), passwordOf(url)])}`);
+      log(launchConnectFailure(url, e, svc.knownSecrets()));
     });
   }
 }
@@ -191,12 +221,4 @@ function requestNewConnection(): void {
   focusMainWindow();
   const win = mainWindow;
   if (win !== null && isEventName(UI_COMMAND_EVENT)) win.webContents.send(UI_COMMAND_EVENT, { command: 'new-connection' });
-}
-
-function passwordOf(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return '';
-  }
 }

@@ -42,7 +42,7 @@ export function isSafeExternalUrl(url: string): boolean {
  * Applies the navigation rules to one webContents (the main window, and any other one that ever
  * appears, e.g. DevTools). Guarantees: navigations and redirects off the app origin are cancelled;
  * `window.open` / `target=_blank` never creates a window (a safe https link goes to the user's
- * browser instead); `<webview>` can never attach.
+ * browser instead); `<webview>` can never attach; a Bluetooth device request is cancelled.
  */
 export function hardenWebContents(contents: WebContents, shell: Pick<Shell, 'openExternal'>, log: (msg: string) => void = console.warn): void {
   const refuse = (event: { preventDefault(): void }, url: string, what: string) => {
@@ -67,6 +67,12 @@ export function hardenWebContents(contents: WebContents, shell: Pick<Shell, 'ope
   contents.on('will-attach-webview', (event) => {
     event.preventDefault();
     log('[security] blocked a <webview>');
+  });
+  // Web Bluetooth: without preventDefault Electron would pick the first device found by itself.
+  contents.on('select-bluetooth-device', (event, _devices, callback) => {
+    event.preventDefault();
+    callback('');
+    log('[security] refused a Bluetooth device request');
   });
 }
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { MeshError } from '../../shared/errors';
 import { writeJsonFile } from '../core/json-file';
 import type { SecretStore } from '../core/service-api';
+import { withLock } from '../core/state-lock';
 
 /** The part of Electron's `safeStorage` this store uses (so tests can supply a reversible cipher). */
 export interface SafeStorageLike {
@@ -83,7 +84,8 @@ export function keyringProblem(available: boolean, linuxBackend: string | undefi
  * - nothing but ciphertext reaches the disk: when the keyring is unavailable `set` throws a fatal
  *   MeshError (code `KEYRING_UNAVAILABLE`) saying so and writes nothing;
  * - the file is written atomically with mode 0600 (re-applied on every write);
- * - writes are serialized, so two saves in flight cannot drop each other's entry;
+ * - writes are serialized, and each re-reads the file under its lock (core/state-lock.ts), so two
+ *   saves in flight, in this or another instance, cannot drop each other's entry;
  * - `get` of an unknown profile is `undefined`; a stored secret that cannot be decrypted (keyring
  *   gone or reset) throws a fatal MeshError asking the user to save the password again;
  * - `delete` works without the keyring (forgetting must always be possible).
@@ -140,7 +142,8 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 
   private enqueue(work: () => void): Promise<void> {
-    const next = this.queue.then(work);
+    // Serialized here, and under the file's lock against another instance on the same folder.
+    const next = this.queue.then(() => withLock(`${this.file}.lock`, work));
     // The queue itself never rejects, so one failed save does not fail every later one.
     this.queue = next.catch(() => undefined);
     return next;

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { SecretStore } from '../core/service-api';
 import { readJsonFile, writeJsonFile } from '../core/json-file';
+import { withLock } from '../core/state-lock';
 
 interface SecretsFile {
   version: 1;
@@ -22,9 +23,9 @@ export const SECRETS_FILE = 'secrets.json';
  * - it is created with mode 0600 and re-chmodded to 0600 on every write, so a file loosened by
  *   hand (or restored from a backup) is tightened again; the folder is created 0700 when missing
  *   (an existing folder's mode is the user's business);
- * - every call reads the file afresh, so two processes sharing the folder see each other's
- *   writes (the last write wins for the whole file; that race is accepted, profiles are edited by
- *   one person);
+ * - every call reads the file afresh, and every change re-reads, changes one entry and writes
+ *   back under the file's lock (`secrets.json.lock`, core/state-lock.ts), so two processes sharing
+ *   the folder see each other's writes and never drop each other's passwords;
  * - a file that is not valid JSON makes calls throw with its path, rather than being overwritten
  *   (which would destroy the other saved passwords).
  */
@@ -42,14 +43,18 @@ export class FileSecretStore implements SecretStore {
   }
 
   async set(profileId: string, secret: string): Promise<void> {
-    const secrets = this.read();
-    secrets.set(profileId, secret);
-    this.write(secrets);
+    await withLock(`${this.file}.lock`, () => {
+      const secrets = this.read();
+      secrets.set(profileId, secret);
+      this.write(secrets);
+    });
   }
 
   async delete(profileId: string): Promise<void> {
-    const secrets = this.read();
-    if (secrets.delete(profileId)) this.write(secrets);
+    await withLock(`${this.file}.lock`, () => {
+      const secrets = this.read();
+      if (secrets.delete(profileId)) this.write(secrets);
+    });
   }
 
   // A Map, not a plain object: a profile id such as "__proto__" must be data, never a prototype.

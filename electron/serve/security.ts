@@ -3,11 +3,12 @@
  * (`server.ts`). This app holds production Redis credentials and listens on a TCP port any local
  * process and any web page the user visits can reach, so every request must prove three things:
  * it was aimed at us (Host: no DNS rebinding), it comes from our page (Origin on the WebSocket: no
- * cross-site WebSocket hijacking), and it holds the token printed on our stdout.
+ * cross-site WebSocket hijacking), and, for the data channel, that it holds the token printed on
+ * our stdout (never as a cookie: cookies ignore ports, so any server on the host would get it).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A fresh token: 32 random bytes, base64url (43 characters, safe in a URL and a cookie). */
+/** A fresh token: 32 random bytes, base64url (43 characters, safe in a URL). */
 export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -25,28 +26,22 @@ export function tokenMatches(expected: string, presented: string | null | undefi
   return timingSafeEqual(a, b);
 }
 
+/** Cookies older versions of `serve` set (one per port); the token is never kept in a cookie now. */
+const LEGACY_COOKIE = /^mesh_inspector_token_\d{1,5}$/;
+
 /**
- * The cookie's name includes the port: cookies are scoped by host but NOT by port, so two serve
- * processes on 127.0.0.1 would otherwise overwrite each other's cookie and lock the first tab out.
+ * Set-Cookie values that expire every token cookie an older `serve` left in this browser (found in
+ * the request's Cookie header). Cookies ignore ports: such a cookie goes to every server on the
+ * host, so it is removed wherever it shows up. Empty when there is none.
  */
-export function tokenCookieName(port: number): string {
-  return `mesh_inspector_token_${port}`;
-}
-
-/** The Set-Cookie value: unreadable by scripts, never sent by other sites, valid for the session. */
-export function tokenCookie(port: number, token: string): string {
-  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-}
-
-/** The value of cookie `name` in a Cookie header, or null. */
-export function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null;
+export function staleTokenCookies(header: string | undefined): string[] {
+  if (!header) return [];
+  const names = new Set<string>();
   for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    const name = part.split('=')[0]!.trim();
+    if (LEGACY_COOKIE.test(name)) names.add(name);
   }
-  return null;
+  return [...names].map((name) => `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`);
 }
 
 /** The `token` query parameter of a raw request target (`/path?query`), or null. */
@@ -58,11 +53,6 @@ export function readQueryToken(target: string | undefined): string | null {
   return q < 0 ? null : new URLSearchParams(beforeHash.slice(q + 1)).get('token');
 }
 
-/** The token a request presents: the query parameter wins over the cookie. */
-export function presentedToken(target: string | undefined, cookieHeader: string | undefined, port: number): string | null {
-  return readQueryToken(target) ?? readCookie(cookieHeader, tokenCookieName(port));
-}
-
 /** Where the server accepts being addressed: host names (lowercase, IPv6 in brackets) and the port. */
 export interface AllowedAuthority {
   hostnames: ReadonlySet<string>;
@@ -72,11 +62,7 @@ export interface AllowedAuthority {
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
-/** True for the addresses that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+export { isLoopbackHost } from '../../shared/loopback';
 
 /** True when `host` binds every interface (`0.0.0.0`, `::`). */
 export function isWildcardHost(host: string): boolean {

@@ -1,10 +1,13 @@
 /**
  * `serve`: the built renderer over HTTP and the contract over a WebSocket, on one loopback port.
  *
- * Every HTTP request and every WebSocket upgrade passes the same three checks, in this order:
- * Host (421), Origin (403), token (401); then the method (405) and the path. The rules themselves
- * are pure functions in `security.ts` and `static-files.ts`; this module only applies them. The
- * wire protocol is documented in `protocol.ts`.
+ * Every HTTP request and every WebSocket upgrade passes the same two checks, in this order: Host
+ * (421) and Origin (403); then the method (405) and the path. The page and its assets carry no data
+ * and need no token (a wrong one in the query gets a page saying what to do); the data channel,
+ * the WebSocket, is authenticated by the token alone: `?token=` on its URL or an `auth` first
+ * frame, never a cookie (cookies ignore ports: issue 12). The rules themselves are pure functions in
+ * `security.ts` and `static-files.ts`; this module only applies them. The wire protocol is
+ * documented in `shared/serve-protocol.ts`.
  */
 import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
@@ -13,14 +16,15 @@ import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { MAX_BATCH_BYTES, type ConnectionStatus, type EventName, type EventPayloadOf, type EventSink, type ProfileInput } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
-import { redactText, redactUrl } from '../../shared/redact';
+import { redactText } from '../../shared/redact';
 import type { MeshErrorInfo } from '../../shared/types';
 import { dispatch } from '../core/dispatch';
 import { configHome } from '../core/home';
-import { parseRedisUrl } from '../core/redis-url';
+import { secretsOf } from '../core/connection';
+import { displayRedisUrl } from '../core/redis-url';
 import type { CreateService, MeshService } from '../core/service-api';
 import { FileSecretStore } from './file-secret-store';
-import { PROTOCOL_VERSION, WS_PATH, decodeClientMessage, type ServerMessage } from '../../shared/serve-protocol';
+import { AUTH_CLOSE_CODE, PROTOCOL_VERSION, WS_PATH, decodeAuthMessage, decodeClientMessage, type ServerMessage } from '../../shared/serve-protocol';
 import {
   allowedAuthority,
   generateToken,
@@ -29,10 +33,9 @@ import {
   isAllowedOrigin,
   isWildcardHost,
   parseAuthority,
-  presentedToken,
   readQueryToken,
   securityHeaders,
-  tokenCookie,
+  staleTokenCookies,
   tokenMatches,
   type AllowedAuthority,
 } from './security';
@@ -80,7 +83,14 @@ export interface ServeOptions {
   maxPayload?: number;
   /** Per-socket backpressure bound; default {@link DEFAULT_MAX_BUFFERED}. */
   maxBufferedBytes?: number;
+  /** How long a socket opened without `?token=` may take to send its `auth` frame; default {@link DEFAULT_AUTH_TIMEOUT_MS}. */
+  authTimeoutMs?: number;
 }
+
+/** A socket opened without `?token=` has this long to authenticate with its first frame. */
+export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+/** Sockets still waiting for their `auth` frame, at most; more upgrades get 503. */
+const MAX_PENDING_AUTH = 32;
 
 export interface ServeHandle {
   /** `http://<host>:<port>/?token=<token>`: the one URL that opens the UI. */
@@ -130,6 +140,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   let service: MeshService | null = null;
   let allowed: AllowedAuthority | null = null;
   let closing: Promise<void> | null = null;
+  /** Sockets opened without `?token=`, still waiting for their `auth` frame. */
+  const pending = new Set<WebSocket>();
 
   const http = createServer((req, res) => {
     try {
@@ -151,13 +163,22 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       return;
     }
     const headers: OutgoingHttpHeaders = { ...gate.headers };
+    // A browser that ran an older serve may still hold a token cookie, which it would send to
+    // every port of this host: expire it wherever it shows up.
+    const stale = staleTokenCookies(req.headers.cookie);
+    if (stale.length > 0) headers['Set-Cookie'] = stale;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       plain(res, 405, { ...headers, Allow: 'GET, HEAD' }, 'only GET and HEAD are served');
       return;
     }
-    // The query token, once accepted, becomes a cookie so the page's assets and its WebSocket
-    // authenticate without the page having to carry the token around.
-    if (readQueryToken(req.url) !== null) headers['Set-Cookie'] = tokenCookie(allowed!.port, token);
+    // The page and its assets hold no data, so they need no token. A token in the query is
+    // checked all the same, so a stale link says so at once instead of opening a page that
+    // cannot connect.
+    const queryToken = readQueryToken(req.url);
+    if (queryToken !== null && !tokenMatches(token, queryToken)) {
+      html(res, 401, headers, TOKEN_REFUSED_PAGE);
+      return;
+    }
     const target = req.url ?? '/';
     if (target === WS_PATH || target.startsWith(`${WS_PATH}?`)) {
       plain(res, 426, { ...headers, Upgrade: 'websocket' }, 'this endpoint speaks WebSocket');
@@ -195,7 +216,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
 
   type Gate = { ok: true; headers: OutgoingHttpHeaders } | { ok: false; status: number; headers: OutgoingHttpHeaders; message: string };
 
-  /** Host, Origin and token, for both plain requests and upgrades. */
+  /** Host and Origin, for both plain requests and upgrades. */
   function checkRequest(req: IncomingMessage, requireOrigin = false): Gate {
     const auth = allowed!;
     if (!isAllowedHost(req.headers.host, auth)) {
@@ -207,9 +228,6 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     const origin = req.headers.origin;
     if ((requireOrigin || origin !== undefined) && !isAllowedOrigin(origin, auth)) {
       return { ok: false, status: 403, headers, message: origin === undefined ? 'an Origin header is required' : 'cross-origin requests are refused' };
-    }
-    if (!tokenMatches(token, presentedToken(req.url, req.headers.cookie, auth.port))) {
-      return { ok: false, status: 401, headers, message: 'a valid token is required: open the URL printed by `mesh-inspector serve`' };
     }
     return { ok: true, headers };
   }
@@ -241,7 +259,46 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       refuseUpgrade(socket, 404, 'the WebSocket endpoint is /ws');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    // The token alone authenticates the data channel: in the query (checked now), or as the first
+    // frame. A cookie is never looked at.
+    const queryToken = readQueryToken(target);
+    if (queryToken !== null && !tokenMatches(token, queryToken)) {
+      refuseUpgrade(socket, 401, 'a valid token is required: open the URL printed by `mesh-inspector serve`');
+      return;
+    }
+    if (queryToken === null && pending.size >= MAX_PENDING_AUTH) {
+      refuseUpgrade(socket, 503, 'too many connections waiting to authenticate');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => (queryToken !== null ? onConnection(ws) : awaitAuth(ws)));
+  }
+
+  /**
+   * A socket opened without `?token=`: it gets nothing, and nothing it sends is looked at, until its
+   * first frame is an `auth` frame with the token. Anything else, or silence, closes it (4401).
+   */
+  function awaitAuth(ws: WebSocket): void {
+    pending.add(ws);
+    const settle = () => {
+      if (!pending.delete(ws)) return false;
+      clearTimeout(timer);
+      return true;
+    };
+    const refuse = (reason: string) => {
+      if (settle()) ws.close(AUTH_CLOSE_CODE, reason);
+    };
+    const timer = setTimeout(() => refuse('no token: open the URL printed by mesh-inspector serve'), opts.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS);
+    timer.unref();
+    ws.on('error', () => undefined);
+    ws.once('close', () => settle());
+    ws.once('message', (data: RawData, isBinary: boolean) => {
+      const presented = isBinary ? null : decodeAuthMessage(rawToString(data));
+      if (presented === null || !tokenMatches(token, presented)) {
+        refuse('token refused: open the URL printed by mesh-inspector serve');
+        return;
+      }
+      if (settle()) onConnection(ws);
+    });
   }
 
   function onConnection(ws: WebSocket): void {
@@ -417,7 +474,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     } catch (e) {
       connectError = toErrorInfo(e);
     }
-    if (connectError) connectError = { ...connectError, message: scrub(connectError.message, opts.url, service.knownSecrets()) };
+    if (connectError) {
+      const secrets = [...service.knownSecrets(), ...secretsOf({ url: opts.url, ...(opts.sentinelPassword ? { topology: { mode: 'sentinel', sentinelPassword: opts.sentinelPassword } } : {}) })];
+      connectError = { ...connectError, message: scrub(connectError.message, opts.url, secrets) };
+    }
   }
 
   // A wildcard is not an address a browser can open; the loopback one works on this machine.
@@ -432,6 +492,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   }
 
   async function close(): Promise<void> {
+    // Not yet authenticated: nothing of ours to tell them.
+    for (const ws of pending) ws.terminate();
     const sockets = [...clients];
     await Promise.all(
       sockets.map(
@@ -470,17 +532,9 @@ function localNames(): string[] {
   return names;
 }
 
-/** The message with the URL itself, the URL's password and every known secret removed. */
+/** The message with the URL itself shown redacted, and every secret removed. */
 function scrub(message: string, url: string, secrets: string[]): string {
-  const extra: string[] = [];
-  try {
-    const password = parseRedisUrl(url).password;
-    if (password) extra.push(password, encodeURIComponent(password));
-  } catch {
-    // An unparsable URL: its failure message already quotes only the redacted form.
-  }
-  const withoutUrl = message.split(url).join(redactUrl(url));
-  return redactText(withoutUrl, [...secrets, ...extra]);
+  return redactText(message.split(url).join(displayRedisUrl(url)), secrets);
 }
 
 function rawToString(data: RawData): string {
@@ -529,6 +583,19 @@ function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   socket.once('finish', () => socket.destroy());
   setTimeout(() => socket.destroy(), 1000).unref();
 }
+
+/**
+ * What a wrong or stale `?token=` gets: what happened and what to do, no script, no style (the
+ * CSP allows neither inline), no data.
+ */
+const TOKEN_REFUSED_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>Mesh Inspector: link expired</title></head>
+<body>
+<h1>This Mesh Inspector link is no longer valid</h1>
+<p>The token in it does not match this server. Every start of <code>mesh-inspector serve</code> makes a new one.</p>
+<p>Open the URL that <code>serve</code> printed in its terminal, on the line that starts with <code>Mesh Inspector UI:</code>.</p>
+</body></html>
+`;
 
 /** What `/` answers when dist/renderer has not been built: one plain sentence, no script. */
 const NOT_BUILT_PAGE = `<!doctype html>

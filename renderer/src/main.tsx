@@ -1,12 +1,14 @@
 // First import: must run before anything that builds a zod schema.
 import './csp-setup';
+// Second: the stylesheet entry opens the CSS bundle with the cascade layers' order, before any
+// feature's stylesheet (imported by its view) joins a layer.
+import './styles/index.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createClient } from './api';
 import { App } from './app/App';
 import { applyTheme } from './lib/theme';
 import { StoreProvider, createAppStore } from './store';
-import './styles/app.css';
 
 applyTheme();
 

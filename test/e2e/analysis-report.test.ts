@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoBus, type DemoManifest } from '../../electron/core/demo';
+import { seedDemoBus, type DemoManifest } from '../../electron/core/demo/seed';
 import { shot, startE2e, type AppPage, type E2e } from '../helpers/e2e';
 
 const PREFIX = 'bus';
@@ -148,7 +148,7 @@ describe('whole-bus analysis', () => {
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
     const rows = parseCsv(readFileSync(await download.path(), 'utf8'));
     const [head, ...body] = rows;
-    expect(head).toEqual(['shard', 'key', 'entries', 'ok', 'corrupt', 'duplicateGroups', 'duplicateEntries', 'collisionGroups', 'gapRanges', 'missingOrdinals', 'gaps', 'misrouted', 'server', 'prefix', 'startedAt', 'finishedAt', 'appVersion']);
+    expect(head).toEqual(['shard', 'key', 'entries', 'ok', 'corrupt', 'duplicateGroups', 'duplicateEntries', 'collisionGroups', 'gapRanges', 'missingOrdinals', 'gaps', 'misrouted', 'server', 'prefix', 'startedAt', 'finishedAt', 'appVersion', 'gapCauses', 'headGaps']);
     expect(body).toHaveLength(manifest.shards.length);
     const col = (name: string) => head!.indexOf(name);
     for (const r of body) {
@@ -163,6 +163,8 @@ describe('whole-bus analysis', () => {
     }
     const gap = manifest.samples.gap;
     expect(body.find((r) => r[0] === String(gap.shard))?.[col('gaps')]).toContain(`${gap.nonce}:${gap.from}-${gap.to}`);
+    // Nothing in the demo bus was deleted or trimmed: its lost batch was never written (issue 17).
+    expect(body.find((r) => r[0] === String(gap.shard))?.[col('gapCauses')]).toContain(`${gap.nonce}:${gap.from}-${gap.to}=lost`);
   });
 
   it('drills down from a count to the shard in the browser', async () => {

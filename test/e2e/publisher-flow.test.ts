@@ -1,13 +1,17 @@
 /**
  * The test-batch publisher end to end: Chromium through `serve`, a real redis-server. A batch is
  * previewed and published in one MULTI/EXEC with exactly the previewed bytes, shows up in its
- * shard, is published again with the same ids (a retry duplicate the analysis counts), and is
- * deleted (XDEL of exactly its ids). Invalid JSON publishes nothing and names the line. A read-only
+ * shard, is published again with the same ids after a confirmation naming the server and the number
+ * of duplicates (a retry duplicate the analysis counts), and is deleted (XDEL of exactly its ids).
+ * A batch whose EXEC reply never came (Redis killed right after it) shows as unconfirmed with the
+ * dedup_ids to look for, and "Re-check" tells what the stream holds once Redis is back. Invalid JSON publishes nothing and names the line. A read-only
  * profile cannot publish from the UI, and says why.
  */
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shot, startE2e, type AppPage, type E2e } from '../helpers/e2e';
+import { shot, startE2e, startServed, type AppPage, type E2e, type Served } from '../helpers/e2e';
+import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { startRecordingProxy, type RecordingProxy } from '../helpers/redis-wire';
 
 const PREFIX = 'pub';
 const SOURCE = '[\n  {"kind": "e2e", "n": {{i}}, "note": "big 18446744073709551615"},\n  {"kind": "e2e", "n": {{i}}, "tag": "{{uuid}}"}\n]';
@@ -96,10 +100,21 @@ describe('publishing a test batch', () => {
     for (const id of firstIds) await page.locator(`[data-entry-id="${id}"]`).waitFor();
   });
 
-  it('publishes again with the same ids, a retry duplicate the analysis counts', async () => {
+  it('publishes again with the same ids after a confirmation naming the server and the number of duplicates; a retry duplicate the analysis counts', async () => {
     const { page } = app;
     await openPublish(app);
     await page.locator('[data-action="publish-again"]').click();
+    const dialog = page.locator('dialog[data-dialog="Confirm replay"]');
+    await dialog.waitFor();
+    expect(await dialog.locator('.modal-head').textContent()).toBe('Write 2 duplicate entries?');
+    expect(await dialog.locator('[data-replay-summary]').textContent()).toContain(`to ${PREFIX}:shard:5 on redis://127.0.0.1:${e2e.redis.port}`);
+    await shot(page, 'publisher-replay-confirm-dark');
+    // Cancel writes nothing.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await admin.xlen(`${PREFIX}:shard:5`)).toBe(2);
+    await page.locator('[data-action="publish-again"]').click();
+    await dialog.locator('[data-action="confirm-replay"]').click();
     await expect.poll(() => page.locator('[data-publisher-result]').textContent()).toContain('again with the same ids');
     const againIds = await page.locator('[data-result-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-result-id') ?? ''));
     expect(againIds).toHaveLength(2);
@@ -222,4 +237,75 @@ describe('a read-only profile', () => {
     await shot(page, 'publisher-readonly-dark');
     expect(app.problems).toEqual([]);
   });
+});
+
+describe('an unconfirmed batch', () => {
+  let redis: TestRedis;
+  let proxy: RecordingProxy;
+  let served: Served;
+  let app: AppPage;
+
+  beforeAll(async () => {
+    redis = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+    proxy = await startRecordingProxy(redis.port);
+    served = await startServed({ url: proxy.url, prefix: 'unc' });
+    app = await served.open({ colorScheme: 'dark', viewport: { width: 1440, height: 900 } });
+  });
+  afterAll(async () => {
+    await served?.close();
+    await proxy?.close();
+    await redis?.stop();
+  });
+
+  it('shows the dedup_ids to look for when Redis dies right after EXEC, and Re-check tells the truth once it is back', async () => {
+    const { page } = app;
+    await openPublish(app);
+    await pickNewShard(app, 7);
+    await setSource(app, JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ n: i }))));
+    await page.locator('[data-publisher-valid]').waitFor();
+    await page.locator('[data-action="preview"]').click();
+    await page.locator('[data-publisher-preview][data-current="true"]').waitFor();
+    const exec = Buffer.from('*1\r\n$4\r\nexec\r\n');
+    let killed: Promise<void> | undefined;
+    proxy.intercept((_conn, chunk) => {
+      if (!killed && chunk.subarray(-exec.length).equals(exec)) return { forward: chunk, after: () => (killed = redis.kill()) };
+      return { forward: chunk };
+    });
+    await page.locator('[data-action="publish"]').click();
+    const result = page.locator('[data-publisher-result][data-outcome="unconfirmed"]');
+    // The core tries to read the stream back for its verification window before it says so.
+    await result.waitFor({ timeout: 20_000 });
+    await killed;
+    proxy.intercept(null);
+    const nonce = (await page.locator('[data-publisher-nonce]').textContent()) ?? '';
+    expect(await result.locator('[data-result-look-for]').textContent()).toBe(`Look for ${nonce}:7:0:0 … ${nonce}:7:0:1999`);
+    expect(await result.locator('[data-action="publish-again"]').count()).toBe(0);
+    await page.locator('[data-history-batch][data-outcome="unconfirmed"]').waitFor();
+    await shot(page, 'publisher-unconfirmed-dark');
+    await page.setViewportSize({ width: 1024, height: 800 });
+    await result.scrollIntoViewIfNeeded();
+    await shot(page, 'publisher-unconfirmed-1024-dark');
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // While Redis is still down, a re-check says so and the batch stays unconfirmed.
+    await page.locator('[data-banner="redis"]').waitFor();
+    await result.locator('[data-action="recheck"]').click();
+    await expect.poll(() => page.locator('[data-publisher-error="recheck"]').textContent(), { timeout: 20_000 }).toContain('still unconfirmed');
+
+    await redis.restart();
+    await page.locator('[data-banner="redis"]').waitFor({ state: 'detached', timeout: 30_000 });
+    const len = await redis.admin().xlen('unc:shard:7');
+    await result.locator('[data-action="recheck"]').click();
+    const outcome = len === 2000 ? 'landed' : 'not-landed';
+    const after = page.locator(`[data-publisher-result][data-outcome="${outcome}"]`);
+    await after.waitFor({ timeout: 20_000 });
+    if (outcome === 'landed') {
+      expect(await after.locator('[data-result-id]').count()).toBe(100);
+      expect(await after.textContent()).toContain('confirmed by a re-check');
+    } else {
+      expect(await after.locator('[data-result-note]').textContent()).toMatch(/did not land, so publishing it again is safe/);
+    }
+    await shot(page, `publisher-recheck-${outcome}-dark`);
+    expect(app.problems).toEqual([]);
+  }, 90_000);
 });

@@ -9,7 +9,7 @@
  *
  * The browser is never downloaded (`npx playwright install` is not used): it is the system's
  * Chromium, `/usr/bin/chromium` (Debian's `chromium` package, which .ci/run installs), or
- * `$MESH_CHROMIUM`.
+ * `$MESH_CHROMIUM` / `$CHROMIUM_PATH` (see `chromiumPath`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -152,9 +152,18 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
   };
 }
 
+/**
+ * The Chromium the tests drive: `$MESH_CHROMIUM`, else `$CHROMIUM_PATH`, else Debian's
+ * `/usr/bin/chromium`. scripts/test-prerequisites.mjs (the first step of `npm test`) looks it up
+ * the same way.
+ */
+export function chromiumPath(): string {
+  return process.env.MESH_CHROMIUM || process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+}
+
 /** The system Chromium; a clear failure (not a skip) when it is missing: CI installs it. */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.MESH_CHROMIUM || '/usr/bin/chromium';
+  const executablePath = chromiumPath();
   if (!existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or point $MESH_CHROMIUM at one`);
   }
@@ -174,6 +183,8 @@ export interface OpenAppOptions {
   viewport?: { width: number; height: number };
   /** Runs on the new page before it loads the UI (e.g. `page.routeWebSocket` to cut the link). */
   beforeGoto?: (page: Page) => Promise<void>;
+  /** Browser permissions granted to the context (e.g. `notifications`). */
+  permissions?: string[];
 }
 
 /**
@@ -181,7 +192,12 @@ export interface OpenAppOptions {
  * (`[data-app-ready="true"]`: the api link is up and `app:info` answered).
  */
 export async function openApp(browser: Browser, url: string, opts: OpenAppOptions = {}): Promise<AppPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1360, height: 820 }, colorScheme: opts.colorScheme ?? 'dark', deviceScaleFactor: 1 });
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1360, height: 820 },
+    colorScheme: opts.colorScheme ?? 'dark',
+    deviceScaleFactor: 1,
+    ...(opts.permissions ? { permissions: opts.permissions } : {}),
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {

@@ -1,12 +1,19 @@
 /**
  * A real Redis Cluster for tests: N masters with R replicas each, every node a redis-server on a
  * free loopback port in its own directory (test/helpers/redis-server.ts), joined with
- * `redis-cli --cluster create`. Readiness is polled (bounded) from the servers themselves:
- * `cluster_state:ok` on every node, never a fixed sleep.
+ * `redis-cli --cluster create`. Readiness is read from the servers themselves (`cluster_state:ok`
+ * on every node), re-read whenever a node logs something (test/helpers/wait.ts), never a fixed
+ * sleep.
+ *
+ * Every node also listens on its cluster bus port, its port + 10000; nodes get ports whose bus
+ * port is free too (`freeClusterPort`).
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import Redis, { Cluster } from 'ioredis';
 import { startRedis, type TestRedis } from './redis-server';
+import { waitFor } from './wait';
 
 export interface ClusterNodeInfo {
   id: string;
@@ -27,13 +34,61 @@ export interface TestCluster {
   topology(port?: number): Promise<ClusterNodeInfo[]>;
   /** The port of the master serving `key`'s slot (CLUSTER KEYSLOT + CLUSTER NODES). */
   masterPortFor(key: string): Promise<number>;
-  /** Polls (bounded) until every live node reports cluster_state:ok and `check` (if given) holds. */
+  /**
+   * Waits (bounded) until every live node reports cluster_state:ok and `check` (if given) holds;
+   * re-checked whenever a node logs a line.
+   */
   waitUntil(what: string, check?: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   node(port: number): TestRedis;
   stop(): Promise<void>;
 }
 
-const POLL_MS = 100;
+/** Redis Cluster's bus port is the client port + 10000 (redis.conf `cluster-port` default). */
+const BUS_PORT_OFFSET = 10_000;
+
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The kernel's range for outgoing connections' local ports (Linux); a common default elsewhere. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo && hi) return [lo, hi];
+  } catch {
+    // Not Linux.
+  }
+  return [49152, 65535];
+}
+
+const reserved = new Set<number>();
+
+/**
+ * A port for a cluster node: free, and its bus port (+10000) free as well. Both are picked below
+ * the ephemeral range, so no outgoing connection (of this run or anything else on the machine)
+ * is handed either of them between this check and the node's start. Ports handed out are not
+ * handed out again by this process.
+ */
+export async function freeClusterPort(): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const lo = 10_000;
+  const hi = Math.min(ephemeralLow, 65_536) - BUS_PORT_OFFSET - 1;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = lo + Math.floor(Math.random() * (hi - lo + 1));
+    if (reserved.has(port) || reserved.has(port + BUS_PORT_OFFSET) || reserved.has(port - BUS_PORT_OFFSET)) continue;
+    if ((await bindable(port)) && (await bindable(port + BUS_PORT_OFFSET))) {
+      reserved.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no port in ${lo}..${hi} with a free bus port (+${BUS_PORT_OFFSET})`);
+}
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -80,7 +135,9 @@ export async function startCluster(opts: { masters?: number; replicas?: number; 
     '--cluster-replica-validity-factor', '0',
     ...(opts.args ?? []),
   ];
-  const nodes = await Promise.all(Array.from({ length: count }, () => startRedis({ args })));
+  const ports: number[] = [];
+  for (let k = 0; k < count; k++) ports.push(await freeClusterPort());
+  const nodes = await Promise.all(ports.map((port) => startRedis({ port, args })));
   const admins = new Map<number, Redis>();
   const admin = (port: number): Redis => {
     let c = admins.get(port);
@@ -114,20 +171,15 @@ export async function startCluster(opts: { masters?: number; replicas?: number; 
       return master.port;
     },
     async waitUntil(what, check, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last = '';
-      while (Date.now() < deadline) {
-        try {
+      await waitFor(
+        `cluster: ${what}`,
+        async () => {
           const states = await Promise.all(alive().map(async (n) => String(await live(n.port).call('CLUSTER', 'INFO'))));
-          const ok = states.every((s) => /^cluster_state:ok/m.test(s));
-          if (ok && (!check || (await check()))) return;
-          last = ok ? 'check not met yet' : 'cluster_state is not ok on every node';
-        } catch (e) {
-          last = (e as Error).message;
-        }
-        await new Promise((r) => setTimeout(r, POLL_MS));
-      }
-      throw new Error(`cluster: ${what} not reached within ${timeoutMs} ms (${last})`);
+          if (!states.every((s) => /^cluster_state:ok/m.test(s))) throw new Error('cluster_state is not ok on every node');
+          return !check || (await check());
+        },
+        { wake: alive().map((n) => n.process.stdout), timeoutMs },
+      );
     },
     node(port) {
       const n = nodes.find((x) => x.port === port);

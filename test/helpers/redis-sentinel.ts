@@ -3,8 +3,8 @@
  * (`redis-server <conf> --sentinel`, each with its own writable config file), all on free loopback
  * ports. Readiness comes from the servers: the sentinel's `+monitor` log line, the replica's
  * `master_link_status:up`, `SENTINEL replicas` listing a fresh replica; a failover is complete
- * when every sentinel names the new master and it reports role master. Waits are polls
- * bounded in time, never fixed sleeps.
+ * when every sentinel names the new master and it reports role master. Waits re-read the servers
+ * whenever one of them logs a line (test/helpers/wait.ts), bounded in time, never fixed sleeps.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { freePort, spawnRedisUntil, startRedis, type TestRedis } from './redis-server';
+import { waitFor } from './wait';
 
 export interface TestSentinels {
   masterName: string;
@@ -30,7 +31,10 @@ export interface TestSentinels {
    * Returns `{ from, to }` ports.
    */
   failover(): Promise<{ from: number; to: number }>;
-  /** Polls `check` every 100 ms until it holds, at most `timeoutMs`. */
+  /**
+   * Waits until `check` holds, at most `timeoutMs`: re-checked whenever a sentinel or a data node
+   * logs a line (test/helpers/wait.ts).
+   */
   until(what: string, check: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -77,20 +81,8 @@ export async function startSentinels(opts: { serverArgs?: string[]; sentinelConf
     }
     return c;
   };
-  const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      try {
-        if (await check()) return;
-        last = 'not yet';
-      } catch (e) {
-        last = (e as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`sentinel setup: ${what} not reached within ${timeoutMs} ms (${last})`);
-  };
+  const until = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> =>
+    waitFor(`sentinel setup: ${what}`, check, { wake: [...processes, master.process, replica.process].map((p) => p.stdout), timeoutMs });
   const masterPort = async (sentinelPort = sentinelPorts[0]!) => {
     const addr = (await client(sentinelPort).call('SENTINEL', 'get-master-addr-by-name', NAME)) as [string, string] | null;
     if (!addr) throw new Error('no master known');

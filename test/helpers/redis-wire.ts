@@ -148,6 +148,12 @@ export interface RecordingProxy {
    * chunk without a trailing EXEC), and `after` runs once they are written.
    */
   intercept(fn: ((conn: number, chunk: Buffer) => { forward: Buffer; after?: () => void }) | null): void;
+  /**
+   * Cuts client connection `conn` as a network would: the client sees its socket close. With
+   * `keepUpstream` the server side stays open (Redis still answers what it got, to nobody);
+   * without it Redis sees the connection close too.
+   */
+  drop(conn: number, opts?: { keepUpstream?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -155,6 +161,7 @@ export interface RecordingProxy {
 export function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
   const buffers: Buffer[][] = [];
   const sockets = new Set<Socket>();
+  const pairs: Array<{ client: Socket; upstream: Socket; keep: boolean }> = [];
   let hook: Parameters<RecordingProxy['intercept']>[0] = null;
   const server: Server = createServer((client) => {
     const conn = buffers.length;
@@ -163,6 +170,8 @@ export function startRecordingProxy(targetPort: number): Promise<RecordingProxy>
     const upstream = connect(targetPort, '127.0.0.1');
     sockets.add(client);
     sockets.add(upstream);
+    const pair = { client, upstream, keep: false };
+    pairs.push(pair);
     client.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       if (hook) {
@@ -173,10 +182,12 @@ export function startRecordingProxy(targetPort: number): Promise<RecordingProxy>
         upstream.write(chunk);
       }
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (!client.destroyed) client.write(chunk);
+    });
     const end = () => {
       client.destroy();
-      upstream.destroy();
+      if (!pair.keep) upstream.destroy();
     };
     client.on('close', end);
     upstream.on('close', end);
@@ -193,6 +204,12 @@ export function startRecordingProxy(targetPort: number): Promise<RecordingProxy>
         sent: () => buffers.map((b) => Buffer.concat(b)),
         intercept(fn) {
           hook = fn;
+        },
+        drop(conn, opts = {}) {
+          const p = pairs[conn];
+          if (!p) return;
+          p.keep = opts.keepUpstream === true;
+          p.client.destroy();
         },
         close: () =>
           new Promise<void>((res) => {

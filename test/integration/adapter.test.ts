@@ -3,6 +3,7 @@
  * compared with the contract's RESP examples), what poll returns for every shape of entry, and
  * the lifecycle rules. Contract items are named in the test names.
  */
+import { encodePayload } from '../../shared/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type Redis from 'ioredis';
 import { MeshAdapter, MAX_POLL_LIMIT } from '../../electron/core/adapter';
@@ -149,9 +150,11 @@ describe('publish: what goes on the wire', () => {
     const events = ['{"n":0}', '{"n":1}', '{"n":2}'];
     const out = await a.publish({ shard: 7, events, nonce: 0x123456789abcdefn, sequenceStart: 40n, t: (i) => 1000n + BigInt(i) });
     const cmds = commandsOn(await monitored('end-3.3'), a.prefix);
-    expect(cmds.map((c) => c.text[0]!.toUpperCase())).toEqual(['MULTI', 'XADD', 'XADD', 'XADD', 'EXEC']);
+    // The stream's last id is read first (the anchor a lost reply is resolved from), then the batch.
+    expect(cmds.map((c) => c.text[0]!.toUpperCase())).toEqual(['XREVRANGE', 'MULTI', 'XADD', 'XADD', 'XADD', 'EXEC']);
     const key = `${a.prefix}:shard:7`;
-    cmds.slice(1, 4).forEach((c, i) => {
+    expect(cmds[0]!.text.slice(1)).toEqual([key, '+', '-', 'COUNT', '1']);
+    cmds.slice(2, 5).forEach((c, i) => {
       // The exact argument vector, bytes compared.
       expect(c.args).toEqual(
         [
@@ -168,6 +171,23 @@ describe('publish: what goes on the wire', () => {
     expect(out.dedupIds).toEqual(['123456789abcdef:7:40:0', '123456789abcdef:7:40:1', '123456789abcdef:7:40:2']);
     expect(out.ids).toEqual((await admin.xrange(key, '-', '+')).map(([id]) => id));
     expect(out.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('tStart: event i carries tStart + i exactly (small, padded and carrying last six digits, up to 2^64-1)', async () => {
+    const a = await adapterFor();
+    const cases: Array<[bigint, number]> = [
+      [5n, 3],
+      [1_000_005n, 2],
+      [1_999_998n, 4],
+      [1_796_421_000_000_999_999n, 3],
+      [18446744073709551613n, 3],
+    ];
+    for (const [tStart, n] of cases) {
+      const out = await a.publish({ shard: 9, events: Array.from({ length: n }, () => '{}'), nonce: 1n, sequenceStart: 0n, tStart });
+      const stored = await admin.xrange(`${a.prefix}:shard:9`, out.ids[0]!, out.ids[n - 1]!);
+      expect(stored.map((e) => e[1][1])).toEqual(Array.from({ length: n }, (_, i) => encodePayload('{}', tStart + BigInt(i), 9)));
+    }
+    await expect(a.publish({ shard: 9, events: ['{}', '{}'], nonce: 1n, sequenceStart: 0n, tStart: 18446744073709551615n })).rejects.toThrow(/must stay a u64/);
   });
 
   it('1.3: the nonce is lowercase hex without padding (0x0123456789ABCDEF renders as 123456789abcdef)', async () => {
@@ -432,6 +452,8 @@ describe('pollReverse and fetchEntry', () => {
     ]);
     const revs = (await monitored('end-rev')).filter((c) => c.text[0]!.toUpperCase() === 'XREVRANGE' && c.text[1] === `${a.prefix}:shard:1`);
     expect(revs.map((c) => c.text.slice(2))).toEqual([
+      // publish's read of the stream's last id before MULTI
+      ['+', '-', 'COUNT', '1'],
       ['+', '-', 'COUNT', '4'],
       [`(${out.ids[4]}`, '-', 'COUNT', '4'],
       [`(${out.ids[1]}`, '-', 'COUNT', '4'],
@@ -465,7 +487,8 @@ describe('Redis before 6.2 (contract 7.10): successor ids instead of (', () => {
     expect(r1.entries.map((e) => e.id)).toEqual([out.ids[1], out.ids[0]]);
     const cmds = (await monitored('end-6.0')).filter((c) => c.text[1] === `${a.prefix}:shard:1` && /RANGE/i.test(c.text[0]!));
     expect(cmds.some((c) => c.text.slice(2).some((arg) => arg.startsWith('(')))).toBe(false);
-    expect(cmds[1]!.text[2]).toBe(streamIdSuccessor(p1.nextId!));
+    const forward = cmds.filter((c) => /^XRANGE$/i.test(c.text[0]!));
+    expect(forward[1]!.text[2]).toBe(streamIdSuccessor(p1.nextId!));
   });
 });
 

@@ -66,18 +66,27 @@ describe('mesh-inspector shards', () => {
     const id12a = await redis.xadd('net:shard:12', '*', 'd', encodePayload('1', 1n, 12));
     const id12b = await redis.xadd('net:shard:12', '*', 'd', encodePayload('2', 2n, 12));
     await redis.set('net:shard:5', 'x');
+    const memory0 = Number(await redis.call('MEMORY', 'USAGE', 'net:shard:0', 'SAMPLES', '5'));
+    const memory12 = Number(await redis.call('MEMORY', 'USAGE', 'net:shard:12', 'SAMPLES', '5'));
+    // The additive `facts` (issue 17): what XINFO STREAM and MEMORY USAGE say.
+    const facts = (added: number, last: string | null, memoryBytes: number) => ({
+      entriesAdded: added, removed: 0, lastGeneratedId: last, recordedFirstEntryId: expect.any(String) as unknown, maxDeletedEntryId: '0-0',
+      memoryBytes, memorySamples: 5, groupCount: 0, groups: [],
+    });
     const run = await cli(['shards', '--url', server.url, '--json']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(
-      JSON.stringify({
+    expect(JSON.parse(run.stdout)).toEqual(
+      ({
         prefix: 'net',
         shards: [
-          { shard: 0, key: 'net:shard:0', length: 1, firstId: id0, lastId: id0 },
-          { shard: 12, key: 'net:shard:12', length: 2, firstId: id12a, lastId: id12b },
+          { shard: 0, key: 'net:shard:0', length: 1, firstId: id0, lastId: id0, facts: facts(1, id0, memory0) },
+          { shard: 12, key: 'net:shard:12', length: 2, firstId: id12a, lastId: id12b, facts: facts(2, id12b, memory12) },
         ],
         skipped: [{ key: 'net:shard:5', reason: 'not a stream (string)' }],
-      }) + '\n',
+      }),
     );
+    expect(Object.keys((JSON.parse(run.stdout) as { shards: object[] }).shards[0]!)).toEqual(['shard', 'key', 'length', 'firstId', 'lastId', 'facts']);
+    expect(run.stdout.endsWith('}\n')).toBe(true);
     expect(run.stderr).toBe('');
   });
 
@@ -103,7 +112,9 @@ describe('mesh-inspector publish and read', () => {
     const pub = await cli(['publish', '--url', server.url, '--shard', '3', '--file', events, '--json']);
     expect(pub.code).toBe(0);
     const published = doc(pub);
-    expect(Object.keys(published)).toEqual(['shard', 'key', 'nonce', 'sequenceStart', 'ids', 'dedupIds']);
+    // cli.md's fields first, in order; the rest are additive (issue 11: batch id, outcome, latency).
+    expect(Object.keys(published).slice(0, 6)).toEqual(['shard', 'key', 'nonce', 'sequenceStart', 'ids', 'dedupIds']);
+    expect(published).toMatchObject({ outcome: 'landed', verifiedBy: 'reply', batchId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const nonce = published.nonce as string;
     expect(nonce).toMatch(/^[1-9a-f][0-9a-f]{0,15}$/);
     expect(published).toMatchObject({ shard: 3, key: 'net:shard:3', sequenceStart: 0 });
@@ -240,8 +251,9 @@ describe('mesh-inspector scan', () => {
           {
             shard: 0, key: 'net:shard:0', entries: 21, ok: 20, corrupt: 1,
             duplicateGroups: 1, duplicateEntries: 1, collisionGroups: 1,
-            gaps: [{ nonce: '9f3a12', from: 10, to: 19 }],
+            gaps: [{ nonce: '9f3a12', from: 10, to: 19, cause: 'lost', reason: 'Never written: nothing was ever deleted from this stream (max-deleted-entry-id 0-0), and trimming only removes a stream\'s head, so ordinals 10–19 never reached it.' }],
             misrouted: 0,
+            headGaps: [],
           },
         ],
         skipped: [{ key: 'net:shard:8', reason: 'not a stream (string)' }],
@@ -391,7 +403,7 @@ describe('exit codes and errors', () => {
     expect(doc(run)).toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/rediss:\/\//) } });
     const missing = await cli(['shards', '--url', `rediss://127.0.0.1:${server.port}`, '--tls-ca', '/nonexistent/ca.pem', '--json']);
     expect(missing.code).toBe(64);
-    expect(doc(missing)).toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/cannot read the TLS CA file/) } });
+    expect(doc(missing)).toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/cannot use the TLS CA certificate file \(--tls-ca\) \/nonexistent\/ca.pem: no such file/) } });
   });
 
   it('--version prints the package version; --help lists the commands', async () => {

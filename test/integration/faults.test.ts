@@ -137,7 +137,7 @@ describe('atomicity of a batch (contract 1.2, 3.3)', () => {
 });
 
 describe('paused and killed servers', () => {
-  it('3.13: SIGSTOP → publish and poll fail transient within about the command timeout; after SIGCONT the same adapter recovers, and the timed-out batch was applied anyway', async () => {
+  it('SIGSTOP → publish and poll fail transient within about the command timeout, publish saying nothing was sent; after SIGCONT the same adapter recovers', async () => {
     const r = await server();
     const a = adapter({ url: r.url, commandTimeoutMs: 300 });
     await a.init();
@@ -146,9 +146,9 @@ describe('paused and killed servers', () => {
       let t0 = performance.now();
       const pub = await rejection(a.publish({ shard: 1, events: events(3), nonce: 1n, sequenceStart: 0n }));
       const pubMs = performance.now() - t0;
+      // The read of the stream's last id before MULTI got no answer, so MULTI was never written.
       expect(pub.kind).toBe('transient');
-      expect(pub.message).toMatch(/^Redis command timeout/);
-      expect(pub.message).toMatch(/may still have executed it/);
+      expect(pub.message).toMatch(/^Redis XREVRANGE timeout \(no reply within 300 ms\); nothing of the batch was sent$/);
       t0 = performance.now();
       const poll = await rejection(a.poll(1, null, 10));
       const pollMs = performance.now() - t0;
@@ -164,12 +164,32 @@ describe('paused and killed servers', () => {
       r.resume();
     }
     // The same adapter, no reconnect needed: the late replies are matched and dropped.
-    const page = await a.poll(1, null, 10);
-    // Contract 3.13: Redis executed the MULTI/EXEC that the client had given up on.
-    expect(page.entries.map((e) => e.status === 'ok' && e.r)).toEqual(['{"i":0}', '{"i":1}', '{"i":2}']);
-    const again = await a.publish({ shard: 1, events: events(1), nonce: 1n, sequenceStart: 3n });
+    expect((await a.poll(1, null, 10)).entries).toEqual([]);
+    const again = await a.publish({ shard: 1, events: events(1), nonce: 1n, sequenceStart: 0n });
     expect(again.ids).toHaveLength(1);
     expect((await a.health()).healthy).toBe(true);
+  });
+
+  it('3.13: EXEC held past the timeout (CLIENT PAUSE WRITE) → publish fails transient "may still have executed it", and Redis applies the batch once unpaused', async () => {
+    const r = await server();
+    const a = adapter({ url: r.url, commandTimeoutMs: 300 });
+    await a.init();
+    const admin = r.admin();
+    await admin.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+    try {
+      const t0 = performance.now();
+      const pub = await rejection(a.publish({ shard: 1, events: events(3), nonce: 1n, sequenceStart: 0n }));
+      const pubMs = performance.now() - t0;
+      expect(pub.kind).toBe('transient');
+      expect(pub.message).toMatch(/^Redis command timeout: no reply to MULTI\/EXEC within 30\d ms; Redis may still have executed it/);
+      expect(pubMs).toBeGreaterThanOrEqual(290);
+      expect(await admin.xlen('net:shard:1')).toBe(0);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE');
+    }
+    // Contract 3.13: Redis executed the MULTI/EXEC that the client had given up on.
+    const page = await a.poll(1, null, 10);
+    expect(page.entries.map((e) => e.status === 'ok' && e.r)).toEqual(['{"i":0}', '{"i":1}', '{"i":2}']);
   });
 
   it('killed → poll, publish and health fail transient; restarted → the same adapter works again by itself', async () => {
@@ -349,7 +369,7 @@ describe('server replies (contract section 4)', () => {
     }
   });
 
-  it('WRONGTYPE: a non-stream key at a shard key → poll fatal (net-mesh would say transient, 3.30), publish fatal with how many XADDs failed', async () => {
+  it('WRONGTYPE: a non-stream key at a shard key → poll fatal (net-mesh would say transient, 3.30), publish fatal before anything is sent', async () => {
     const r = await server();
     const admin = r.admin();
     await admin.set('net:shard:5', 'not a stream');
@@ -360,7 +380,9 @@ describe('server replies (contract section 4)', () => {
     expect(p.message).toMatch(/^WRONGTYPE Operation against a key holding the wrong kind of value/);
     const q = await rejection(a.publish({ shard: 5, events: events(2), nonce: 1n, sequenceStart: 0n }));
     expect([q.kind, q.code]).toEqual(['fatal', 'WRONGTYPE']);
-    expect(q.message).toMatch(/2 of 2 XADDs in the transaction failed/);
+    // The read of the stream's last id before MULTI is refused, so MULTI is never sent.
+    expect(q.message).toMatch(/; nothing was sent$/);
+    expect(await admin.get('net:shard:5')).toBe('not a stream');
   });
 
   it('LOADING (DEBUG RELOAD with a slow load) → poll transient with the LOADING reason; works again once loaded', async () => {

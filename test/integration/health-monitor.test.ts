@@ -15,7 +15,8 @@ import type Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
 import { dispatch } from '../../electron/core/dispatch';
-import { HealthMonitor, latencySummary, outagesOf } from '../../electron/core/health';
+import { HealthMonitor } from '../../electron/core/health';
+import { latencySummary, outagesOf } from '../../shared/health';
 import { createService } from '../../electron/core/service';
 import type { MeshService, SecretStore } from '../../electron/core/service-api';
 import type { ChannelName, Envelope, EventName, EventPayloadOf, HealthSnapshot, RequestOf, ResponseOf } from '../../shared/contract';
@@ -393,6 +394,36 @@ describe('the monitor itself', () => {
     expect(m.history().shards).toHaveLength(2);
     expect(m.history().samples.every((s) => s.ok)).toBe(true);
     m.stop();
+  });
+
+  it('whenReady is a signal: it waits through a failed connect, resolves on ready, and is refused once stopped', async () => {
+    const snaps: HealthSnapshot[] = [];
+    const m = new HealthMonitor(adapter, { onChange: (s) => snaps.push(s), takeCommandCount: () => 0 });
+    let settled: 'ready' | Error | null = null;
+    const waiting = m.whenReady().then(
+      () => (settled = 'ready'),
+      (e: Error) => (settled = e),
+    );
+    m.noteConnectFailure({ kind: 'transient', message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' }, 0);
+    expect(m.currentState).toBe('reconnecting');
+    expect(m.causeOf).toMatchObject({ kind: 'transient', code: 'ECONNREFUSED' });
+    m.noteConnectFailure({ kind: 'transient', message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' }, 1);
+    expect(m.currentState).toBe('down');
+    expect(snaps.at(-1)?.errors.at(-1)).toMatchObject({ command: 'connect', count: 2 });
+    await Promise.resolve();
+    expect(settled).toBeNull();
+    m.start();
+    await waiting;
+    expect(settled).toBe('ready');
+    expect(m.causeOf).toBeNull();
+    await expect(m.whenReady()).resolves.toBeUndefined();
+    m.stop();
+    await expect(m.whenReady()).rejects.toThrow(/connection closed/);
+
+    const other = new HealthMonitor(adapter, { onChange: () => {}, takeCommandCount: () => 0 });
+    const pending = other.whenReady();
+    other.stop();
+    await expect(pending).rejects.toThrow(/connection closed/);
   });
 
   it('summarizes latencies and outages for the export', () => {

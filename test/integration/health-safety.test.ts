@@ -155,7 +155,7 @@ describe('a full session through a recording proxy', () => {
     await ok('publish:preview', { shard: 0, events: ['{"p":1}', '{"p":2}'] });
     const batch = await ok('publish:batch', { shard: 0, events: ['{"p":1}', '{"p":2}'] });
     await tailed;
-    const again = await ok('publish:again', { batchId: batch.batchId });
+    const again = await ok('publish:again', { batchId: batch.batchId, confirmDuplicates: 2 });
     await ok('publish:history', {});
     expect((await ok('publish:delete', { batchId: batch.batchId })).deleted).toBe(2);
     expect((await ok('publish:delete', { batchId: again.batchId })).deleted).toBe(2);
@@ -175,19 +175,25 @@ describe('a full session through a recording proxy', () => {
     await ok('health:configure', { probeIntervalMs: 1000 });
     const growth = (await grown).shardGrowth;
     expect(growth?.shards.map((s) => s.shard)).toEqual([0, 4, 9]);
+    // Issue 17: stream facts, Browse's gaps, the incident panels (also read by the export).
+    await ok('shards:facts', { shard: 4 });
+    await ok('gaps:list', { shard: 4 });
+    expect((await ok('health:incident', {})).nodes).toHaveLength(1);
     const doc = await ok('health:export', {});
     expect(doc.summary.probes).toBeGreaterThan(0);
+    expect(doc.incident?.nodes).toHaveLength(1);
     await ok('connection:close', {});
 
     // What went over the wire, every connection of the session.
     const commands = proxy.sent().flatMap((bytes) => splitRespFrames(bytes).map(frameArgs));
     const names = new Set(commands.map((a) => (a[0] ?? '').toUpperCase()));
     // The exercise did reach every kind of read and write the checks below are about.
-    for (const n of ['SCAN', 'XRANGE', 'XREVRANGE', 'XLEN', 'MULTI', 'XADD', 'EXEC', 'XDEL', 'PING', 'INFO']) expect(names, n).toContain(n);
+    for (const n of ['SCAN', 'XRANGE', 'XREVRANGE', 'XLEN', 'MULTI', 'XADD', 'EXEC', 'XDEL', 'PING', 'INFO', 'XINFO', 'MEMORY', 'SLOWLOG', 'CLIENT', 'LATENCY']) expect(names, n).toContain(n);
     // ... including the analysis' own scan connection (its XRANGEs are checked below with the rest).
     expect(commands.some((a) => (a[0] ?? '').toUpperCase() === 'CLIENT' && /:scan$/.test(a[2] ?? ''))).toBe(true);
 
-    const forbidden = commands.filter((a) => FORBIDDEN.has((a[0] ?? '').toUpperCase()));
+    // CONFIG GET only reads (the latency panel asks for latency-monitor-threshold); any other CONFIG is forbidden.
+    const forbidden = commands.filter((a) => FORBIDDEN.has((a[0] ?? '').toUpperCase()) && !((a[0] ?? '').toUpperCase() === 'CONFIG' && (a[1] ?? '').toUpperCase() === 'GET'));
     expect(forbidden.map((a) => a.slice(0, 3).join(' '))).toEqual([]);
 
     const unbounded = commands.filter((a) => {
@@ -202,6 +208,9 @@ describe('a full session through a recording proxy', () => {
       }
       // Blocking reads would hold a connection: none, and never without COUNT.
       if (name === 'XREAD' || name === 'XREADGROUP') return true;
+      // The slow log is read with a count; MEMORY USAGE with a fixed number of samples.
+      if (name === 'SLOWLOG') return (a[1] ?? '').toUpperCase() === 'GET' && !(Number(a[2]) >= 1 && Number(a[2]) <= 128);
+      if (name === 'MEMORY') return !(a[3]?.toUpperCase() === 'SAMPLES' && Number(a[4]) >= 1 && Number(a[4]) <= 10);
       return false;
     });
     expect(unbounded.map((a) => a.join(' ').slice(0, 120))).toEqual([]);

@@ -95,30 +95,30 @@ describe('producer nonce file (contract 1.6)', () => {
 });
 
 describe('sequence store (cli.md publish: two test batches never reuse an id unless asked)', () => {
-  it('starts at 0, advances by the batch length, per nonce and per stream key (prefix included)', () => {
+  it('starts at 0, advances by the batch length, per nonce and per stream key (prefix included)', async () => {
     const store = new SequenceStore(path.join(dir, 'sequences.json'));
     expect(store.next('5e1f', 'net:shard:3')).toBe(0n);
-    store.advance('5e1f', 'net:shard:3', 0n, 40);
+    await store.advance('5e1f', 'net:shard:3', 0n, 40);
     expect(store.next('5e1f', 'net:shard:3')).toBe(40n);
-    store.advance('5e1f', 'net:shard:3', 40n, 2);
+    await store.advance('5e1f', 'net:shard:3', 40n, 2);
     expect(store.next('5e1f', 'net:shard:3')).toBe(42n);
     expect(store.next('5e1f', 'other:shard:3')).toBe(0n);
     expect(store.next('abc', 'net:shard:3')).toBe(0n);
     expect(store.next('5e1f', 'net:shard:4')).toBe(0n);
   });
 
-  it('never moves backwards (an explicit older --sequence-start does not rewind it)', () => {
+  it('never moves backwards (an explicit older --sequence-start does not rewind it)', async () => {
     const store = new SequenceStore(path.join(dir, 'sequences.json'));
-    store.advance('1', 'net:shard:0', 100n, 10);
-    store.advance('1', 'net:shard:0', 0n, 5);
+    await store.advance('1', 'net:shard:0', 100n, 10);
+    await store.advance('1', 'net:shard:0', 0n, 5);
     expect(store.next('1', 'net:shard:0')).toBe(110n);
   });
 
-  it('survives a reload, keeps u64 values exact and saturates at 2^64-1', () => {
+  it('survives a reload, keeps u64 values exact and saturates at 2^64-1', async () => {
     const file = path.join(dir, 'sequences.json');
     const a = new SequenceStore(file);
-    a.advance('1', 'net:shard:0', 9007199254740993n, 1);
-    a.advance('2', 'net:shard:0', 18446744073709551610n, 100);
+    await a.advance('1', 'net:shard:0', 9007199254740993n, 1);
+    await a.advance('2', 'net:shard:0', 18446744073709551610n, 100);
     const b = new SequenceStore(file);
     expect(b.next('1', 'net:shard:0')).toBe(9007199254740994n);
     expect(b.next('2', 'net:shard:0')).toBe(18446744073709551615n);
@@ -129,12 +129,28 @@ describe('sequence store (cli.md publish: two test batches never reuse an id unl
     });
   });
 
-  it('two stores on one file see each other (the file is re-read on every call)', () => {
+  it('two stores on one file see each other (the file is re-read on every call)', async () => {
     const file = path.join(dir, 'sequences.json');
     const a = new SequenceStore(file);
     const b = new SequenceStore(file);
-    a.advance('1', 'net:shard:0', 0n, 3);
+    await a.advance('1', 'net:shard:0', 0n, 3);
     expect(b.next('1', 'net:shard:0')).toBe(3n);
+  });
+
+  it('concurrent changes of two stores on one file are never lost (each is a locked read-modify-write)', async () => {
+    const file = path.join(dir, 'sequences.json');
+    const stores = [new SequenceStore(file), new SequenceStore(file)];
+    await Promise.all(Array.from({ length: 20 }, (_, k) => stores[k % 2]!.advance(`n${k}`, 'net:shard:0', 0n, k + 1)));
+    for (let k = 0; k < 20; k++) expect(stores[0]!.next(`n${k}`, 'net:shard:0')).toBe(BigInt(k + 1));
+  });
+
+  it('compareAndSet changes the counter only from the expected value', async () => {
+    const store = new SequenceStore(path.join(dir, 'sequences.json'));
+    expect(await store.compareAndSet('1', 'k', 0n, 5n)).toBe(true);
+    expect(await store.compareAndSet('1', 'k', 0n, 9n)).toBe(false);
+    expect(store.next('1', 'k')).toBe(5n);
+    expect(await store.compareAndSet('1', 'k', 5n, 0n)).toBe(true);
+    expect(store.next('1', 'k')).toBe(0n);
   });
 
   it('an unusable file is an error naming it, never a silent reset', async () => {

@@ -3,7 +3,9 @@
  * nonce and next sequence start before anything is sent; a preview's nonce, sequence start and
  * `tStart` passed back make the publish send exactly the previewed bytes; the batch limits refuse
  * with clear messages before anything is sent; the sequence counter never rewinds; a batch is only
- * replayed or deleted through the profile that published it.
+ * replayed or deleted through the profile that published it; a replay asks for the number of
+ * duplicates it will write and a read-only profile refuses it in the service; a publish the
+ * server never got consumes no ordinals; an unconfirmed batch is re-checked after a restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +14,9 @@ import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService } from '../../electron/core/service';
 import type { MeshService } from '../../electron/core/service-api';
-import { MAX_BATCH_EVENTS } from '../../shared/contract';
+import { MAX_BATCH_EVENTS, type EventName, type EventPayloadOf } from '../../shared/contract';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { startRecordingProxy } from '../helpers/redis-wire';
 import { MemorySecrets, serviceGate } from '../helpers/service-gate';
 
 let redis: TestRedis;
@@ -22,6 +25,23 @@ let home: string;
 let service: MeshService;
 
 const { call, ok } = serviceGate(() => service);
+const listeners = new Set<(event: string, payload: unknown) => void>();
+const sink = (event: string, payload: unknown) => {
+  for (const l of [...listeners]) l(event, payload);
+};
+
+/** Resolves with the first event of that name for which `match` holds. */
+function nextEvent<E extends EventName>(event: E, match: (p: EventPayloadOf<E>) => boolean = () => true): Promise<EventPayloadOf<E>> {
+  return new Promise((resolve) => {
+    const l = (name: string, payload: unknown) => {
+      if (name === event && match(payload as EventPayloadOf<E>)) {
+        listeners.delete(l);
+        resolve(payload as EventPayloadOf<E>);
+      }
+    };
+    listeners.add(l);
+  });
+}
 
 async function connect(prefix: string, readOnly = false): Promise<string> {
   const view = await ok('profiles:save', { name: prefix, url: redis.url, prefix, commandTimeoutMs: 1000, readOnly });
@@ -33,7 +53,7 @@ beforeAll(async () => {
   redis = await startRedis();
   admin = redis.admin();
   home = mkdtempSync(path.join(tmpdir(), 'mesh-pub-home-'));
-  service = createService({ transport: 'serve', secrets: new MemorySecrets(), home, appVersion: '0.0.0-test', sink: () => {} });
+  service = createService({ transport: 'serve', secrets: new MemorySecrets(), home, appVersion: '0.0.0-test', sink });
 });
 
 afterAll(async () => {
@@ -115,7 +135,131 @@ describe('batches belong to their profile', () => {
   it('keeps the history across a restart of the service', async () => {
     const before = (await ok('publish:history', {})).batches.map((b) => b.batchId);
     await service.dispose();
-    service = createService({ transport: 'serve', secrets: new MemorySecrets(), home, appVersion: '0.0.0-test', sink: () => {} });
+    service = createService({ transport: 'serve', secrets: new MemorySecrets(), home, appVersion: '0.0.0-test', sink });
     expect((await ok('publish:history', {})).batches.map((b) => b.batchId)).toEqual(before);
   });
+});
+
+describe('publish again with the same ids (a deliberate retry duplicate)', () => {
+  it('asks for the number of duplicates it will write, naming the server; the right number publishes them', async () => {
+    await connect('rq');
+    const batch = await ok('publish:batch', { shard: 1, events: ['{"a":1}', '{"a":2}', '{"a":3}'] });
+    for (const confirm of [undefined, 2]) {
+      const env = await call('publish:again', confirm === undefined ? { batchId: batch.batchId } : { batchId: batch.batchId, confirmDuplicates: confirm });
+      expect(env.ok).toBe(false);
+      if (!env.ok) {
+        expect(env.error.code).toBe('CONFIRM_DUPLICATES');
+        expect(env.error.message).toContain(`writes 3 duplicate entries (the same dedup_ids) to rq:shard:1 on redis://127.0.0.1:${redis.port}`);
+      }
+    }
+    expect(await admin.xlen('rq:shard:1')).toBe(3);
+    const again = await ok('publish:again', { batchId: batch.batchId, confirmDuplicates: 3 });
+    expect(again).toMatchObject({ dedupIds: batch.dedupIds, replayOf: batch.batchId, outcome: 'landed' });
+    expect(await admin.xlen('rq:shard:1')).toBe(6);
+    // A replay uses its batch's ordinals: the counter does not move.
+    expect((await ok('publish:nonce', { shard: 1 })).sequenceStart).toBe('3');
+  });
+
+  it('a read-only profile refuses it in the service, whatever the UI sends', async () => {
+    const view = await ok('profiles:save', { name: 'ro-later', url: redis.url, prefix: 'rl', commandTimeoutMs: 1000, readOnly: false });
+    await ok('connection:open', { profileId: view.id });
+    const batch = await ok('publish:batch', { shard: 2, events: ['{"a":1}'] });
+    await ok('profiles:save', { id: view.id, name: 'ro-later', url: redis.url, prefix: 'rl', commandTimeoutMs: 1000, readOnly: true });
+    await ok('connection:open', { profileId: view.id });
+    const env = await call('publish:again', { batchId: batch.batchId, confirmDuplicates: 1 });
+    expect(env.ok).toBe(false);
+    if (!env.ok) expect([env.error.kind, env.error.code]).toEqual(['fatal', 'READ_ONLY_PROFILE']);
+    expect(await admin.xlen('rl:shard:2')).toBe(1);
+  });
+});
+
+describe('the ids a preview showed', () => {
+  it('are refused (SEQUENCE_MOVED) once another batch took them, instead of being reused', async () => {
+    await connect('pm');
+    const preview = await ok('publish:preview', { shard: 0, events: ['{"a":1}'] });
+    expect(preview.sequenceStart).toBe('0');
+    await ok('publish:batch', { shard: 0, events: ['{"other":1}'] });
+    const env = await call('publish:batch', { shard: 0, events: ['{"a":1}'], nonce: preview.nonce, expectedSequenceStart: preview.sequenceStart, tStart: preview.tStart });
+    expect(env.ok).toBe(false);
+    if (!env.ok) {
+      expect(env.error.code).toBe('SEQUENCE_MOVED');
+      expect(env.error.message).toContain('moved from 0 to 1');
+    }
+    expect(await admin.xlen('pm:shard:0')).toBe(1);
+    const fresh = await ok('publish:preview', { shard: 0, events: ['{"a":1}'] });
+    const batch = await ok('publish:batch', { shard: 0, events: ['{"a":1}'], nonce: fresh.nonce, expectedSequenceStart: fresh.sequenceStart, tStart: fresh.tStart });
+    expect(batch.sequenceStart).toBe('1');
+  });
+});
+
+describe('a long-lived session through a Redis outage', () => {
+  it('a publish while Redis is down says nothing was sent and consumes no ordinals: no gap once it is back', async () => {
+    const own = await startRedis();
+    try {
+      const view = await ok('profiles:save', { name: 'down', url: own.url, prefix: 'dn', commandTimeoutMs: 500, readOnly: false });
+      await ok('connection:open', { profileId: view.id });
+      await ok('publish:batch', { shard: 0, events: ['1', '2'] });
+      await own.kill();
+      const env = await call('publish:batch', { shard: 0, events: ['3', '4', '5'] });
+      expect(env.ok).toBe(false);
+      if (!env.ok) {
+        expect(env.error.kind).toBe('transient');
+        expect(env.error.message).toMatch(/nothing was sent.*publishing it again is safe/);
+      }
+      expect((await ok('publish:nonce', { shard: 0 })).sequenceStart).toBe('2');
+      const ready = nextEvent('connection:changed', (st) => st.state === 'ready');
+      await own.restart();
+      await ready;
+      const next = await ok('publish:batch', { shard: 0, events: ['3', '4', '5'] });
+      expect(next.sequenceStart).toBe('2');
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('Redis killed right after EXEC: the batch is recorded unconfirmed; after a restart publish:recheck tells what the stream holds', async () => {
+    const own = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+    const proxy = await startRecordingProxy(own.port);
+    try {
+      const view = await ok('profiles:save', { name: 'killed', url: proxy.url, prefix: 'kx', commandTimeoutMs: 1000, readOnly: false });
+      await ok('connection:open', { profileId: view.id });
+      const exec = Buffer.from('*1\r\n$4\r\nexec\r\n');
+      let killed: Promise<void> | undefined;
+      proxy.intercept((_conn, chunk) => {
+        if (!killed && chunk.subarray(-exec.length).equals(exec)) return { forward: chunk, after: () => (killed = own.kill()) };
+        return { forward: chunk };
+      });
+      const batch = await ok('publish:batch', { shard: 3, events: Array.from({ length: 3000 }, (_, i) => `{"i":${i}}`) });
+      await killed;
+      proxy.intercept(null);
+      expect(batch).toMatchObject({ outcome: 'unconfirmed', ids: [], count: 3000 });
+      expect(batch.note).toContain(`look for the dedup_ids ${batch.nonce}:3:0:0 .. ${batch.nonce}:3:0:2999`);
+      const listed = (await ok('publish:history', {})).batches.find((b) => b.batchId === batch.batchId);
+      expect(listed).toMatchObject({ outcome: 'unconfirmed', count: 3000, idsTruncated: true });
+      // Unknown whether it landed: a replay is refused until a re-check says.
+      const replay = await call('publish:again', { batchId: batch.batchId, confirmDuplicates: 3000 });
+      expect(replay.ok).toBe(false);
+      if (!replay.ok) expect(replay.error.message).toMatch(/re-check it first/);
+
+      const ready = nextEvent('connection:changed', (st) => st.state === 'ready');
+      await own.restart();
+      await ready;
+      const len = await own.admin().xlen('kx:shard:3');
+      expect([0, 3000]).toContain(len);
+      const checked = await ok('publish:recheck', { batchId: batch.batchId });
+      if (len === 3000) {
+        expect(checked).toMatchObject({ outcome: 'landed', verifiedBy: 'recheck' });
+        expect(checked.ids).toEqual((await own.admin().xrange('kx:shard:3', '-', '+')).map((e) => e[0]));
+      } else {
+        expect(checked).toMatchObject({ outcome: 'not-landed', verifiedBy: 'recheck', ordinalsReleased: true });
+        // Not landed: publishing it again is the retry, not a duplicate: no confirmation needed.
+        const retry = await ok('publish:again', { batchId: batch.batchId });
+        expect(retry).toMatchObject({ sequenceStart: '0', outcome: 'landed' });
+        expect(await own.admin().xlen('kx:shard:3')).toBe(3000);
+      }
+    } finally {
+      await proxy.close();
+      await own.stop();
+    }
+  }, 60_000);
 });

@@ -66,8 +66,10 @@ const SHARD1 = {
   duplicateGroups: 14,
   duplicateEntries: 14,
   collisionGroups: 3,
-  gaps: [{ nonce: 'aa', from: 12, to: 19 }],
+  // Nothing was ever deleted or trimmed: the batch was never written (issue 17).
+  gaps: [{ nonce: 'aa', from: 12, to: 19, cause: 'lost', reason: expect.stringMatching(/^Never written: nothing was ever deleted/) as unknown as string }],
   misrouted: 3,
+  headGaps: [],
 };
 
 describe('scanShards', () => {
@@ -77,7 +79,7 @@ describe('scanShards', () => {
       prefix: 'net',
       shards: [
         SHARD1,
-        { shard: 7, key: 'net:shard:7', entries: 100, ok: 100, corrupt: 0, duplicateGroups: 0, duplicateEntries: 0, collisionGroups: 0, gaps: [], misrouted: 0 },
+        { shard: 7, key: 'net:shard:7', entries: 100, ok: 100, corrupt: 0, duplicateGroups: 0, duplicateEntries: 0, collisionGroups: 0, gaps: [], misrouted: 0, headGaps: [] },
       ],
       skipped: [{ key: 'net:shard:9', reason: 'not a stream (string)' }],
     });

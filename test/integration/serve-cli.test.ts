@@ -16,7 +16,7 @@ import { MeshError } from '../../shared/errors';
 import { DEFAULT_PREFIX, DEFAULT_TIMEOUT_MS, DEFAULT_URL, type GlobalOptions, type OptionValue } from '../../electron/cli/args';
 import type { CommandContext } from '../../electron/cli/commands';
 import type { CreateService } from '../../electron/core/service-api';
-import { packageRoot, runServe, serveCommand, UI_LINE_PREFIX } from '../../electron/serve/command';
+import { packageRoot, runServe, serveCommand, UI_LINE_PREFIX } from '../../electron/cli/cmd-serve';
 
 const root = packageRoot();
 const UI_LINE = /^Mesh Inspector UI: http:\/\/127\.0\.0\.1:(\d{1,5})\/\?token=([A-Za-z0-9_-]{43})$/;

@@ -75,7 +75,7 @@ beforeAll(async () => {
   writeFileSync(path.join(base, 'package.json'), OUTSIDE);
   writeFileSync(path.join(base, 'secret.txt'), OUTSIDE);
   if (process.platform !== 'win32') symlinkSync(path.join(base, 'secret.txt'), path.join(staticDir, 'assets', 'link.txt'));
-  serve = await startServe({ staticDir, createService: fakeService(main), appVersion: '9.9.9-test', home: path.join(base, 'home'), port: 0, maxBufferedBytes: 1024 * 1024 });
+  serve = await startServe({ staticDir, createService: fakeService(main), appVersion: '9.9.9-test', home: path.join(base, 'home'), port: 0, maxBufferedBytes: 1024 * 1024, authTimeoutMs: 500 });
 });
 
 afterAll(async () => {
@@ -184,6 +184,30 @@ class Client {
   }
 }
 
+/** A socket opened without a token (pending authentication): its frames, and how it closed. */
+async function pendingSocket(options: ClientOptions) {
+  const ws = new WebSocket(`ws://127.0.0.1:${serve.port}/ws`, options);
+  const frames: unknown[] = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (data) => {
+    frames.push(JSON.parse(String(data)));
+    for (const w of waiters.splice(0)) w();
+  });
+  const closed = new Promise<{ code: number; frames: unknown[] }>((resolve) => ws.once('close', (code) => resolve({ code, frames })));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    closed,
+    async firstFrames(n: number): Promise<unknown[]> {
+      while (frames.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
+      return frames.slice(0, n);
+    },
+  };
+}
+
 const openClients: Client[] = [];
 async function connect(options: ClientOptions = {}): Promise<Client> {
   const c = new Client(options);
@@ -225,25 +249,34 @@ describe('serve HTTP', () => {
     expect(serve.url).toBe(`http://127.0.0.1:${serve.port}/?token=${serve.token}`);
   });
 
-  it('refuses a request without a token with 401, security headers included, and no page', async () => {
-    const r = await http('/');
-    expect(r.status).toBe(401);
-    expect(r.body).not.toContain('INDEX-PAGE');
-    expect(r.headers['set-cookie']).toBeUndefined();
-    expectSecurityHeaders(r.headers);
+  it('serves the page and its assets without a token (they carry no data), and never sets a cookie', async () => {
+    const page = await http('/');
+    expect(page.status).toBe(200);
+    expect(page.body).toBe(INDEX);
+    expect(page.headers['set-cookie']).toBeUndefined();
+    expectSecurityHeaders(page.headers);
+    const js = await http('/assets/app.js');
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.body).toBe('console.log("app")');
+    expectSecurityHeaders(js.headers);
+    expect((await http('/assets/style.css')).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await http('/assets/missing.js')).status).toBe(404);
   });
 
-  it('refuses a wrong token, a truncated one and an empty one with 401', async () => {
-    for (const t of ['wrong', serve.token.slice(0, -1), `${serve.token}A`, '']) {
+  it('answers a wrong or truncated token with a 401 page saying to open the printed URL', async () => {
+    for (const t of ['wrong', serve.token.slice(0, -1), `${serve.token}A`]) {
       const r = await http(`/?token=${encodeURIComponent(t)}`);
       expect(r.status, t).toBe(401);
+      expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(r.body).not.toContain('INDEX-PAGE');
+      expect(r.body).toContain('Open the URL that <code>serve</code> printed');
+      expect(r.body).not.toMatch(/<script|style=/i);
+      expectSecurityHeaders(r.headers);
     }
-    const c = await http('/assets/app.js', { headers: { Cookie: `mesh_inspector_token_${serve.port}=wrong` } });
-    expect(c.status).toBe(401);
   });
 
-  it('serves the page for the right token, never cached, and sets an HttpOnly SameSite=Strict cookie', async () => {
+  it('serves the page for the right token, never cached, with no cookie', async () => {
     const r = await http(`/${tokenQuery()}`);
     expect(r.status).toBe(200);
     expect(r.body).toBe(INDEX);
@@ -251,24 +284,16 @@ describe('serve HTTP', () => {
     expect(r.headers['cache-control']).toBe('no-store');
     expectSecurityHeaders(r.headers);
     expect(String(r.headers['content-security-policy'])).toContain(`connect-src 'self' ws://127.0.0.1:${serve.port}`);
-    const cookie = r.headers['set-cookie']?.[0] ?? '';
-    expect(cookie).toMatch(new RegExp(`^mesh_inspector_token_${serve.port}=${serve.token};`));
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
-    expect(cookie).toContain('Path=/');
+    expect(r.headers['set-cookie']).toBeUndefined();
   });
 
-  it('authenticates assets by the cookie, with the right MIME type', async () => {
-    const cookie = `mesh_inspector_token_${serve.port}=${serve.token}`;
-    const js = await http('/assets/app.js', { headers: { Cookie: cookie } });
-    expect(js.status).toBe(200);
-    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(js.body).toBe('console.log("app")');
-    expectSecurityHeaders(js.headers);
-    const css = await http('/assets/style.css', { headers: { Cookie: cookie } });
-    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
-    expect((await http('/assets/app.js')).status).toBe(401);
-    expect((await http('/assets/missing.js', { headers: { Cookie: cookie } })).status).toBe(404);
+  it('expires a token cookie an older serve left in the browser, whatever its port', async () => {
+    const r = await http('/assets/app.js', { headers: { Cookie: `theme=dark; mesh_inspector_token_${serve.port}=old; mesh_inspector_token_1234=other` } });
+    expect(r.status).toBe(200);
+    expect(r.headers['set-cookie']).toEqual([
+      `mesh_inspector_token_${serve.port}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`,
+      'mesh_inspector_token_1234=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+    ]);
   });
 
   it.each(['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/assets/..%2f..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '//etc/passwd', '/..\\secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/.%2e/secret.txt'])(
@@ -290,6 +315,7 @@ describe('serve HTTP', () => {
   it('refuses a foreign Host with 421 even with a valid token (DNS rebinding)', async () => {
     for (const host of [`evil.example:${serve.port}`, `127.0.0.1:${serve.port + 1}`, 'localhost', `localhost.evil.example:${serve.port}`]) {
       const r = await http(`/${tokenQuery()}`, { headers: { Host: host } });
+      expect((await http('/assets/app.js', { headers: { Host: host } })).status, host).toBe(421);
       expect(r.status, host).toBe(421);
       expect(r.body).not.toContain('INDEX-PAGE');
       expect(r.headers['set-cookie']).toBeUndefined();
@@ -337,17 +363,37 @@ describe('serve WebSocket upgrade', () => {
     expect(await upgradeStatus(`/ws${tokenQuery()}`, { origin: origin() })).toBe(101);
   });
 
-  it('opens with the cookie instead of the query', async () => {
-    expect(await upgradeStatus('/ws', { origin: origin(), headers: { Cookie: `mesh_inspector_token_${serve.port}=${serve.token}` } })).toBe(101);
+  it('refuses a cookie-only upgrade (right Host and Origin, no token): no hello, nothing answered, closed 4401', async () => {
+    const cookie = `mesh_inspector_token_${serve.port}=${serve.token}`;
+    // Silent: closed when the time to authenticate is up.
+    const silent = await pendingSocket({ origin: origin(), headers: { Cookie: cookie } });
+    expect(await silent.closed).toMatchObject({ code: 4401, frames: [] });
+    // Invoking straight away: closed, the invoke never answered.
+    const eager = await pendingSocket({ origin: origin(), headers: { Cookie: cookie } });
+    eager.ws.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'app:info', payload: {} }));
+    expect(await eager.closed).toMatchObject({ code: 4401, frames: [] });
   });
 
-  it('refuses an upgrade without a token with 401', async () => {
-    expect(await upgradeStatus('/ws', { origin: origin() })).toBe(401);
+  it('authenticates by the token as the first frame, then says hello and serves', async () => {
+    const p = await pendingSocket({ origin: origin() });
+    p.ws.send(JSON.stringify({ type: 'auth', token: serve.token }));
+    p.ws.send(JSON.stringify({ type: 'invoke', id: 7, channel: 'app:info', payload: {} }));
+    const frames = await p.firstFrames(2);
+    expect(frames[0]).toMatchObject({ type: 'hello', protocol: 1 });
+    expect(frames[1]).toMatchObject({ type: 'result', id: 7, envelope: { ok: true } });
+    p.ws.close();
   });
 
-  it('refuses a wrong token with 401', async () => {
+  it('closes 4401 on a wrong token, a binary frame or garbage as the first frame', async () => {
+    for (const first of [JSON.stringify({ type: 'auth', token: 'nope' }), JSON.stringify({ type: 'auth', token: serve.token.slice(1) }), Buffer.from(serve.token), 'not json', JSON.stringify({ type: 'auth' })]) {
+      const p = await pendingSocket({ origin: origin() });
+      p.ws.send(first);
+      expect(await p.closed, String(first)).toMatchObject({ code: 4401, frames: [] });
+    }
+  });
+
+  it('refuses an upgrade with a wrong token in the query with 401', async () => {
     expect(await upgradeStatus('/ws?token=nope', { origin: origin() })).toBe(401);
-    expect(await upgradeStatus('/ws', { origin: origin(), headers: { Cookie: `mesh_inspector_token_${serve.port}=nope` } })).toBe(401);
   });
 
   it('refuses a foreign Origin with 403 even with a valid token (cross-site WebSocket hijacking)', async () => {

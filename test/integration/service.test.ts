@@ -155,6 +155,8 @@ describe('profiles and connection', () => {
     const status = await ok('connection:open', { profileId: view.id });
     expect(status.state).toBe('ready');
     expect(status.serverVersion).toMatch(/^\d+\.\d+/);
+    // The core decides whether the server is on this machine (the Publish view asks it, never the URL).
+    expect(status.local).toBe(true);
     expect((await ok('connection:status', {})).state).toBe('ready');
   });
 });
@@ -280,7 +282,7 @@ describe('publishing', () => {
 
     const batch = await ok('publish:batch', { shard: 2, events: ['{"a":1}', '{"a":2}'] });
     expect(batch.dedupIds).toEqual([`${batch.nonce}:2:0:0`, `${batch.nonce}:2:0:1`]);
-    const again = await ok('publish:again', { batchId: batch.batchId });
+    const again = await ok('publish:again', { batchId: batch.batchId, confirmDuplicates: 2 });
     expect(again.dedupIds).toEqual(batch.dedupIds);
     expect(again.ids).not.toEqual(batch.ids);
 

@@ -200,6 +200,13 @@ describe('the service (desktop app and serve) on a Cluster', () => {
       expect(topo.nodes.slice(0, 3).every((n) => n.role === 'master' && n.slots.length > 0)).toBe(true);
       expect(topo.nodes.slice(3).every((n) => n.role === 'replica' && n.replicaOf !== null)).toBe(true);
       expect(events.some((e) => e.event === 'topology:changed')).toBe(true);
+      // Issue 17: the incident panels per master, each naming its node; stream facts from the key's node.
+      const incident = await ok('health:incident', {});
+      expect(incident.nodes.map((n) => n.node).sort()).toEqual(topo.nodes.slice(0, 3).map((n) => n.address).sort());
+      expect(incident.nodes.every((n) => n.role === 'master' && n.slowlog.status === 'ok' && n.clients.status === 'ok' && n.info.status === 'ok')).toBe(true);
+      const facts = await ok('shards:facts', { shard: allShards[0]! });
+      expect(facts).toMatchObject({ shard: allShards[0], removed: 0, maxDeletedEntryId: '0-0' });
+      expect(facts.memoryBytes).toBeGreaterThan(0);
     } finally {
       await service.dispose();
     }
@@ -255,12 +262,18 @@ describe('a master fails: its replica takes over and the same adapter keeps work
         return role[0] === 'master';
       });
 
-      // The app reports who replaced whom (successive CLUSTER NODES snapshots).
-      let after = await monitor.refresh();
-      for (let k = 0; k < 100 && !after.failovers.some((f) => f.failedId === victim.id); k++) {
-        await new Promise((r) => setTimeout(r, 100));
-        after = await monitor.refresh();
-      }
+      // Every live node's CLUSTER NODES shows the victim failed and the heir as master (read from
+      // the servers, re-read as they log the failover); then one snapshot of the app must tell who
+      // replaced whom (successive CLUSTER NODES snapshots).
+      await cluster.waitUntil('every live node sees the failover', async () => {
+        const live = cluster.nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+        for (const n of live) {
+          const view = await cluster.topology(n.port);
+          if (!view.some((x) => x.id === victim.id && x.failed) || !view.some((x) => x.id === heir.id && x.role === 'master')) return false;
+        }
+        return true;
+      });
+      const after = await monitor.refresh();
       const failover = after.failovers.find((f) => f.failedId === victim.id);
       expect(failover).toMatchObject({ failed: `127.0.0.1:${victimPort}`, replacedBy: `127.0.0.1:${heir.port}`, replacedById: heir.id });
       expect(failover!.detail).toContain('its replica');

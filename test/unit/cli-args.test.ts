@@ -119,6 +119,13 @@ describe('parseCommandLine: usage errors name the option', () => {
     expect(usage(['read', 'extra', '--shard', '1'])).toMatch(/unexpected argument "extra"/);
   });
 
+  it('a URL given without --url is quoted in its display form, never with its password', () => {
+    const m = usage(['shards', 'redis://app:hunter2@10.0.0.5:6379']);
+    expect(m).toMatch(/unexpected argument "redis:\/\/\[REDACTED\]@10.0.0.5:6379"/);
+    expect(m).not.toContain('hunter2');
+    expect(usage(['redis://:hunter2@h'])).not.toContain('hunter2');
+  });
+
   it('a missing value, including one swallowed by the next option', () => {
     expect(usage(['read', '--shard'])).toMatch(/--shard needs a value/);
     expect(usage(['read', '--shard', '--json'])).toMatch(/--shard needs a value/);

@@ -14,9 +14,11 @@ import {
   buildRedisOptions,
   createRedisClient,
   reconnectDelayMs,
+  secretsOf,
   type ConnectionProfile,
 } from '../../electron/core/connection';
-import { parseRedisUrl } from '../../electron/core/redis-url';
+import { displayRedisUrl, parseRedisUrl } from '../../electron/core/redis-url';
+import { redactText } from '../../shared/redact';
 import { MeshError } from '../../shared/errors';
 
 const profile = (over: Partial<ConnectionProfile> = {}): ConnectionProfile => ({
@@ -120,7 +122,7 @@ describe('buildRedisOptions: one builder for every connection', () => {
       });
       expect(buildRedisOptions(profile({ url: 'rediss://10.0.0.1' }), 'read').tls).toEqual({ rejectUnauthorized: true });
       expect(usage(() => buildRedisOptions(profile({ url: 'rediss://h', tls: { caFile: path.join(dir, 'missing.pem') } }), 'read')).message).toMatch(
-        /cannot read the TLS CA file .*missing\.pem: ENOENT/,
+        /cannot use the TLS CA certificate file \(--tls-ca\) .*missing\.pem: no such file \(ENOENT\)/,
       );
       expect(usage(() => buildRedisOptions(profile({ url: 'rediss://h', tls: { certFile: path.join(dir, 'cert.pem') } }), 'read')).message).toMatch(/both/);
       expect(usage(() => buildRedisOptions(profile({ tls: { caFile: path.join(dir, 'ca.pem') } }), 'read')).message).toMatch(/rediss:\/\//);
@@ -141,6 +143,33 @@ describe('buildRedisOptions: one builder for every connection', () => {
   });
 });
 
+describe('secretsOf and displayRedisUrl: one derivation, one display form', () => {
+  it('knows the URL password as written and decoded, the kept password and the sentinels’ one, each percent-encoded and JSON-escaped', () => {
+    const s = secretsOf({ url: 'redis://app:p%2Fw%22d@h:1', password: 'kept/pw', topology: { mode: 'sentinel', sentinelPassword: 's@nt' } });
+    for (const text of ['p%2Fw%22d', 'p/w"d', 'p%2Fw%22d', 'p/w\\"d', 'kept/pw', 'kept%2Fpw', 's@nt', 's%40nt']) expect(s).toContain(text);
+    expect(s).not.toContain('');
+    expect(secretsOf({ url: 'redis://h:1' })).toEqual([]);
+    expect(secretsOf({ url: 'redis://user@h:1' })).toEqual([]);
+  });
+
+  it('derives the password of a URL that does not parse by the parser’s own rule (last @)', () => {
+    expect(secretsOf({ url: 'redis://:bad%zz/pw@h:1' })).toContain('bad%zz/pw');
+    expect(secretsOf({ url: 'redis://:a@b@h:99999' })).toContain('a@b');
+    const message = 'ERR something quoted redis://:a@b@h and a@b';
+    expect(redactText(message, secretsOf({ url: 'redis://:a@b@h:99999' }))).not.toContain('a@b');
+  });
+
+  it.each([
+    ['redis://:le/ft@127.0.0.1:1', 'redis://[REDACTED]@127.0.0.1:1'],
+    ['redis://app:le:ft@127.0.0.1:1/2', 'redis://[REDACTED]@127.0.0.1:1/2'],
+    ['redis://:le%zzft@127.0.0.1:1', 'redis://[REDACTED]@127.0.0.1:1'],
+    ['redis://:le?ft@127.0.0.1:1', 'redis://[REDACTED]'],
+    ['redis://127.0.0.1:1/0?password=left', 'redis://127.0.0.1:1/0'],
+  ])('shows %j as %j, parsable or not', (url, shown) => {
+    expect(displayRedisUrl(url)).toBe(shown);
+  });
+});
+
 describe('parseRedisUrl', () => {
   it('parses scheme, user, password (percent-decoded), host, port and db', () => {
     expect(parseRedisUrl('redis://127.0.0.1:6379')).toEqual({ tls: false, host: '127.0.0.1', port: 6379, db: 0, redacted: 'redis://127.0.0.1:6379' });
@@ -151,6 +180,7 @@ describe('parseRedisUrl', () => {
       db: 15,
       username: 'u',
       password: 'p@ss:w',
+      passwordAsWritten: 'p%40ss%3Aw',
       redacted: 'rediss://[REDACTED]@redis.svc:6380/15',
     });
     expect(parseRedisUrl('redis://:pw@h')).toMatchObject({ host: 'h', port: 6379, password: 'pw' });
@@ -174,9 +204,17 @@ describe('parseRedisUrl', () => {
     ['localhost:6379', /must start with redis:\/\/ or rediss:\/\/ \(got no recognisable scheme\)/],
     ['redis://', /has no host/],
     ['redis://:secret-pw@:6379', /has no host/],
-    ['redis://h:0', /invalid port "0"/],
-    ['redis://h:65536', /invalid port "65536"/],
-    ['redis://h:http', /invalid port "http"/],
+    ['redis://h:0', /redis:\/\/h has an invalid port/],
+    ['redis://h:65536', /invalid port/],
+    ['redis://h:http', /invalid port/],
+    // A forgotten '@host': what follows ':' may be the password.
+    ['redis://user:secret-pw', /redis:\/\/user has an invalid port \(not shown/],
+    ['redis://:secret-pw', /has no host/],
+    ['redis://127.0.0.1:1/0?password=secret-pw', /query or fragment \(not shown\)/],
+    ['redis://:secret-pw@h/0#secret-pw', /query or fragment/],
+    ['redis://:secret?pw@h', /'\?' or '#' before its last '@'.*must be percent-encoded/],
+    ['redis://:secret#pw@h', /'\?' or '#' before its last '@'/],
+    ['redis://h:1/0?password=secret@pw', /'\?' or '#' before its last '@'/],
     ['redis://h/x', /invalid database "x"/],
     ['redis://h/-1', /invalid database "-1"/],
     ['redis://:secret-pw@h/1?x=1', /query or fragment/],

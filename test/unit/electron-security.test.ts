@@ -14,7 +14,7 @@ import { APP_ENTRY_URL, APP_ORIGIN, isAppOrigin } from '../../electron/main/app-
 import { APP_SCHEME_PRIVILEGES, appResponseHeaders, mimeTypeFor, resolveAppPath, serveAppProtocol } from '../../electron/main/app-protocol';
 import { applyCspToSession, contentSecurityPolicy, shouldApplyCsp, withCspHeader } from '../../electron/main/csp';
 import { isTrustedSender, registerIpc, senderOf, UNTRUSTED_SENDER, windowEventSink } from '../../electron/main/ipc';
-import { disposeWithin, parseLaunchArgs } from '../../electron/main/lifecycle';
+import { disposeWithin, parseLaunchArgs, QUIT_SIGNALS, refusedLaunchSwitches } from '../../electron/main/lifecycle';
 import { menuTemplate } from '../../electron/main/menu';
 import { hardenWebContents, isAllowedNavigation, isSafeExternalUrl } from '../../electron/main/navigation';
 import { denyPermissions, isPermissionAllowed } from '../../electron/main/permissions';
@@ -483,6 +483,12 @@ describe('policy glue', () => {
     expect(fire('will-redirect', 'https://evil.example/')).toBe(true);
     expect(fire('will-frame-navigate', 'https://evil.example/', { isMainFrame: false })).toBe(true);
     expect(fire('will-attach-webview', APP_ENTRY_URL)).toBe(true);
+    // Web Bluetooth: cancelled, never the first device found.
+    const chosen: string[] = [];
+    let btPrevented = false;
+    contents.emit('select-bluetooth-device', { preventDefault: () => (btPrevented = true) }, [{ deviceId: 'headset' }], (id: string) => chosen.push(id));
+    expect(btPrevented).toBe(true);
+    expect(chosen).toEqual(['']);
 
     expect(contents.openHandler!({ url: 'https://redis.io/' })).toEqual({ action: 'deny' });
     expect(contents.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
@@ -492,11 +498,15 @@ describe('policy glue', () => {
 
   it('installs the permission handlers: clipboard write for the app only, devices never', () => {
     const h: Record<string, (...a: unknown[]) => unknown> = {};
-    denyPermissions({
-      setPermissionRequestHandler: (fn: never) => (h.request = fn),
-      setPermissionCheckHandler: (fn: never) => (h.check = fn),
-      setDevicePermissionHandler: (fn: never) => (h.device = fn),
-    } as never);
+    denyPermissions(
+      Object.assign(new EventEmitter(), {
+        setPermissionRequestHandler: (fn: never) => (h.request = fn),
+        setPermissionCheckHandler: (fn: never) => (h.check = fn),
+        setDevicePermissionHandler: (fn: never) => (h.device = fn),
+        setBluetoothPairingHandler: (fn: never) => (h.pairing = fn),
+        setDisplayMediaRequestHandler: (fn: never) => (h.displayMedia = fn),
+      }) as never,
+    );
     const answers: boolean[] = [];
     h.request!(null, 'media', (ok: boolean) => answers.push(ok), { requestingUrl: APP_ENTRY_URL });
     h.request!(null, 'clipboard-sanitized-write', (ok: boolean) => answers.push(ok), { requestingUrl: APP_ENTRY_URL });
@@ -505,6 +515,33 @@ describe('policy glue', () => {
     expect(h.check!(null, 'clipboard-read', APP_ORIGIN, {})).toBe(false);
     expect(h.check!(null, 'clipboard-sanitized-write', APP_ORIGIN, {})).toBe(true);
     expect(h.device!({})).toBe(false);
+  });
+
+  it('answers every device picker, Bluetooth pairing and screen capture with no (issue 12 review)', () => {
+    const h: Record<string, (...a: unknown[]) => unknown> = {};
+    const session = Object.assign(new EventEmitter(), {
+      setPermissionRequestHandler: () => undefined,
+      setPermissionCheckHandler: () => undefined,
+      setDevicePermissionHandler: () => undefined,
+      setBluetoothPairingHandler: (fn: never) => (h.pairing = fn),
+      setDisplayMediaRequestHandler: (fn: never) => (h.displayMedia = fn),
+    });
+    denyPermissions(session as never);
+    const pick = (event: string, ...args: unknown[]) => {
+      let prevented = false;
+      const answers: unknown[][] = [];
+      session.emit(event, { preventDefault: () => (prevented = true) }, ...args, (...a: unknown[]) => answers.push(a));
+      return { prevented, answers };
+    };
+    expect(pick('select-hid-device', { deviceList: [{ deviceId: 'kbd' }] })).toEqual({ prevented: true, answers: [[]] });
+    expect(pick('select-usb-device', { deviceList: [{ deviceId: 'usb' }] })).toEqual({ prevented: true, answers: [[]] });
+    expect(pick('select-serial-port', [{ portId: 'tty' }], {})).toEqual({ prevented: true, answers: [['']] });
+    const pairing: unknown[] = [];
+    h.pairing!({ deviceId: 'x', pairingKind: 'confirm' }, (r: unknown) => pairing.push(r));
+    expect(pairing).toEqual([{ confirmed: false }]);
+    const streams: unknown[] = [];
+    h.displayMedia!({}, (r: unknown) => streams.push(r));
+    expect(streams).toEqual([{}]);
   });
 
   it('cancels remote requests and sets the CSP on the session’s responses', () => {
@@ -891,6 +928,17 @@ describe('lifecycle', () => {
     expect(parseLaunchArgs(['--url=redis://x', '--prefix'])).toEqual({ url: 'redis://x' });
     expect(parseLaunchArgs(['--url', '--prefix', 'p'])).toEqual({ prefix: 'p' });
     expect(parseLaunchArgs([])).toEqual({});
+  });
+
+  it('refuses remote debugging and inspector switches in a packaged app only (issue 12 review)', () => {
+    const argv = ['/opt/Mesh Inspector/mesh-inspector', '--remote-debugging-port=9222', '--url', 'redis://h:1', '--inspect-brk=0', '--Remote-Debugging-Pipe', '--', '--inspect'];
+    expect(refusedLaunchSwitches(argv, true)).toEqual(['--remote-debugging-port', '--inspect-brk', '--remote-debugging-pipe']);
+    expect(refusedLaunchSwitches(argv, false)).toEqual([]);
+    expect(refusedLaunchSwitches(['/app', '--url', 'redis://h:1', '--no-sandbox', '--remote-debugging'], true)).toEqual([]);
+  });
+
+  it('quits on SIGINT, SIGTERM and SIGHUP', () => {
+    expect([...QUIT_SIGNALS].sort()).toEqual(['SIGHUP', 'SIGINT', 'SIGTERM']);
   });
 
   it('recognizes the app origin exactly', () => {

@@ -4,7 +4,7 @@
  * line and column of the first problem, and expand templates per event of the final batch.
  */
 import { describe, expect, it } from 'vitest';
-import { expandEvents, parseSource, type ExpandContext } from '../../renderer/src/features/publisher/batch-source';
+import { expandEvents, parseSource, type ExpandContext } from '../../renderer/src/models/batch-source';
 import { parseBatchFile } from '../../electron/cli/publish-input';
 
 const fixed: ExpandContext = { now: () => 1700000000123, uuid: () => '00000000-0000-4000-8000-000000000000', random: () => 0.5 };

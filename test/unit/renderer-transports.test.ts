@@ -11,6 +11,7 @@ import { dispatch } from '../../electron/core/dispatch';
 import { derivePreloadApi, type IpcRendererLike } from '../../electron/preload/derive-api';
 import { ApiError } from '../../renderer/src/api/errors';
 import { createIpcClient } from '../../renderer/src/api/ipc-transport';
+import { forgetServeToken, takeServeToken, TOKEN_STORAGE_KEY } from '../../renderer/src/api/serve-token';
 
 
 /** An in-memory ipcRenderer whose main side is the real gate over the given handlers. */
@@ -76,5 +77,64 @@ describe('the desktop client over the preload API', () => {
     off();
     emit('connection:changed', { ...status, state: 'down' });
     expect(seen).toEqual([status]);
+  });
+});
+
+describe('the serve token in the page (takeServeToken)', () => {
+  function place(href: string, stored: string | null = null) {
+    const store = new Map<string, string>();
+    if (stored !== null) store.set(TOKEN_STORAGE_KEY, stored);
+    const replaced: string[] = [];
+    return {
+      replaced,
+      store,
+      place: {
+        location: { href },
+        history: { state: { keep: 1 }, replaceState: (_state: unknown, _title: string, url?: string | URL | null) => void replaced.push(String(url)) },
+        storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v), removeItem: (k: string) => void store.delete(k) },
+      },
+    };
+  }
+
+  it('moves ?token= into sessionStorage and out of the address bar, keeping the rest of the address', () => {
+    const p = place('http://127.0.0.1:5000/?a=1&token=T0k-en&b=2#frag');
+    expect(takeServeToken(p.place)).toBe('T0k-en');
+    expect(p.store.get(TOKEN_STORAGE_KEY)).toBe('T0k-en');
+    expect(p.replaced).toEqual(['/?a=1&b=2#frag']);
+  });
+
+  it('reads the kept token on a reload, and gives null when there is none', () => {
+    expect(takeServeToken(place('http://127.0.0.1:5000/', 'kept').place)).toBe('kept');
+    const none = place('http://127.0.0.1:5000/');
+    expect(takeServeToken(none.place)).toBeNull();
+    expect(none.replaced).toEqual([]);
+  });
+
+  it('a new token in the address wins over a kept one; forgetting removes it', () => {
+    const p = place('http://127.0.0.1:5000/?token=new', 'old');
+    expect(takeServeToken(p.place)).toBe('new');
+    forgetServeToken(p.place);
+    expect(p.store.has(TOKEN_STORAGE_KEY)).toBe(false);
+  });
+
+  it('storage that throws degrades to the address token, never to a throw', () => {
+    const broken = {
+      location: { href: 'http://h:1/?token=abc' },
+      history: { state: null, replaceState: () => undefined },
+      storage: {
+        getItem: () => {
+          throw new Error('denied');
+        },
+        setItem: () => {
+          throw new Error('denied');
+        },
+        removeItem: () => {
+          throw new Error('denied');
+        },
+      },
+    };
+    expect(takeServeToken(broken)).toBe('abc');
+    expect(takeServeToken({ ...broken, location: { href: 'http://h:1/' } })).toBeNull();
+    expect(() => forgetServeToken(broken)).not.toThrow();
   });
 });

@@ -54,6 +54,6 @@ describe('FileSecretStore', () => {
     await expect(store.set('p', 's')).rejects.toThrow(store.file);
     expect(readFileSync(store.file, 'utf8')).toBe('not json');
     writeFileSync(store.file, '[]');
-    await expect(store.get('p')).rejects.toThrow(/not a secrets file/);
+    await expect(store.get('p')).rejects.toThrow(/secrets.json is damaged: it holds an array, not a JSON object/);
   });
 });

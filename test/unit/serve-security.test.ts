@@ -9,12 +9,9 @@ import {
   isAllowedOrigin,
   isLoopbackHost,
   parseAuthority,
-  presentedToken,
-  readCookie,
   readQueryToken,
   securityHeaders,
-  tokenCookie,
-  tokenCookieName,
+  staleTokenCookies,
   tokenMatches,
 } from '../../electron/serve/security';
 
@@ -42,27 +39,21 @@ describe('serve tokens', () => {
     expect(tokenMatches('', '')).toBe(false);
   });
 
-  it('reads the token from the query, then from the port-specific cookie', () => {
+  it('reads the token from the query', () => {
     expect(readQueryToken('/?token=abc')).toBe('abc');
     expect(readQueryToken('/ws?x=1&token=a%2Bb')).toBe('a+b');
     expect(readQueryToken('/?tok=abc')).toBeNull();
     expect(readQueryToken('/')).toBeNull();
     expect(readQueryToken('/#?token=abc')).toBeNull();
-    expect(readCookie('a=1; mesh_inspector_token_8080=xyz; b=2', tokenCookieName(8080))).toBe('xyz');
-    expect(readCookie('mesh_inspector_token_8081=xyz', tokenCookieName(8080))).toBeNull();
-    expect(readCookie(undefined, 'x')).toBeNull();
-    expect(presentedToken('/?token=q', `${tokenCookieName(1)}=c`, 1)).toBe('q');
-    expect(presentedToken('/app.js', `${tokenCookieName(1)}=c`, 1)).toBe('c');
-    expect(presentedToken('/app.js', undefined, 1)).toBeNull();
   });
 
-  it('sets an HttpOnly, SameSite=Strict, Path=/ cookie named for the port', () => {
-    const c = tokenCookie(4321, 'tok');
-    expect(c).toMatch(/^mesh_inspector_token_4321=tok;/);
-    expect(c).toContain('HttpOnly');
-    expect(c).toContain('SameSite=Strict');
-    expect(c).toContain('Path=/');
-    expect(c).not.toMatch(/Expires|Max-Age|Domain/i);
+  it('expires the token cookies older versions set, and nothing else', () => {
+    expect(staleTokenCookies('a=1; mesh_inspector_token_8080=xyz; mesh_inspector_token_9=q; b=2')).toEqual([
+      'mesh_inspector_token_8080=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+      'mesh_inspector_token_9=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+    ]);
+    expect(staleTokenCookies('mesh_inspector_token_x=1; other=2; mesh_inspector_token_123456=3')).toEqual([]);
+    expect(staleTokenCookies(undefined)).toEqual([]);
   });
 });
 

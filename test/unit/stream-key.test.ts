@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeGlob, parseShardId, parseShardKey, shardScanPattern, streamKey } from '../../shared/stream-key';
+import { escapeGlob, parseShardId, parseShardKey, prefixProblem, shardScanPattern, streamKey } from '../../shared/stream-key';
 
 const escapeRe = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -121,5 +121,18 @@ describe('parseShardId', () => {
     ['three', 'shard id "three" is not a decimal number'],
   ])('rejects %j', (text, reason) => {
     expect(parseShardId(text)).toEqual({ reason });
+  });
+});
+
+describe('prefixProblem', () => {
+  it('accepts any prefix without control characters, glob and non-ASCII characters included', () => {
+    for (const p of ['net', 'te[st]*?\\x', 'bus:eu-1', 'événements', 'a b']) expect(prefixProblem(p)).toBeNull();
+  });
+
+  it('refuses C0, DEL and C1 controls, naming the first and where it is', () => {
+    expect(prefixProblem('net\u001b[2J')).toBe('a prefix cannot contain control characters (found \\x1b at position 4)');
+    expect(prefixProblem('a\nb')).toMatch(/\\x0a at position 2/);
+    expect(prefixProblem('\u007f')).toMatch(/\\x7f at position 1/);
+    expect(prefixProblem('x\u009b')).toMatch(/\\x9b at position 2/);
   });
 });

@@ -3,8 +3,10 @@ import type { ChannelName, EventName, EventPayloadOf, RequestOf, ResponseOf } fr
 /**
  * State of the link between the renderer and the core (not Redis): the desktop IPC is always
  * `open`; the WebSocket of `serve` can drop when the server restarts and comes back by itself.
+ * `unauthorized` (browser mode only) is final: the page has no token or a stale one, and the user
+ * must open the URL `serve` printed.
  */
-export type LinkState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type LinkState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'unauthorized';
 
 /** Channels whose request has no required field may be invoked without one. */
 export type InvokeArgs<C extends ChannelName> = Record<string, never> extends RequestOf<C> ? [request?: RequestOf<C>] : [request: RequestOf<C>];

@@ -1,11 +1,20 @@
 import type { ChannelName, EventName, EventPayloadOf, ResponseOf } from '../../../shared/contract';
-import { TOKEN_QUERY_PARAM, WS_PATH, decodeServerMessage, type ServerMessage } from '../../../shared/serve-protocol';
+import { AUTH_CLOSE_CODE, WS_PATH, decodeServerMessage, type AuthMessage, type ServerMessage } from '../../../shared/serve-protocol';
 import type { ApiClient, InvokeArgs, LinkState } from './client';
 import { ApiError, linkError } from './errors';
+import { forgetServeToken, takeServeToken, windowTokenPlace, type TokenPlace } from './serve-token';
 
 export interface WsClientOptions {
-  /** Defaults to `ws(s)://<page host>/ws`, carrying the page's `?token=` when it has one. */
+  /** Defaults to `ws(s)://<page host>/ws` (no token in it: the token goes in the first frame). */
   url?: string;
+  /**
+   * The token, sent as the first frame (`auth`). Default: the page's, from its address or this
+   * tab's sessionStorage ({@link takeServeToken}). `null`: none is sent (a `url` carrying
+   * `?token=` authenticates by itself).
+   */
+  token?: string | null;
+  /** Where the page's token lives; default the window's. */
+  tokenPlace?: TokenPlace;
   /** Delay before reconnect attempt `attempt` (1-based). */
   backoffMs?: (attempt: number) => number;
   /** How long a call made while the link is down waits for it before failing (transient). */
@@ -19,15 +28,16 @@ export function defaultBackoffMs(attempt: number, random: () => number = Math.ra
 }
 
 /**
- * The WebSocket URL for a page served by `serve`: same host, path `/ws`. The page's HttpOnly
- * cookie authenticates the upgrade; the page's `?token=` is passed on too when present.
+ * The WebSocket URL for a page served by `serve`: same host, path `/ws`, and no token: it travels
+ * in the first frame, so it is in no URL, log or proxy line.
  */
-export function wsUrlFor(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+export function wsUrlFor(location: Pick<Location, 'protocol' | 'host'>): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = new URLSearchParams(location.search).get(TOKEN_QUERY_PARAM);
-  const query = token ? `?${TOKEN_QUERY_PARAM}=${encodeURIComponent(token)}` : '';
-  return `${scheme}//${location.host}${WS_PATH}${query}`;
+  return `${scheme}//${location.host}${WS_PATH}`;
 }
+
+/** What a page without a valid token says; the UI shows it (`link() === 'unauthorized'`). */
+export const UNAUTHORIZED_MESSAGE = 'This page is not connected to the inspector: open the URL that `mesh-inspector serve` printed (it changes every time serve starts).';
 
 interface Pending {
   channel: string;
@@ -50,10 +60,16 @@ interface Waiter {
  * - a call in flight when the socket drops is rejected with a `transient` ApiError and is never
  *   resent: it may already have run on the server;
  * - a call made while the link is down waits up to `linkWaitMs` for it, then fails `transient`;
- * - events are delivered in the order the server sent them.
+ * - events are delivered in the order the server sent them;
+ * - the token is sent only as the socket's first frame, never in a URL or a cookie; a page with no
+ *   token, or one the server refuses (close 4401: `serve` restarted with a new one), goes to
+ *   `unauthorized`: no more attempts, the stale token forgotten, every call failing `fatal` with
+ *   {@link UNAUTHORIZED_MESSAGE}.
  */
 export function createWsClient(options: WsClientOptions = {}): ApiClient {
   const url = options.url ?? wsUrlFor(window.location);
+  const place = options.tokenPlace ?? (options.token === undefined ? windowTokenPlace() : null);
+  const token = options.token !== undefined ? options.token : takeServeToken(place!);
   const backoff = options.backoffMs ?? ((attempt: number) => defaultBackoffMs(attempt));
   const linkWaitMs = options.linkWaitMs ?? 15_000;
 
@@ -78,6 +94,19 @@ export function createWsClient(options: WsClientOptions = {}): ApiClient {
     const calls = [...pending.values()];
     pending.clear();
     for (const p of calls) p.reject(error);
+  };
+
+  const unauthorized = () => new ApiError({ kind: 'fatal', message: UNAUTHORIZED_MESSAGE, code: 'EUNAUTHORIZED' });
+
+  const linkUp = () => {
+    everOpened = true;
+    attempt = 0;
+    setState('open');
+    for (const w of [...waiters]) {
+      waiters.delete(w);
+      clearTimeout(w.timer);
+      w.ready();
+    }
   };
 
   const onMessage = (message: ServerMessage) => {
@@ -112,12 +141,14 @@ export function createWsClient(options: WsClientOptions = {}): ApiClient {
         return;
       }
       case 'hello':
+        // The server's first frame to an authenticated socket: only now may calls be sent.
+        linkUp();
         return;
     }
   };
 
   const scheduleReconnect = () => {
-    if (state === 'closed' || retryTimer !== null) return;
+    if (state === 'closed' || state === 'unauthorized' || retryTimer !== null) return;
     attempt += 1;
     retryTimer = setTimeout(() => {
       retryTimer = null;
@@ -125,8 +156,19 @@ export function createWsClient(options: WsClientOptions = {}): ApiClient {
     }, backoff(attempt));
   };
 
+  const refuseAll = () => {
+    setState('unauthorized');
+    const error = unauthorized();
+    rejectInFlight(error);
+    for (const w of [...waiters]) {
+      clearTimeout(w.timer);
+      w.fail(error);
+    }
+    waiters.clear();
+  };
+
   const connect = () => {
-    if (state === 'closed') return;
+    if (state === 'closed' || state === 'unauthorized') return;
     let ws: WebSocket;
     try {
       ws = new WebSocket(url);
@@ -136,24 +178,24 @@ export function createWsClient(options: WsClientOptions = {}): ApiClient {
     }
     socket = ws;
     ws.addEventListener('open', () => {
-      if (socket !== ws) return;
-      everOpened = true;
-      attempt = 0;
-      setState('open');
-      for (const w of [...waiters]) {
-        waiters.delete(w);
-        clearTimeout(w.timer);
-        w.ready();
-      }
+      if (socket !== ws || token === null) return;
+      const auth: AuthMessage = { type: 'auth', token };
+      ws.send(JSON.stringify(auth));
     });
     ws.addEventListener('message', (ev: MessageEvent) => {
       if (socket !== ws || typeof ev.data !== 'string') return;
       const message = decodeServerMessage(ev.data);
       if (message) onMessage(message);
     });
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (ev: CloseEvent) => {
       if (socket !== ws) return;
       socket = null;
+      if (ev.code === AUTH_CLOSE_CODE && state !== 'closed') {
+        // A stale token (serve restarted): retrying cannot help, and the token is useless now.
+        if (place) forgetServeToken(place);
+        refuseAll();
+        return;
+      }
       rejectInFlight(linkError('the connection to the inspector server was lost; the request may or may not have run', 'ELINKLOST'));
       if (state === 'closed') return;
       setState(everOpened ? 'reconnecting' : 'connecting');
@@ -175,6 +217,7 @@ export function createWsClient(options: WsClientOptions = {}): ApiClient {
   const whenOpen = (): Promise<void> => {
     if (state === 'open') return Promise.resolve();
     if (state === 'closed') return Promise.reject(linkError('the api client is closed', 'ECLOSED'));
+    if (state === 'unauthorized') return Promise.reject(unauthorized());
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         ready: resolve,
@@ -188,7 +231,9 @@ export function createWsClient(options: WsClientOptions = {}): ApiClient {
     });
   };
 
-  connect();
+  // No token and none in the URL: nothing to connect with; say so instead of retrying forever.
+  if (token === null && !/[?&]token=/.test(url)) setState('unauthorized');
+  else connect();
 
   return {
     transport: 'serve',

@@ -4,6 +4,25 @@ import { BrandMark } from '../components/Icon';
 import { ConnectScreen } from '../features/connect/ConnectScreen';
 import { AppShell } from '../features/shell/AppShell';
 import { useApp } from '../store';
+import './app.css';
+
+/**
+ * Browser mode without a valid token (opened without the printed URL, or `serve` restarted with a
+ * new one): what happened and what to do, nothing else to try.
+ */
+export function OpenPrintedUrl() {
+  return (
+    <div className="boot-help" role="alert" data-screen="unauthorized">
+      <h1 className="boot-help-title">Open the link that serve printed</h1>
+      <p>
+        This page has no valid key to the inspector server. Every start of <code>mesh-inspector serve</code> makes a new one, so an old link or a bookmark
+        stops working.
+      </p>
+      <p>In the terminal where serve runs, open the URL on the line that starts with</p>
+      <pre className="boot-help-line">Mesh Inspector UI: http://{window.location.host}/?token=…</pre>
+    </div>
+  );
+}
 
 function BootScreen() {
   const error = useApp((s) => s.bootError);
@@ -16,7 +35,9 @@ function BootScreen() {
           <BrandMark />
           <span className="brand-name">Mesh Inspector</span>
         </div>
-        {error ? (
+        {link === 'unauthorized' ? (
+          <OpenPrintedUrl />
+        ) : error ? (
           <>
             <ErrorNotice error={error} title="The inspector core did not answer" />
             <button type="button" className="btn btn-primary" onClick={() => void boot()}>
@@ -56,7 +77,9 @@ export function App() {
 
   return (
     <div className="app" data-app-ready={ready ? 'true' : 'false'} data-link={link} data-connection-state={state}>
-      {!ready ? <BootScreen /> : state === 'disconnected' ? <ConnectScreen /> : <AppShell />}
+      {/* The connect screen holds nothing worth keeping: an unauthorized link replaces it with the
+          help. The shell keeps its (stale) data under a banner instead. */}
+      {!ready || (link === 'unauthorized' && state === 'disconnected') ? <BootScreen /> : state === 'disconnected' ? <ConnectScreen /> : <AppShell />}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { MeshErrorInfo } from '../../../shared/types';
 import { Icon } from './Icon';
+import { KindBadge } from './KindBadge';
 
 const hints: Record<MeshErrorInfo['kind'], string> = {
   transient: 'Transient: retrying may help',
@@ -14,9 +15,7 @@ export function ErrorNotice({ error, title, onDismiss, compact }: { error: MeshE
       <Icon name="alert" className="notice-icon" />
       <div className="notice-body">
         <div className="notice-head">
-          <span className={`kind-badge kind-${error.kind}`} title={hints[error.kind]}>
-            {error.kind}
-          </span>
+          <KindBadge kind={error.kind} title={hints[error.kind]} />
           {title ? <span className="notice-title">{title}</span> : null}
           {error.code ? <code className="notice-code">{error.code}</code> : null}
         </div>

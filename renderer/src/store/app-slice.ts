@@ -15,7 +15,7 @@ export const createAppSlice =
         // Sequential on purpose: app:info first so the readiness marker means "the core answered".
         const info = await api.invoke('app:info');
         set({ info, bootError: null });
-        await Promise.all([get().refreshConnection(), get().loadProfiles()]);
+        await Promise.all([get().refreshConnection(), get().loadProfiles(), get().loadNotify()]);
         set({ ready: true });
       } catch (e) {
         set({ bootError: toApiError(e).toInfo() });

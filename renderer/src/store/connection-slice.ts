@@ -20,10 +20,7 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => ({
       set({ shards: null, shardsError: null, selectedShard: null });
       get().clearEvents();
     }
-    // Discover shards when a connection becomes usable (first time, or Redis came back).
-    if (status.state === 'ready' && (prev?.state !== 'ready' || !sameTarget(prev, status))) {
-      void get().loadShards();
-    }
+    // Shard discovery on the first `ready` and after an outage is recovery.ts's decision.
   },
   async refreshConnection() {
     const status = await get().api.invoke('connection:status');

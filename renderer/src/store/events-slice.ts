@@ -68,8 +68,10 @@ export interface EventsSlice {
   /** Scrolls a lane to a stream id (located through the index), selecting it. */
   revealId(lane: string, id: string): void;
   /**
-   * For other views ("show in browser"): opens the shard in the focused lane, optionally with a
-   * status filter, and scrolls to an entry (selected, detail open) when `entryId` is given.
+   * For other views ("show in browser"): switches to the Browse view, opens the shard in the
+   * focused lane, optionally with a status filter, and scrolls to an entry (selected, detail open)
+   * when `entryId` is given. A lane that already showed the shard re-reads it first, so what the
+   * caller just wrote (a publish, a delete) is there.
    */
   showInBrowser(shard: number, opts?: { entryId?: string; filter?: 'corrupt' | 'duplicate' }): void;
   /** Every open lane re-reads what it shows. */
@@ -176,6 +178,7 @@ export const createEventsSlice: Slice<EventsSlice> = (set, get) => {
       set({ reveal: { lane, id, select: true, token: nextReveal++ } });
     },
     showInBrowser(shard, opts = {}) {
+      get().setView('browse');
       const s0 = get();
       const before = s0.browseMode === 'lanes' ? s0.lanes.find((l) => l.key === s0.focusedLane)?.shard : undefined;
       get().openShard(shard);

@@ -22,19 +22,13 @@ import type {
   InfoSample,
   ShardGrowthSample,
 } from '../../../shared/contract';
+import { MAX_ERRORS, MAX_SAMPLES, MAX_TRANSITIONS, MAX_TREND, shapeHealthExport } from '../../../shared/health';
+import { targetKey } from './recovery';
 import type { AppState, HealthSlice, Slice } from './types';
 
-const MAX_SAMPLES = 900;
-const MAX_TREND = 180;
-const MAX_TRANSITIONS = 200;
-const MAX_ERRORS = 500;
 
 export const emptySeries = (): HealthSlice['healthSeries'] => ({ samples: [], info: [], shards: [], transitions: [], errors: [] });
 
-/** Which connection a health series belongs to. */
-export function targetKey(c: ConnectionStatus | null): string | null {
-  return c && c.state !== 'disconnected' ? `${c.profileId ?? ''}|${c.url ?? ''}|${c.prefix ?? ''}` : null;
-}
 
 /** `base` followed by the items of `extra` newer than its last one; the newest `max` kept. */
 function mergeByAt<T extends { at: number }>(base: readonly T[], extra: readonly T[], max: number): T[] {
@@ -74,15 +68,15 @@ function mergeErrors(current: readonly HealthErrorEntry[], incoming: readonly He
 
 export const createHealthSlice: Slice<HealthSlice> = (set, get) => {
   let historyRequest = 0;
+  let incidentRequest = 0;
   return {
     health: null,
     healthSeries: emptySeries(),
     healthTarget: null,
     healthLoading: false,
     healthError: null,
-    staleSince: null,
-    recoveries: 0,
-    recoveredAt: null,
+    incident: null,
+    incidentError: null,
 
     applyHealth(snap) {
       const s = get();
@@ -146,26 +140,20 @@ export const createHealthSlice: Slice<HealthSlice> = (set, get) => {
       }
     },
 
-    trackFreshness(prev) {
-      const { connection, link, staleSince } = get();
-      const key = targetKey(connection);
-      if (key === null || targetKey(prev) !== key) {
-        // Another server (or none): nothing on screen is stale yet, and its health starts empty.
-        if (key !== get().healthTarget) set({ health: null, healthSeries: emptySeries(), healthTarget: key, healthError: null });
-        set({ staleSince: null });
-        if (key !== null && connection?.state !== 'connecting') void get().loadHealth();
-        return;
-      }
-      const current = connection as ConnectionStatus;
-      if (prev?.state === 'connecting' && current.state !== 'connecting') void get().loadHealth();
-      const redisOut = current.state === 'reconnecting' || current.state === 'down';
-      if (redisOut || link !== 'open') {
-        // Since Redis left `ready` (its status says when), or since the link to the core dropped.
-        if (staleSince === null) set({ staleSince: redisOut ? current.since : Date.now() });
-        return;
-      }
-      if (current.state === 'ready' && staleSince !== null) {
-        set({ staleSince: null, recoveries: get().recoveries + 1, recoveredAt: Date.now() });
+    resetHealth(target) {
+      if (target !== get().healthTarget) set({ health: null, healthSeries: emptySeries(), healthTarget: target, healthError: null, incident: null, incidentError: null });
+    },
+
+    async loadIncident() {
+      const key = targetKey(get().connection);
+      if (key === null) return;
+      const mine = ++incidentRequest;
+      try {
+        const incident = await get().api.invoke('health:incident');
+        if (mine !== incidentRequest || targetKey(get().connection) !== key) return;
+        set({ incident, incidentError: null });
+      } catch (e) {
+        if (mine === incidentRequest) set({ incidentError: toApiError(e).toInfo() });
       }
     },
   };
@@ -175,31 +163,23 @@ export const createHealthSlice: Slice<HealthSlice> = (set, get) => {
 function localExport(s: AppState): HealthExport & { note: string } {
   const snap = s.health;
   const series = s.healthSeries;
-  const latencies = series.samples.filter((x) => x.ok && x.latencyMs !== null).map((x) => x.latencyMs as number).sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? (latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(p * latencies.length) - 1))] as number) : null);
   const conn = s.connection as ConnectionStatus;
-  return {
-    format: 'mesh-inspector/health-snapshot',
-    formatVersion: 1,
-    note: 'Built by the UI from what it had received: the inspector core was out of reach when it was exported.',
-    exportedAt: new Date().toISOString(),
+  const doc = shapeHealthExport({
     appVersion: s.info?.version ?? 'unknown',
     connection: { ...conn, commandTimeoutMs: s.profiles.find((p) => p.id === conn.profileId)?.commandTimeoutMs ?? 0 },
-    probe: { intervalMs: snap?.probeIntervalMs ?? 1000 },
-    summary: {
-      state: snap?.state ?? conn.state,
-      since: snap?.since ?? conn.since,
-      lastOkAt: snap?.lastOkAt ?? null,
-      probes: series.samples.length,
-      failedProbes: series.samples.filter((x) => !x.ok).length,
-      latencyMs: { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), max: latencies.length ? (latencies[latencies.length - 1] as number) : null },
-      errorsTotal: snap?.errorsTotal ?? series.errors.length,
-      outages: [],
-    },
-    timeline: [...series.samples],
-    transitions: [...series.transitions],
-    errors: [...series.errors],
-    server: { info: snap?.info ?? null, infoAt: series.info[series.info.length - 1]?.at ?? null, trend: [...series.info] },
-    shards: [...series.shards],
-  };
+    probeIntervalMs: snap?.probeIntervalMs ?? 1000,
+    state: snap?.state ?? conn.state,
+    since: snap?.since ?? conn.since,
+    lastOkAt: snap?.lastOkAt ?? null,
+    errorsTotal: snap?.errorsTotal ?? series.errors.length,
+    samples: series.samples,
+    transitions: series.transitions,
+    errors: series.errors,
+    info: snap?.info ?? null,
+    infoAt: series.info[series.info.length - 1]?.at ?? null,
+    trend: series.info,
+    shards: series.shards,
+    incident: s.incident,
+  });
+  return { ...doc, note: 'Built by the UI from what it had received: the inspector core was out of reach when it was exported.' };
 }

@@ -1,18 +1,23 @@
 /**
  * The renderer's state: one zustand store made of slices (app, connection, profiles, shards,
- * events), created around one api client. The store subscribes to the core's events and to the
- * link; components read it through `useApp(selector)`.
+ * events, publisher, analysis, health, recovery, notifications, stream facts), created around one api client. The store
+ * subscribes to the core's events; recovery.ts watches the connection and the link and decides
+ * what re-loads. Components read the store through `useApp(selector)`.
  */
 import { createContext, createElement, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient } from '../api';
+import { showBrowserNotice } from '../lib/browser-notify';
 import { createAnalysisSlice } from './analysis-slice';
 import { createAppSlice } from './app-slice';
 import { createConnectionSlice } from './connection-slice';
 import { createEventsSlice } from './events-slice';
+import { createFactsSlice } from './facts-slice';
 import { createHealthSlice } from './health-slice';
+import { createNotifySlice } from './notify-slice';
 import { createProfilesSlice } from './profiles-slice';
+import { createRecoverySlice, installRecovery } from './recovery';
 import { createPublisherSlice } from './publisher-slice';
 import { createShardsSlice } from './shards-slice';
 import { createUiSlice } from './ui-slice';
@@ -31,38 +36,21 @@ export function createAppStore(api: ApiClient): AppStore {
     ...createPublisherSlice(...a),
     ...createAnalysisSlice(...a),
     ...createHealthSlice(...a),
+    ...createRecoverySlice(...a),
+    ...createNotifySlice(...a),
+    ...createFactsSlice(...a),
   }));
 
+  // Freshness and what re-loads after an outage are decided in one place (recovery.ts).
   const unsubscribe = [
     api.on('connection:changed', (status) => store.getState().setConnection(status)),
     api.on('health:changed', (snapshot) => store.getState().applyHealth(snapshot)),
-    // Freshness for every view (health-slice.ts): stale while Redis or the link is out; on the
-    // way back, what is on screen re-loads by itself. A link that reopens counts once
-    // `connection:status` has answered (refreshConnection below), not before.
-    store.subscribe((s, prev) => {
-      if (s.connection !== prev.connection || (s.link !== prev.link && s.link !== 'open')) s.trackFreshness(prev.connection);
-      if (s.recoveries !== prev.recoveries) {
-        queueMicrotask(() => {
-          const st = store.getState();
-          // setConnection already re-discovers when Redis itself came back; a reopened link did not.
-          if (!st.shardsLoading) void st.loadShards();
-          // Every open lane of the shard browser re-reads what it shows.
-          st.reloadLanes();
-          void st.loadHealth();
-        });
-      }
+    // serve: the browser shows what the core decided to notify (the desktop app's main process shows its own).
+    api.on('notify:show', (notice) => {
+      const s = store.getState();
+      if (s.info?.transport === 'serve' && s.notifyEnabled) showBrowserNotice(notice);
     }),
-    api.onLink((link) => {
-      const wasReconnecting = store.getState().link === 'reconnecting';
-      store.setState({ link });
-      // Events sent while the link was down are lost: ask again rather than trust the old state.
-      if (link === 'open' && wasReconnecting && store.getState().ready) {
-        void store.getState().refreshConnection().catch(() => {});
-        void store.getState().loadProfiles();
-      }
-      // Boot failed because the server was away: try again as soon as it is back.
-      if (link === 'open' && !store.getState().ready && store.getState().bootError) void store.getState().boot();
-    }),
+    ...installRecovery(store),
   ];
 
   return Object.assign(store, {

@@ -5,28 +5,38 @@
  *
  * Exactness: the preview is made from events expanded once (templates included) and the core
  * answers with the nonce, sequence start and first `t` it used; publishing sends that same request
- * with those three pinned, so the bytes sent are the bytes previewed. Any change to the draft makes
- * the preview stale and publishing then needs a new preview.
+ * with the nonce and `t` pinned and the sequence start either pinned (the user chose it) or
+ * expected (the default: the core refuses with SEQUENCE_MOVED if another batch took those ids
+ * since the preview, instead of sending other ids or reusing them), so the bytes sent are the
+ * bytes previewed. Any change to the draft makes the preview stale and publishing then needs a
+ * new preview.
+ *
+ * Outcomes: a batch comes back landed or unconfirmed (Redis stayed unreachable after EXEC was
+ * sent); an unconfirmed one is re-checked with `recheckBatch`. Publishing a landed batch again
+ * writes duplicates on purpose, so `publishAgain` carries the number the person confirmed.
  */
 import { toApiError } from '../api';
 import type { PublishPreview, PublishedBatch, RequestOf } from '../../../shared/contract';
 import type { MeshErrorInfo } from '../../../shared/types';
-import { expandEvents, parseSource } from '../features/publisher/batch-source';
-import { batchSize, checkDraft, initialDraft, type PublisherDraft } from '../features/publisher/publisher-model';
+import { expandEvents, parseSource } from '../models/batch-source';
+import { batchSize, checkDraft, initialDraft, type PublisherDraft } from '../models/publisher-model';
 import type { Slice } from './types';
 
 export type PublishRequest = RequestOf<'publish:batch'>;
 
 export interface PreparedBatch {
-  /** What `publish:batch` will be sent: events expanded, nonce/sequence start/tStart pinned. */
-  request: PublishRequest & { nonce: string; sequenceStart: string; tStart: string };
+  /**
+   * What `publish:batch` will be sent: events expanded, nonce and tStart pinned, the sequence
+   * start pinned (`sequenceStart`, chosen by the user) or expected (`expectedSequenceStart`).
+   */
+  request: PublishRequest & { nonce: string; tStart: string };
   preview: PublishPreview;
   /** The draft version it was made from. */
   version: number;
   at: number;
 }
 
-export type PublisherAction = 'preview' | 'publish' | 'again' | 'delete' | 'history';
+export type PublisherAction = 'preview' | 'publish' | 'again' | 'recheck' | 'delete' | 'history';
 
 export interface PublisherState {
   draft: PublisherDraft;
@@ -40,7 +50,7 @@ export interface PublisherState {
   prepared: PreparedBatch | null;
   busy: PublisherAction | null;
   error: { action: PublisherAction; info: MeshErrorInfo } | null;
-  last: { batch: PublishedBatch; action: 'publish' | 'again' } | null;
+  last: { batch: PublishedBatch; action: 'publish' | 'again' | 'recheck' } | null;
   history: PublishedBatch[] | null;
 }
 
@@ -52,7 +62,14 @@ export interface PublisherSlice {
   previewBatch(): Promise<boolean>;
   /** Publishes the prepared batch (the current preview); `confirmShard` for a non-loopback server. */
   publishPrepared(confirmShard?: number): Promise<PublishedBatch | null>;
-  publishAgain(batchId: string): Promise<PublishedBatch | null>;
+  /**
+   * Publishes a recorded batch again with the same ids: `confirmDuplicates` is the number of
+   * duplicates the person agreed to write (the core refuses another number), `confirmShard` the
+   * shard id typed for a server on another machine.
+   */
+  publishAgain(batchId: string, confirm?: { confirmDuplicates?: number; confirmShard?: number }): Promise<PublishedBatch | null>;
+  /** Reads the stream again for an unconfirmed batch; resolves with what the core recorded. */
+  recheckBatch(batchId: string): Promise<PublishedBatch | null>;
   deleteBatch(batchId: string): Promise<boolean>;
   loadBatchHistory(): Promise<void>;
   dismissPublisherError(): void;
@@ -142,8 +159,9 @@ export const createPublisherSlice: Slice<PublisherSlice> = (set, get) => {
       patch({ busy: 'preview', error: null });
       try {
         const preview = await get().api.invoke('publish:preview', req);
+        const pinned = sequenceStart !== undefined ? { sequenceStart } : { expectedSequenceStart: preview.sequenceStart };
         const prepared: PreparedBatch = {
-          request: { ...req, nonce: preview.nonce, sequenceStart: preview.sequenceStart, tStart: preview.tStart },
+          request: { ...req, nonce: preview.nonce, tStart: preview.tStart, ...pinned },
           preview,
           version,
           at: Date.now(),
@@ -170,14 +188,15 @@ export const createPublisherSlice: Slice<PublisherSlice> = (set, get) => {
       try {
         const req: PublishRequest = confirmShard === undefined ? prepared.request : { ...prepared.request, confirmShard };
         const batch = await get().api.invoke('publish:batch', req);
-        // Never publish the same prepared batch twice by accident: a retry is "Publish again".
+        // Never publish the same prepared batch twice by accident: a retry is "Publish again"
+        // (and an unconfirmed batch is re-checked, never re-sent blindly).
         patch({ last: { batch, action: 'publish' }, prepared: null });
         void get().loadBatchHistory();
         void get().refreshProducer();
         return batch;
       } catch (e) {
         fail('publish', e);
-        // A transient failure may have been applied (contract 3.13): the ordinals may be spent.
+        // The core says what happened (nothing sent, not landed, ids moved): show the next ids it would use.
         void get().refreshProducer();
         return null;
       } finally {
@@ -185,16 +204,33 @@ export const createPublisherSlice: Slice<PublisherSlice> = (set, get) => {
       }
     },
 
-    async publishAgain(batchId) {
+    async publishAgain(batchId, confirm = {}) {
       if (get().publisher.busy) return null;
       patch({ busy: 'again', error: null });
       try {
-        const batch = await get().api.invoke('publish:again', { batchId });
+        const batch = await get().api.invoke('publish:again', { batchId, ...confirm });
         patch({ last: { batch, action: 'again' } });
         void get().loadBatchHistory();
         return batch;
       } catch (e) {
         fail('again', e);
+        return null;
+      } finally {
+        patch({ busy: null });
+      }
+    },
+
+    async recheckBatch(batchId) {
+      if (get().publisher.busy) return null;
+      patch({ busy: 'recheck', error: null });
+      try {
+        const batch = await get().api.invoke('publish:recheck', { batchId });
+        patch({ last: { batch, action: 'recheck' } });
+        void get().loadBatchHistory();
+        void get().refreshProducer();
+        return batch;
+      } catch (e) {
+        fail('recheck', e);
         return null;
       } finally {
         patch({ busy: null });

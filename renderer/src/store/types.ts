@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { ApiClient, LinkState } from '../api';
 import type { ConnectionStatus, ProfileInput, ProfileView, ResponseOf, ShardListResult } from '../../../shared/contract';
-import type { HealthErrorEntry, HealthExport, HealthSample, HealthSnapshot, HealthTransition, InfoSample, ShardGrowthSample } from '../../../shared/contract';
+import type { HealthErrorEntry, HealthExport, HealthSample, HealthSnapshot, HealthTransition, IncidentSnapshot, InfoSample, ShardGrowthSample, StreamFacts } from '../../../shared/contract';
 import type { MeshErrorInfo } from '../../../shared/types';
 import type { EventsSlice } from './events-slice';
 import type { AnalysisSlice } from './analysis-slice';
@@ -87,20 +87,52 @@ export interface HealthSlice {
   healthTarget: string | null;
   healthLoading: boolean;
   healthError: MeshErrorInfo | null;
-  /** Epoch ms since when data on screen may be stale (Redis not ready, or the link to the core down); null while fresh. */
-  staleSince: number | null;
-  /** Moves each time Redis (or the link) is back after an outage, never on the first connect: views re-load on it. */
-  recoveries: number;
-  recoveredAt: number | null;
   applyHealth(snapshot: HealthSnapshot): void;
   /** Snapshot plus history from the core (backfills what events did not bring). */
   loadHealth(): Promise<void>;
   configureProbe(probeIntervalMs: number): Promise<void>;
   /** The post-mortem document (from the renderer's own copy if the core is out of reach). */
   exportHealth(): Promise<HealthExport>;
-  /** Store-internal: called when the connection or the link changed. */
-  trackFreshness(prev: ConnectionStatus | null): void;
+  /** Forgets the series of another connection (recovery.ts calls it when the target changes). */
+  resetHealth(target: string | null): void;
+  /** The incident panels (slow log, clients, latency, raw INFO per node) as last read, for `healthTarget`. */
+  incident: IncidentSnapshot | null;
+  incidentError: MeshErrorInfo | null;
+  /** Asks the core for them (it reads Redis at most every 10 s, whoever asks). */
+  loadIncident(): Promise<void>;
 }
 
-export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice & UiSlice & PublisherSlice & AnalysisSlice & HealthSlice;
+/** Opt-in desktop notifications (issue 17): see notify-slice.ts. */
+export interface NotifySlice {
+  /** The core's setting; null until known. */
+  notifyEnabled: boolean | null;
+  /** `serve`: the browser's permission (`default`, `granted`, `denied`, or `unsupported`); the desktop app shows them itself. */
+  notifyPermission: NotificationPermission | 'unsupported' | 'native';
+  notifyError: MeshErrorInfo | null;
+  loadNotify(): Promise<void>;
+  /** Turns them on (asking the browser's permission first in `serve`) or off. */
+  setNotify(enabled: boolean): Promise<void>;
+}
+
+/** What Redis keeps about each shard stream (`shards:facts`), fetched on demand and kept a few seconds. */
+export interface FactsSlice {
+  shardFacts: Readonly<Record<number, { facts: StreamFacts | null; error: MeshErrorInfo | null; at: number }>>;
+  /** Reads them unless read in the last few seconds (the core caches them too); concurrent asks share one read. */
+  loadShardFacts(shard: number): Promise<void>;
+}
+
+/** Whether what is on screen is fresh, and recoveries: owned by recovery.ts. */
+export interface RecoverySlice {
+  /** The connection the freshness belongs to. */
+  freshTarget: string | null;
+  /** That connection was ready at least once (it has shown data that can go stale). */
+  everReady: boolean;
+  /** Epoch ms since when data on screen may be stale (Redis not ready, or the link to the core down); null while fresh. */
+  staleSince: number | null;
+  /** Moves each time Redis (or the link) is back after an outage, never on the first connect: views re-load on it. */
+  recoveries: number;
+  recoveredAt: number | null;
+}
+
+export type AppState = AppSlice & ConnectionSlice & ProfilesSlice & ShardsSlice & EventsSlice & UiSlice & PublisherSlice & AnalysisSlice & HealthSlice & RecoverySlice & NotifySlice & FactsSlice;
 export type Slice<S> = StateCreator<AppState, [], [], S>;

@@ -6,9 +6,8 @@ import { Icon } from '../../components/Icon';
 import { formatClock, formatCount, formatTimestamp } from '../../lib/format';
 import { useApp } from '../../store';
 import type { AnalysisJob } from '../../store/analysis-slice';
-import { useOpenInBrowser, type BrowserFilter } from '../publisher/links';
-import '../publisher/publisher.css';
 import './analysis.css';
+import { GapList } from './GapList';
 import { downloadText, exportFileName, missingOrdinals, reportCsv, reportJson } from './report-export';
 
 function formatDuration(seconds: number): string {
@@ -76,13 +75,16 @@ function Progress({ job, onCancel }: { job: AnalysisJob; onCancel(): void }) {
   );
 }
 
+/** The browse lane's status filter a count opens with. */
+type BrowserFilter = 'corrupt' | 'duplicate';
+
 const COUNT_COLUMNS: Array<{ key: keyof ShardAnalysis; label: string; title: string; tone?: 'danger' | 'warn'; filter?: BrowserFilter }> = [
   { key: 'entries', label: 'Entries', title: 'Entries read' },
   { key: 'ok', label: 'OK', title: 'Entries the net-mesh reader accepts' },
   { key: 'corrupt', label: 'Corrupt', title: 'Entries the net-mesh reader would skip', tone: 'danger', filter: 'corrupt' },
-  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', filter: 'duplicates' },
-  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', filter: 'duplicates' },
-  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', filter: 'duplicates' },
+  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', filter: 'duplicate' },
+  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', filter: 'duplicate' },
+  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', filter: 'duplicate' },
 ];
 
 function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_COLUMNS)[number]; onOpen(filter?: BrowserFilter): void }) {
@@ -102,7 +104,7 @@ function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_CO
 }
 
 function Results({ report }: { report: AnalysisReport }) {
-  const open = useOpenInBrowser();
+  const open = useApp((s) => s.showInBrowser);
   const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
   const shards = report.shards;
   const sum = (k: keyof ShardAnalysis) => shards.reduce((n, s) => n + (s[k] as number), 0);
@@ -127,7 +129,7 @@ function Results({ report }: { report: AnalysisReport }) {
     <>
       <div className="an-tiles" data-analysis-totals>
         {tiles.map((t) => (
-          <div key={t.id} className={`an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`} data-total={t.id} data-value={t.value}>
+          <div key={t.id} className={`card an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`} data-total={t.id} data-value={t.value}>
             <span className="caps-label">{t.label}</span>
             <span className="an-tile-value mono">{formatCount(t.value)}</span>
           </div>
@@ -137,7 +139,7 @@ function Results({ report }: { report: AnalysisReport }) {
       <section className="card" aria-label="Results per shard">
         <div className="card-head">
           <h2>Per shard</h2>
-          <span className="count-badge">{shards.length}</span>
+          <span className="badge badge-count">{shards.length}</span>
           <span className="spacer" />
           <span className="muted small">Definitions as <code>mesh-inspector scan</code>. Click a count to open the shard.</span>
         </div>
@@ -145,7 +147,7 @@ function Results({ report }: { report: AnalysisReport }) {
           <div className="card-empty muted">No shard streams were analysed.</div>
         ) : (
           <div className="an-table" role="table" aria-label="Analysis per shard" data-analysis-results>
-            <div className="an-row an-head" role="row">
+            <div className="trow trow-head an-row an-head" role="row">
               <span role="columnheader">Shard</span>
               {COUNT_COLUMNS.map((c) => (
                 <span key={c.key} role="columnheader" className="an-num" title={c.title}>
@@ -164,7 +166,7 @@ function Results({ report }: { report: AnalysisReport }) {
               const missing = missingOrdinals(s);
               return (
                 <Fragment key={s.shard}>
-                  <div className="an-row" role="row" data-analysis-shard={s.shard}>
+                  <div className="trow an-row" role="row" data-analysis-shard={s.shard}>
                     <span role="cell" className="an-shard">
                       <button type="button" className="an-shard-btn" onClick={() => open(s.shard)} title={`Open ${s.key} in the browser`}>
                         <span className="mono">#{s.shard}</span>
@@ -175,9 +177,15 @@ function Results({ report }: { report: AnalysisReport }) {
                       <CountCell key={c.key} s={s} col={c} onOpen={(filter) => open(s.shard, filter ? { filter } : {})} />
                     ))}
                     <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
-                      {s.gaps.length > 0 ? (
-                        <button type="button" className="an-count" aria-expanded={gapsOpen} onClick={() => toggle(s.shard)} title="Show the missing ranges per nonce">
-                          {formatCount(s.gaps.length)} <span className="an-sub">({formatCount(missing)} missing)</span>
+                      {s.gaps.length > 0 || (s.headGaps?.length ?? 0) > 0 ? (
+                        <button
+                          type="button"
+                          className="an-count"
+                          aria-expanded={gapsOpen}
+                          onClick={() => toggle(s.shard)}
+                          title={`Show the missing ranges per nonce, with their causes${s.headGaps?.length ? ` (and ${formatCount(s.headGaps.length)} nonce(s) missing their first ordinals)` : ''}`}
+                        >
+                          {formatCount(s.gaps.length)} <span className="an-sub">{s.gaps.length > 0 ? `(${formatCount(missing)} missing)` : '(head only)'}</span>
                           <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
                         </button>
                       ) : (
@@ -196,21 +204,13 @@ function Results({ report }: { report: AnalysisReport }) {
                   </div>
                   {gapsOpen ? (
                     <div className="an-gaps" role="row" data-analysis-gaps={s.shard}>
-                      <span role="cell" className="an-gaps-inner">
-                        <span className="an-gaps-title">Missing ordinals (lost batches) on shard {s.shard}</span>
-                        {s.gaps.map((g) => (
-                          <span key={`${g.nonce}:${g.from}`} className="an-gap mono" data-gap={`${g.nonce}:${g.from}-${g.to}`}>
-                            <span className="muted">{g.nonce}</span> {g.from === g.to ? g.from : `${g.from}..${g.to}`}
-                            <span className="an-sub"> · {formatCount(g.to - g.from + 1)}</span>
-                          </span>
-                        ))}
-                      </span>
+                      <GapList shard={s} />
                     </div>
                   ) : null}
                 </Fragment>
               );
             })}
-            <div className="an-row an-total" role="row" data-analysis-total-row>
+            <div className="trow an-row an-total" role="row" data-analysis-total-row>
               <span role="cell">Total</span>
               {COUNT_COLUMNS.map((c) => (
                 <span key={c.key} role="cell" className="an-num mono">
@@ -233,7 +233,7 @@ function Results({ report }: { report: AnalysisReport }) {
           <div className="card-head">
             <Icon name="alert" className="icon-xs an-warn-icon" />
             <h2>Skipped keys</h2>
-            <span className="count-badge count-badge-warn">{report.skipped.length}</span>
+            <span className="badge badge-count" data-tone="warn">{report.skipped.length}</span>
             <span className="spacer" />
             <span className="muted small">Look like shards but are not usable ones</span>
           </div>
@@ -294,7 +294,7 @@ export function AnalysisView() {
           {report ? 'Run again' : 'Run analysis'}
         </button>
       </div>
-      <div className="pub-scroll">
+      <div className="pane-body">
         <section className="card an-scope" aria-label="Scope">
           <div className="card-head">
             <h2>Scope</h2>
@@ -351,7 +351,7 @@ export function AnalysisView() {
         {report ? (
           <>
             <section className="card an-prov" aria-label="Report provenance" data-analysis-report={report.jobId}>
-              <dl className="pub-facts an-prov-facts">
+              <dl className="fact-grid an-prov-facts">
                 <div>
                   <dt>Server</dt>
                   <dd className="mono" data-prov-server>
@@ -372,7 +372,7 @@ export function AnalysisView() {
                 </div>
               </dl>
               <span className="spacer" />
-              {!sameTarget ? <span className="badge badge-warn">another connection</span> : null}
+              {!sameTarget ? <span className="badge" data-tone="warn">another connection</span> : null}
               <div className="an-export">
                 <button type="button" className="btn btn-sm" onClick={() => downloadText(`${JSON.stringify(reportJson(report), null, 2)}\n`, exportFileName(report, 'json'), 'application/json')} data-action="export-json">
                   Export JSON

@@ -2,7 +2,8 @@
  * The analysis report as files. JSON: exactly `mesh-inspector scan --json`'s document (cli.md:
  * `prefix`, `shards` with the same fields in the same order, `skipped`) plus a `provenance` object.
  * CSV: one row per shard with the same figures, gap ranges in one cell, and the provenance on every
- * row, so the file stays a plain table any CSV reader takes.
+ * row, so the file stays a plain table any CSV reader takes; then (additive) the gaps' causes and
+ * the head gaps, `nonce:from-to=cause` separated by spaces.
  */
 import type { AnalysisReport } from '../../../../shared/contract';
 import { scanDocument } from '../../../../shared/scan-document';
@@ -62,6 +63,9 @@ export const CSV_COLUMNS = [
   'startedAt',
   'finishedAt',
   'appVersion',
+  // Additive (issue 17): each gap's cause, and the head gaps with theirs.
+  'gapCauses',
+  'headGaps',
 ] as const;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; a leading formula character is neutralised. */
@@ -97,6 +101,8 @@ export function reportCsv(report: AnalysisReport): string {
       p.startedAt,
       p.finishedAt,
       p.appVersion,
+      s.gaps.map((g) => `${g.nonce}:${g.from}-${g.to}=${g.cause ?? 'unknown'}`).join(' '),
+      (s.headGaps ?? []).map((g) => `${g.nonce}:${g.from}-${g.to}=${g.cause ?? 'unknown'}`).join(' '),
     ];
     lines.push(row.map(csvField).join(','));
   }

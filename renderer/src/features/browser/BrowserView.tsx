@@ -60,7 +60,7 @@ export function BrowserView() {
       <div className="browser-bar">
         <div className="seg" role="tablist" aria-label="Browse mode">
           <button type="button" role="tab" aria-selected={mode === 'lanes'} className={mode === 'lanes' ? 'seg-btn active' : 'seg-btn'} onClick={() => setMode('lanes')} data-browse-tab="lanes">
-            Shard lanes{lanes.length > 0 ? <span className="seg-count">{lanes.length}</span> : null}
+            Shard lanes{lanes.length > 0 ? <span className="badge badge-count badge-xs">{lanes.length}</span> : null}
           </button>
           <button type="button" role="tab" aria-selected={mode === 'merged'} className={mode === 'merged' ? 'seg-btn active' : 'seg-btn'} onClick={() => setMode('merged')} data-browse-tab="merged">
             All shards merged
@@ -90,9 +90,9 @@ export function BrowserView() {
         ) : null}
         <span className="spacer" />
         <span className="browser-hint">
-          <kbd>/</kbd> filter <kbd>↑</kbd>
-          <kbd>↓</kbd> or <kbd>j</kbd>
-          <kbd>k</kbd> move <kbd>Enter</kbd> open <kbd>Esc</kbd> close
+          <kbd className="keycap">/</kbd> filter <kbd className="keycap">↑</kbd>
+          <kbd className="keycap">↓</kbd> or <kbd className="keycap">j</kbd>
+          <kbd className="keycap">k</kbd> move <kbd className="keycap">Enter</kbd> open <kbd className="keycap">Esc</kbd> close
         </span>
       </div>
       <div className={`browser-body dock-${dock}`}>

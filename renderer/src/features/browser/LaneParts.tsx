@@ -10,14 +10,14 @@ export function IndexBadge({ index }: { index: IndexStatus | null }) {
   if (!index) return null;
   if (index.state === 'ready') {
     return (
-      <span className="ibadge ibadge-ready" data-index-state="ready" title={`The sparse index covers all ${formatCount(index.indexed)} entries: any position opens exactly; duplicate marks cover the whole shard.`}>
+      <span className="badge badge-sm ibadge" data-tone="ok" data-index-state="ready" title={`The sparse index covers all ${formatCount(index.indexed)} entries: any position opens exactly; duplicate marks cover the whole shard.`}>
         indexed
       </span>
     );
   }
   if (index.state === 'failed') {
     return (
-      <span className="ibadge ibadge-failed" data-index-state="failed" title={index.error?.message}>
+      <span className="badge badge-sm ibadge" data-tone="danger" data-index-state="failed" title={index.error?.message}>
         index failed
       </span>
     );
@@ -25,7 +25,8 @@ export function IndexBadge({ index }: { index: IndexStatus | null }) {
   const pct = index.total > 0 ? Math.min(100, Math.floor((index.indexed / index.total) * 100)) : 0;
   return (
     <span
-      className="ibadge ibadge-building"
+      className="badge badge-sm ibadge ibadge-building"
+      data-tone="accent"
       data-index-state={index.state}
       title={`Indexing ${formatCount(index.indexed)} of ${formatCount(index.total)}: until it is done, far positions are estimated from the id times and duplicate marks cover only what is indexed.`}
     >
@@ -173,7 +174,7 @@ export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery |
             }
           }}
         />
-        {filter?.text === undefined && filter?.pathEquals === undefined && text === '' ? <kbd className="filter-kbd">/</kbd> : null}
+        {filter?.text === undefined && filter?.pathEquals === undefined && text === '' ? <kbd className="keycap filter-kbd">/</kbd> : null}
         {filter?.text !== undefined || filter?.pathEquals !== undefined ? (
           <button type="button" className="filter-clear" aria-label="Clear the text filter" onClick={() => apply('', status)}>
             ×

@@ -12,6 +12,7 @@ import { FilterBar, IndexBadge, JumpBox, NewPill, OrderToggle } from './LanePart
 import { ListModel } from './list-model';
 import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
+import { StreamFacts } from './StreamFacts';
 
 /**
  * One shard lane: the whole stream as a positioned list (StreamModel), or, with a filter, the
@@ -38,6 +39,7 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
   const error = useSyncExternalStore(model.subscribe, () => model.error);
   const [listModel, setListModel] = useState<ListModel | null>(null);
   const [rescan, setRescan] = useState(0);
+  const [factsOpen, setFactsOpen] = useState(false);
 
   // A layout effect: the first reads leave before the browser paints the new lane.
   useLayoutEffect(() => {
@@ -96,6 +98,17 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
           <IndexBadge index={index} />
         </div>
         <span className="spacer" />
+        <button
+          type="button"
+          className={`btn btn-ghost btn-sm lane-facts-btn${factsOpen ? ' is-active' : ''}`}
+          aria-pressed={factsOpen}
+          onClick={() => setFactsOpen((o) => !o)}
+          title="What Redis keeps about this stream: entries added ever, removed, deleted ids, memory, consumer groups"
+          data-action="stream-facts"
+        >
+          <Icon name="layers" className="icon-xs" />
+          Facts
+        </button>
         <OrderToggle order={spec.order} onChange={(o) => setOrder(spec.key, o)} />
         <button
           type="button"
@@ -112,6 +125,7 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
           </button>
         ) : null}
       </header>
+      {factsOpen ? <StreamFacts shard={spec.shard} /> : null}
       <div className="lane-tools">
         <FilterBar filter={spec.filter} onApply={(f: FilterQuery | null) => setFilter(spec.key, f)} inputRef={focused ? filterRef : undefined} />
         <JumpBox key={spec.shard} onJump={jump} disabled={spec.filter !== null} />

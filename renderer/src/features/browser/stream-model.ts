@@ -123,11 +123,9 @@ export class StreamModel extends ViewModel {
       this.api.on('index:changed', (st) => {
         if (st.shard === this.shard) this.onIndex(st);
       }),
+      // A link back after an outage re-reads the lane once, through the store's recovery
+      // (recovery.ts → reloadLanes → StreamLane calls reload()): the tail serve dropped included.
       this.api.on('tail:entries', (b) => this.onTailEvent(b)),
-      this.api.onLink((link) => {
-        // Events sent while the link was down are lost and serve dropped our tail: start over.
-        if (link === 'open') this.reload();
-      }),
     );
     void this.api
       .invoke('index:status', { shard: this.shard })

@@ -3,6 +3,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { BrandMark, Icon } from '../../components/Icon';
 import { ThemeToggle } from '../../components/ThemeToggle';
 import { useApp } from '../../store';
+import './connect.css';
 import { useConnectUi } from './connect-ui';
 import { ProfileForm } from './ProfileForm';
 import { ProfileList } from './ProfileList';
@@ -56,7 +57,7 @@ export function ConnectScreen() {
         {error ? <ErrorNotice error={error} title={errorTitles[errorAction ?? 'open']} onDismiss={clearError} /> : null}
 
         <div className="connect-grid">
-          <section className="panel" aria-labelledby="profiles-heading">
+          <section className="card panel" aria-labelledby="profiles-heading">
             <div className="panel-head">
               <h2 id="profiles-heading">Saved profiles</h2>
               <span className="spacer" />
@@ -74,7 +75,7 @@ export function ConnectScreen() {
             />
           </section>
 
-          <section className="panel" aria-labelledby="form-heading">
+          <section className="card panel" aria-labelledby="form-heading">
             <div className="panel-head">
               <h2 id="form-heading">{editing ? `Edit ${editing.name}` : 'New profile'}</h2>
             </div>

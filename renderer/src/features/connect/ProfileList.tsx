@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import type { ProfileView } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { useApp } from '../../store';
-import './connect.css';
 
 function ProfileItem({ profile, editing, onEdit }: { profile: ProfileView; editing: boolean; onEdit(): void }) {
   const openProfile = useApp((s) => s.openProfile);
@@ -22,7 +21,7 @@ function ProfileItem({ profile, editing, onEdit }: { profile: ProfileView; editi
       <div className="profile-main">
         <div className="profile-name-row">
           <span className="profile-name">{profile.name}</span>
-          {profile.demo ? <span className="badge badge-accent">demo</span> : null}
+          {profile.demo ? <span className="badge" data-tone="accent">demo</span> : null}
           {profile.readOnly ? (
             <span className="badge" title="Read-only: never publishes">
               <Icon name="lock" className="icon-xs" />

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { HealthErrorEntry } from '../../../../shared/contract';
+import { KindBadge } from '../../components/KindBadge';
 import { formatClock, formatTime } from '../../lib/format';
 import { errorKey } from '../../store/health-slice';
 
@@ -22,12 +23,12 @@ export function ErrorLog({ errors, total }: { errors: readonly HealthErrorEntry[
   const shown = errors.filter((e) => filter === 'all' || e.kind === filter).slice().reverse();
 
   return (
-    <section className="hv-card hv-card-errors" aria-labelledby="errors-title" data-error-log data-error-total={total}>
+    <section className="card card-flat hv-card hv-card-errors" aria-labelledby="errors-title" data-error-log data-error-total={total}>
       <header className="hv-card-head">
         <h2 id="errors-title">Error log</h2>
         <span className="hv-card-hint">{total === 0 ? 'nothing failed' : `${formatCountShort(total)} since connect · repeats folded`}</span>
         <span className="spacer" />
-        <div className="hv-seg" role="group" aria-label="Show errors">
+        <div className="seg seg-flush" role="group" aria-label="Show errors">
           {(
             [
               ['all', `All ${errors.length}`],
@@ -35,7 +36,7 @@ export function ErrorLog({ errors, total }: { errors: readonly HealthErrorEntry[
               ['fatal', `Fatal ${fatal}`],
             ] as Array<[Filter, string]>
           ).map(([f, text]) => (
-            <button key={f} type="button" className={filter === f ? 'hv-seg-btn active' : 'hv-seg-btn'} aria-pressed={filter === f} onClick={() => setFilter(f)} data-error-filter={f}>
+            <button key={f} type="button" className={filter === f ? 'seg-btn active' : 'seg-btn'} aria-pressed={filter === f} onClick={() => setFilter(f)} data-error-filter={f}>
               {text}
             </button>
           ))}
@@ -45,7 +46,7 @@ export function ErrorLog({ errors, total }: { errors: readonly HealthErrorEntry[
         <div className="hv-card-empty">{errors.length === 0 ? 'No Redis errors in this session.' : 'No errors of this class.'}</div>
       ) : (
         <div className="hv-table-scroll hv-errlog-scroll">
-          <table className="hv-table hv-errlog">
+          <table className="table hv-errlog">
             <thead>
               <tr>
                 <th scope="col">Time</th>
@@ -67,9 +68,7 @@ export function ErrorLog({ errors, total }: { errors: readonly HealthErrorEntry[
                   </td>
                   <td className="hv-errlog-cmd mono">{e.command ?? '—'}</td>
                   <td>
-                    <span className={`kind-badge kind-${e.kind}`} title={hints[e.kind]}>
-                      {e.kind}
-                    </span>
+                    <KindBadge kind={e.kind} title={hints[e.kind]} />
                   </td>
                   <td className="hv-errlog-reason">
                     {e.code ? <code className="hv-errlog-code">{e.code}</code> : null}

@@ -22,7 +22,7 @@ export function HealthTabBadge() {
   const [n, kind] = summary.split('|');
   const count = Number(n);
   return (
-    <span className={`view-tab-badge${kind === 'fatal' ? ' is-fatal' : ''}`} data-health-badge={count} title={`${count} Redis error${count === 1 ? '' : 's'} in the last 5 minutes (${kind === 'fatal' ? 'fatal among them' : 'transient'})`}>
+    <span className={`badge badge-count badge-xs view-tab-badge${kind === 'fatal' ? ' is-fatal' : ''}`} data-tone={kind === 'fatal' ? 'danger' : 'warn'} data-health-badge={count} title={`${count} Redis error${count === 1 ? '' : 's'} in the last 5 minutes (${kind === 'fatal' ? 'fatal among them' : 'transient'})`}>
       {count > 99 ? '99+' : count}
     </span>
   );

@@ -2,17 +2,20 @@ import { useEffect, useState } from 'react';
 import type { ConnectionState } from '../../../../shared/contract';
 import { toApiError } from '../../api';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { KindBadge } from '../../components/KindBadge';
 import { formatClock } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
-import { targetKey } from '../../store/health-slice';
+import { targetKey } from '../../store/recovery';
 import { useApp } from '../../store';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { ErrorLog } from './ErrorLog';
 import { HIcon } from './health-icons';
 import { PROBE_CHOICES, WINDOW_MS, exportFileName, formatDuration, formatInterval, formatLatency, latencyStats, windowFor } from './health-model';
+import { IncidentPanels } from './IncidentPanels';
 import { InfoTiles } from './InfoTiles';
 import { LatencyChart } from './LatencyChart';
 import { NodesPanel } from './NodesPanel';
+import { NotifyToggle } from './NotifyToggle';
 import { ShardGrowth } from './ShardGrowth';
 import './health.css';
 
@@ -54,7 +57,7 @@ function StatusCard({ now }: { now: number }) {
   const nextIn = reconnect?.nextAttemptAt ? Math.max(0, reconnect.nextAttemptAt - now) : null;
 
   return (
-    <section className={`hv-status-card hv-status-${tone}`} data-incident={state !== 'ready' ? 'true' : 'false'} data-state={state} aria-live="polite">
+    <section className={`card card-flat hv-status-card hv-status-${tone}`} data-incident={state !== 'ready' ? 'true' : 'false'} data-state={state} aria-live="polite">
       <div className="hv-status-main">
         <span className="hv-status-dot" aria-hidden="true" />
         <div className="hv-status-text">
@@ -94,7 +97,7 @@ function StatusCard({ now }: { now: number }) {
 function CauseLine({ cause }: { cause: MeshErrorInfo & { command?: string } }) {
   return (
     <div className="hv-status-cause" data-cause-kind={cause.kind} data-cause-code={cause.code ?? ''}>
-      <span className={`kind-badge kind-${cause.kind}`}>{cause.kind}</span>
+      <KindBadge kind={cause.kind} />
       {cause.code ? <code>{cause.code}</code> : null}
       {cause.command ? <span className="hv-status-cause-cmd mono">{cause.command}</span> : null}
       <span className="hv-status-cause-msg mono">{cause.message}</span>
@@ -105,8 +108,9 @@ function CauseLine({ cause }: { cause: MeshErrorInfo & { command?: string } }) {
 /**
  * The incident view (PRODUCT.md features 12-14): connection state and its cause, the nodes behind
  * the connection (Cluster/Sentinel roles, slots, links, failovers), 15 minutes of
- * PING latency, INFO trends, per-shard growth, the error log, the app's own load, a probe-rate
- * control and a post-mortem export. Everything stays on screen while Redis is away.
+ * PING latency, INFO trends, who is loading Redis (slow log, clients, latency, raw INFO: issue
+ * 17), per-shard growth, the error log, the app's own load, a probe-rate control, the
+ * notification opt-in and a post-mortem export. Everything stays on screen while Redis is away.
  */
 export function HealthView() {
   const connection = useApp((s) => s.connection);
@@ -118,6 +122,7 @@ export function HealthView() {
   const exportHealth = useApp((s) => s.exportHealth);
   const healthError = useApp((s) => s.healthError);
   const stale = useApp((s) => s.staleSince !== null);
+  const notifyError = useApp((s) => s.notifyError);
   const clock = useNow(1000);
   const [probeBusy, setProbeBusy] = useState(false);
   const [actionError, setActionError] = useState<MeshErrorInfo | null>(null);
@@ -196,6 +201,7 @@ export function HealthView() {
             ))}
           </select>
         </label>
+        <NotifyToggle />
         <button type="button" className="btn btn-sm" onClick={() => void onExport()} data-action="export-health" title="Save the health timeline, errors, server info and connection status as JSON for the post-mortem">
           <HIcon name="download" />
           Export snapshot
@@ -204,10 +210,11 @@ export function HealthView() {
       <div className="hv-health-scroll">
         {actionError ? <ErrorNotice error={actionError} compact onDismiss={() => setActionError(null)} /> : null}
         {healthError && !health ? <ErrorNotice error={healthError} compact title="Could not load the health history" /> : null}
+        {notifyError ? <ErrorNotice error={notifyError} compact title="Notifications are off" /> : null}
         <StatusCard now={clock} />
         <NodesPanel />
 
-        <section className="hv-card hv-card-latency" aria-labelledby="latency-title">
+        <section className="card card-flat hv-card hv-card-latency" aria-labelledby="latency-title">
           <header className="hv-card-head">
             <h2 id="latency-title">PING latency</h2>
             <span className="hv-card-hint">
@@ -251,6 +258,8 @@ export function HealthView() {
         </section>
 
         <InfoTiles latest={health?.infoSample ?? series.info[series.info.length - 1] ?? null} trend={series.info} raw={info} samples={series.samples} now={now} windowMs={windowMs} probeIntervalMs={interval} ownRate={health?.ownCommandsPerSec ?? null} refused={health?.infoRefused ?? null} />
+
+        <IncidentPanels now={now} />
 
         <div className="hv-health-grid">
           <ErrorLog errors={series.errors} total={health?.errorsTotal ?? series.errors.length} />

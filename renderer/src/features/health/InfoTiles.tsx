@@ -25,7 +25,7 @@ function Tile({
   meter?: number | null;
 }) {
   return (
-    <div className={`hv-tile hv-tile-${tone}`} data-tile={id} data-tone={tone}>
+    <div className={`card card-flat hv-tile hv-tile-${tone}`} data-tile={id} data-tone={tone}>
       <div className="hv-tile-label">{label}</div>
       <div className="hv-tile-value">
         <span className="hv-tile-number mono" data-tile-value>
@@ -197,7 +197,7 @@ export function InfoTiles({
           INFO is not permitted for this user <span className="mono">({refused})</span>
         </div>
       ) : latest ? null : (
-        <div className="hv-tiles-note muted small">Waiting for the first INFO…</div>
+        <div className="hv-tiles-note hv-tiles-waiting small">Waiting for the first INFO…</div>
       )}
       {latest ? <div className="hv-tiles-asof small" data-info-at={latest.at}>INFO as of {formatClock(new Date(latest.at))}</div> : null}
     </div>

@@ -48,7 +48,7 @@ export function NodesPanel() {
 
   return (
     <section
-      className="hv-card hv-card-nodes"
+      className="card card-flat hv-card hv-card-nodes"
       aria-labelledby="nodes-title"
       data-nodes-panel
       data-topology-mode={status?.mode ?? mode ?? ''}
@@ -62,13 +62,12 @@ export function NodesPanel() {
           {status ? ` · ${summaryText(summary)}` : ''}
         </span>
         {cluster && status?.clusterState ? (
-          <span className={`hv-badge hv-badge-${stateTone}`} data-cluster-state-badge={status.clusterState} title="cluster_state from CLUSTER INFO">
-            <span className="hv-badge-dot" aria-hidden="true" />
+          <span className="badge badge-sm badge-status badge-dot" data-tone={stateTone} data-cluster-state-badge={status.clusterState} title="cluster_state from CLUSTER INFO">
             cluster {status.clusterState}
           </span>
         ) : null}
         {cluster && status && summary.slotsServed < 16384 ? (
-          <span className="hv-badge hv-badge-danger" title="Slots not served by a live master: keys in them cannot be read or written">
+          <span className="badge badge-sm badge-status" data-tone="danger" title="Slots not served by a live master: keys in them cannot be read or written">
             {formatCount(16384 - summary.slotsServed)} slots unserved
           </span>
         ) : null}
@@ -94,7 +93,7 @@ export function NodesPanel() {
         <div className="hv-card-empty">{loading ? 'Reading the nodes…' : 'No node reported.'}</div>
       ) : (
         <div className="hv-table-scroll hv-nodes-scroll">
-          <table className="hv-table hv-nodes-table">
+          <table className="table hv-nodes-table">
             <thead>
               <tr>
                 <th scope="col">Address</th>
@@ -161,8 +160,7 @@ function NodeRow({ node: n, cluster, tookOver }: { node: TopologyNode; cluster: 
         {formatBytes(n.usedMemory)}
       </td>
       <td>
-        <span className={`hv-badge hv-badge-${tone}`} title={linkHint(n.linkState)}>
-          <span className="hv-badge-dot" aria-hidden="true" />
+        <span className="badge badge-sm badge-status badge-dot" data-tone={tone} title={linkHint(n.linkState)}>
           {n.linkState}
         </span>
       </td>

@@ -26,16 +26,16 @@ export function ShardGrowth({ series, now, windowMs = WINDOW_MS }: { series: rea
   const top = Math.max(1, ...rows.flatMap((r) => r.points.map((p) => p.value ?? 0)));
 
   return (
-    <section className="hv-card hv-card-growth" aria-labelledby="growth-title" data-shard-growth>
+    <section className="card card-flat hv-card hv-card-growth" aria-labelledby="growth-title" data-shard-growth>
       <header className="hv-card-head">
         <h2 id="growth-title">Shard growth</h2>
         <span className="hv-card-hint">XLEN deltas</span>
         <span className="spacer" />
-        <div className="hv-seg" role="group" aria-label="Order shards by">
-          <button type="button" className={order === 'growth' ? 'hv-seg-btn active' : 'hv-seg-btn'} aria-pressed={order === 'growth'} onClick={() => setOrder('growth')}>
+        <div className="seg seg-flush" role="group" aria-label="Order shards by">
+          <button type="button" className={order === 'growth' ? 'seg-btn active' : 'seg-btn'} aria-pressed={order === 'growth'} onClick={() => setOrder('growth')}>
             growth
           </button>
-          <button type="button" className={order === 'shard' ? 'hv-seg-btn active' : 'hv-seg-btn'} aria-pressed={order === 'shard'} onClick={() => setOrder('shard')}>
+          <button type="button" className={order === 'shard' ? 'seg-btn active' : 'seg-btn'} aria-pressed={order === 'shard'} onClick={() => setOrder('shard')}>
             shard
           </button>
         </div>
@@ -46,7 +46,7 @@ export function ShardGrowth({ series, now, windowMs = WINDOW_MS }: { series: rea
         </div>
       ) : (
         <div className="hv-table-scroll hv-growth-scroll">
-          <table className="hv-table hv-growth-table">
+          <table className="table hv-growth-table">
             <thead>
               <tr>
                 <th scope="col">Shard</th>

@@ -5,6 +5,7 @@ const paths = {
   clock: 'M8 14.5a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13ZM8 4.5V8l2.5 1.5',
   server: 'M2.5 2.5h11v4.5h-11zM2.5 9h11v4.5h-11zM5 4.75h.5M5 11.25h.5',
   bolt: 'M9 1.5 3.5 9h4l-.5 5.5L12.5 7h-4L9 1.5Z',
+  bell: 'M4 11.5V7.2a4 4 0 0 1 8 0v4.3l1.2 1.3H2.8L4 11.5ZM6.6 14a1.5 1.5 0 0 0 2.8 0',
 } as const;
 
 export function HIcon({ name, className }: { name: keyof typeof paths; className?: string }) {

@@ -10,7 +10,7 @@ import type { TopologyStatus } from '../../../../shared/contract';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { toApiError } from '../../api';
 import { useApp } from '../../store';
-import { targetKey } from '../../store/health-slice';
+import { targetKey } from '../../store/recovery';
 
 /** The slowest and fastest re-read of latency and memory. */
 const MIN_REFRESH_MS = 5000;

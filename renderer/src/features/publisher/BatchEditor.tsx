@@ -1,5 +1,5 @@
 import { forwardRef, useCallback, useImperativeHandle, useLayoutEffect, useRef, useState } from 'react';
-import type { BatchProblem } from './batch-source';
+import type { BatchProblem } from '../../models/batch-source';
 
 /** Fixed line height (px): the gutter and the error marks are positioned from it. Keep in sync with publisher.css. */
 const LINE_HEIGHT = 20;

@@ -1,13 +1,15 @@
 import type { PublishedBatch } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { formatCount, formatTimestamp } from '../../lib/format';
-import { useOpenInBrowser } from './links';
-import { ordinalRange } from './publisher-model';
+import { batchCount, batchOutcome, ordinalRange } from '../../models/publisher-model';
+import { useApp } from '../../store';
 
 /**
- * Every test batch this app published (kept by the core across restarts, newest first), with
- * "publish again" and "delete this test batch". Batches published through another profile are
- * listed but cannot be acted on here: their ids belong to another server or prefix.
+ * Every test batch published from this config folder (kept by the core across restarts, newest
+ * first; the command line's too), with what is known about each (in the stream, unconfirmed, not
+ * landed), "re-check", "publish again" and "delete this test batch". Batches published through
+ * another profile are listed but cannot be acted on here: their ids belong to another server or
+ * prefix.
  */
 export function BatchHistory({
   batches,
@@ -15,6 +17,7 @@ export function BatchHistory({
   readOnly,
   busy,
   onAgain,
+  onRecheck,
   onDelete,
 }: {
   batches: PublishedBatch[] | null;
@@ -22,9 +25,10 @@ export function BatchHistory({
   readOnly: boolean;
   busy: boolean;
   onAgain(b: PublishedBatch): void;
+  onRecheck(b: PublishedBatch): void;
   onDelete(b: PublishedBatch): void;
 }) {
-  const open = useOpenInBrowser();
+  const open = useApp((s) => s.showInBrowser);
   // The first batch of a (nonce, key, sequence start) published the ids; later ones repeat them.
   const firstOf = new Map<string, PublishedBatch>();
   for (const b of batches ? [...batches].reverse() : []) {
@@ -36,7 +40,7 @@ export function BatchHistory({
     <section className="card pub-history" aria-label="Batch history" data-publisher-history>
       <div className="card-head">
         <h2>Test batches</h2>
-        {batches ? <span className="count-badge">{mine}</span> : null}
+        {batches ? <span className="badge badge-count">{mine}</span> : null}
         <span className="spacer" />
         <span className="muted small">Kept across restarts · delete removes exactly the batch's stream ids (XDEL)</span>
       </div>
@@ -46,14 +50,16 @@ export function BatchHistory({
         <div className="card-empty muted">No test batches yet. Published batches are listed here with their ids, so you can replay or delete them.</div>
       ) : (
         <div className="hist-table" role="table" aria-label="Published test batches">
-          <div className="hist-row hist-head" role="row">
+          <div className="trow trow-head hist-row hist-head" role="row">
             <span role="columnheader">Published</span>
             <span role="columnheader">Stream</span>
             <span role="columnheader" className="num">
               Events
             </span>
-            <span role="columnheader">dedup_ids</span>
-            <span role="columnheader" className="num">
+            <span role="columnheader" className="hist-ids">
+              dedup_ids
+            </span>
+            <span role="columnheader" className="num hist-latency">
               Latency
             </span>
             <span role="columnheader">State</span>
@@ -61,11 +67,20 @@ export function BatchHistory({
           </div>
           {batches.map((b) => {
             const other = b.profileId !== profileId;
+            const outcome = batchOutcome(b);
             const first = firstOf.get(`${b.nonce}|${b.key}|${b.sequenceStart}`);
-            const retry = first !== undefined && first.batchId !== b.batchId;
+            const retry = b.replayOf !== undefined || (first !== undefined && first.batchId !== b.batchId && outcome === 'landed');
             const why = other ? 'Published through another connection profile: connect with it to act on this batch' : readOnly ? 'This profile is read-only' : undefined;
+            const firstId = b.ids.find((id) => id !== '');
             return (
-              <div key={b.batchId} className={`hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}`} role="row" data-history-batch={b.batchId} data-deleted={b.deleted ? 'true' : 'false'}>
+              <div
+                key={b.batchId}
+                className={`trow hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}`}
+                role="row"
+                data-history-batch={b.batchId}
+                data-outcome={outcome}
+                data-deleted={b.deleted ? 'true' : 'false'}
+              >
                 <span role="cell" className="mono small">
                   {formatTimestamp(new Date(b.at))}
                 </span>
@@ -73,39 +88,63 @@ export function BatchHistory({
                   {b.key}
                 </span>
                 <span role="cell" className="num mono">
-                  {formatCount(b.ids.length)}
+                  {formatCount(batchCount(b))}
                 </span>
-                <span role="cell" className="mono muted hist-ids" title={ordinalRange(b.nonce, b.shard, b.sequenceStart, b.ids.length)}>
-                  {ordinalRange(b.nonce, b.shard, b.sequenceStart, b.ids.length)}
+                <span role="cell" className="mono muted hist-ids" title={ordinalRange(b.nonce, b.shard, b.sequenceStart, batchCount(b))}>
+                  {ordinalRange(b.nonce, b.shard, b.sequenceStart, batchCount(b))}
                 </span>
-                <span role="cell" className="num mono muted">
-                  {b.latencyMs.toFixed(1)} ms
+                <span role="cell" className="num mono muted hist-latency">
+                  {outcome === 'landed' && b.verifiedBy !== 'readback' && b.verifiedBy !== 'recheck' ? `${b.latencyMs.toFixed(1)} ms` : '—'}
                 </span>
                 <span role="cell">
                   {b.deleted ? (
                     <span className="badge">deleted</span>
+                  ) : outcome === 'unconfirmed' ? (
+                    <span className="badge" data-tone="warn" title={b.note}>
+                      unconfirmed
+                    </span>
+                  ) : outcome === 'not-landed' ? (
+                    <span className="badge" title={b.note}>
+                      not landed
+                    </span>
                   ) : retry ? (
-                    <span className="badge badge-warn" title={`Same dedup_ids as the batch of ${formatTimestamp(new Date(first.at))}`}>
+                    <span className="badge" data-tone="warn" title={first ? `Same dedup_ids as the batch of ${formatTimestamp(new Date(first.at))}` : 'Same dedup_ids as an earlier batch'}>
                       retry copy
                     </span>
                   ) : other ? (
                     <span className="badge">other profile</span>
                   ) : (
-                    <span className="badge badge-ok">in stream</span>
+                    <span className="badge" data-tone="ok" title={b.missing ? b.note : undefined}>
+                      {b.missing ? `in stream, ${formatCount(b.missing)} gone` : 'in stream'}
+                    </span>
                   )}
                 </span>
                 <span role="cell" className="hist-actions">
-                  <button type="button" className="btn btn-ghost btn-sm" disabled={other || b.deleted} onClick={() => open(b.shard, b.ids[0] ? { entryId: b.ids[0] } : {})} title="See the entries in the browser">
+                  <button type="button" className="btn btn-ghost btn-sm" disabled={other || b.deleted || !firstId} onClick={() => open(b.shard, firstId ? { entryId: firstId } : {})} title="See the entries in the browser">
                     Show
                   </button>
-                  <button type="button" className="btn btn-ghost btn-sm" disabled={other || readOnly || busy} onClick={() => onAgain(b)} title={why ?? 'Publish again with the same ids (a producer retry)'} data-action="history-again">
-                    <Icon name="refresh" />
-                    Again
-                  </button>
+                  {outcome === 'unconfirmed' ? (
+                    <button type="button" className="btn btn-ghost btn-sm" disabled={other || busy} onClick={() => onRecheck(b)} title={why ?? 'Read the stream again for its dedup_ids'} data-action="history-recheck">
+                      <Icon name="refresh" />
+                      Re-check
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-sm"
+                      disabled={other || readOnly || busy}
+                      onClick={() => onAgain(b)}
+                      title={why ?? (outcome === 'landed' ? 'Publish again with the same ids (a producer retry; asks first)' : 'It did not land: publish it with its ids (no duplicate)')}
+                      data-action="history-again"
+                    >
+                      <Icon name="refresh" />
+                      Again
+                    </button>
+                  )}
                   <button
                     type="button"
                     className="btn btn-ghost btn-sm btn-danger-ghost"
-                    disabled={other || readOnly || busy || b.deleted}
+                    disabled={other || readOnly || busy || b.deleted || outcome !== 'landed'}
                     onClick={() => onDelete(b)}
                     title={why ?? 'Delete this test batch (XDEL exactly its ids)'}
                     data-action="history-delete"

@@ -1,7 +1,7 @@
 import { memo, useEffect, useRef } from 'react';
 import { formatClock, formatCount } from '../../lib/format';
 import type { PreparedBatch } from '../../store/publisher-slice';
-import { formatBytes, ordinalRange } from './publisher-model';
+import { formatBytes, ordinalRange } from '../../models/publisher-model';
 
 /** One command line, coloured by part; text only (payloads are never markup). */
 const CommandLine = memo(function CommandLine({ line }: { line: string }) {
@@ -37,16 +37,16 @@ export function CommandPreview({ prepared, current, readOnly }: { prepared: Prep
     <section ref={ref} className={`card pub-preview${current ? '' : ' is-stale'}`} aria-label="Preview of the exact commands" data-publisher-preview data-current={current ? 'true' : 'false'}>
       <div className="card-head">
         <h2>Exact commands</h2>
-        <span className="badge badge-accent">one MULTI/EXEC</span>
+        <span className="badge" data-tone="accent">one MULTI/EXEC</span>
         {current ? null : (
-          <span className="badge badge-warn" data-preview-stale>
+          <span className="badge" data-tone="warn" data-preview-stale>
             out of date: the draft changed
           </span>
         )}
         <span className="spacer" />
         <span className="muted small">previewed {formatClock(new Date(prepared.at))}</span>
       </div>
-      <dl className="pub-facts">
+      <dl className="fact-grid">
         <div>
           <dt>Stream</dt>
           <dd className="mono">{p.key}</dd>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ShardSummary } from '../../../../shared/contract';
 import { formatCount } from '../../lib/format';
 import { useApp } from '../../store';
-import type { DraftCheck } from './publisher-model';
+import type { DraftCheck } from '../../models/publisher-model';
 
 const NEW = '__new__';
 

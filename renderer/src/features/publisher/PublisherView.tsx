@@ -10,11 +10,15 @@ import { BatchResult } from './BatchResult';
 import { CommandPreview } from './CommandPreview';
 import { ModalDialog } from './ModalDialog';
 import { PublishSettings } from './PublishSettings';
-import { parseSource } from './batch-source';
-import { batchSize, checkDraft, formatBytes } from './publisher-model';
+import { parseSource } from '../../models/batch-source';
+import { batchCount, batchSize, checkDraft, formatBytes, replayDuplicates } from '../../models/publisher-model';
 import './publisher.css';
 
-type Dialog = { kind: 'confirm-shard'; shard: number; action: 'publish' | { again: PublishedBatch } } | { kind: 'delete'; batch: PublishedBatch } | null;
+type Dialog =
+  | { kind: 'confirm-shard'; shard: number }
+  | { kind: 'replay'; batch: PublishedBatch; duplicates: number; remote: boolean }
+  | { kind: 'delete'; batch: PublishedBatch }
+  | null;
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 const MOD = isMac ? '⌘' : 'Ctrl';
@@ -41,6 +45,7 @@ export function PublisherView() {
   const previewBatch = useApp((s) => s.previewBatch);
   const publishPrepared = useApp((s) => s.publishPrepared);
   const publishAgain = useApp((s) => s.publishAgain);
+  const recheckBatch = useApp((s) => s.recheckBatch);
   const deleteBatch = useApp((s) => s.deleteBatch);
   const loadHistory = useApp((s) => s.loadBatchHistory);
   const refreshProducer = useApp((s) => s.refreshProducer);
@@ -118,24 +123,35 @@ export function PublisherView() {
     }
     if (p.preview.confirmRequired) {
       setTyped('');
-      setDialog({ kind: 'confirm-shard', shard: p.request.shard, action: 'publish' });
+      setDialog({ kind: 'confirm-shard', shard: p.request.shard });
       return;
     }
     setHint(null);
     afterPublish(await publishPrepared());
   }, [readOnly, busy, state, doPreview, publishPrepared, afterPublish]);
 
+  /**
+   * "Publish again with the same ids": a landed batch's replay writes duplicates on purpose, so it
+   * asks first, naming the server and how many (the core refuses without that number); a batch a
+   * re-check found not landed is the retry (no duplicate) and goes at once, unless the server is on
+   * another machine (then the shard id is typed, as for any publish there).
+   */
   const askAgain = useCallback(
     (b: PublishedBatch) => {
-      if (connection && !isLoopbackUrl(connection.url)) {
+      const duplicates = replayDuplicates(b);
+      if (duplicates === null) return;
+      const remote = connection?.local === false;
+      if (duplicates > 0 || remote) {
         setTyped('');
-        setDialog({ kind: 'confirm-shard', shard: b.shard, action: { again: b } });
+        setDialog({ kind: 'replay', batch: b, duplicates, remote });
         return;
       }
       void publishAgain(b.batchId).then(afterPublish);
     },
     [connection, publishAgain, afterPublish],
   );
+
+  const recheck = useCallback((b: PublishedBatch) => void recheckBatch(b.batchId), [recheckBatch]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -160,11 +176,16 @@ export function PublisherView() {
       void loadShards();
       return;
     }
+    if (dialog.kind === 'replay') {
+      const { batch, duplicates, remote } = dialog;
+      if (remote && typed.trim() !== String(batch.shard)) return;
+      setDialog(null);
+      afterPublish(await publishAgain(batch.batchId, { ...(duplicates > 0 ? { confirmDuplicates: duplicates } : {}), ...(remote ? { confirmShard: batch.shard } : {}) }));
+      return;
+    }
     if (typed.trim() !== String(dialog.shard)) return;
-    const action = dialog.action;
     setDialog(null);
-    if (action === 'publish') afterPublish(await publishPrepared(dialog.shard));
-    else afterPublish(await publishAgain(action.again.batchId));
+    afterPublish(await publishPrepared(dialog.shard));
   };
 
   const status = problem ? (
@@ -228,7 +249,7 @@ export function PublisherView() {
         </button>
       </div>
 
-      <div className="pub-scroll">
+      <div className="pane-body">
         {readOnly ? (
           <div className="pub-readonly" role="note" data-publisher-readonly>
             <Icon name="lock" />
@@ -294,12 +315,21 @@ export function PublisherView() {
             action={state.last.action}
             readOnly={readOnly}
             busy={busy !== null}
-            onAgain={() => state.last && askAgain(state.last.batch)}
+            onAgain={() => state.last && askAgain(state.history?.find((b) => b.batchId === state.last?.batch.batchId) ?? state.last.batch)}
+            onRecheck={() => state.last && recheck(state.last.batch)}
             onDelete={() => state.last && setDialog({ kind: 'delete', batch: state.last.batch })}
           />
         ) : null}
 
-        <BatchHistory batches={state.history} profileId={profileId} readOnly={readOnly} busy={busy !== null} onAgain={askAgain} onDelete={(b) => setDialog({ kind: 'delete', batch: b })} />
+        <BatchHistory
+          batches={state.history}
+          profileId={profileId}
+          readOnly={readOnly}
+          busy={busy !== null}
+          onAgain={askAgain}
+          onRecheck={recheck}
+          onDelete={(b) => setDialog({ kind: 'delete', batch: b })}
+        />
       </div>
 
       {dialog?.kind === 'delete' ? (
@@ -314,15 +344,61 @@ export function PublisherView() {
                 Cancel
               </button>
               <button type="button" className="btn btn-danger-solid" onClick={() => void confirmDialog()} data-action="confirm-delete">
-                Delete {formatCount(dialog.batch.ids.length)} {dialog.batch.ids.length === 1 ? 'entry' : 'entries'}
+                Delete {formatCount(dialog.batch.ids.filter((id) => id !== '').length)} {dialog.batch.ids.filter((id) => id !== '').length === 1 ? 'entry' : 'entries'}
               </button>
             </>
           }
         >
           <p>
-            Runs <code>XDEL {dialog.batch.key}</code> with exactly the {formatCount(dialog.batch.ids.length)} stream ids this batch got. No other entry is touched; entries already trimmed away are simply not found.
+            Runs <code>XDEL {dialog.batch.key}</code> with exactly the {formatCount(batchCount(dialog.batch))} stream ids this batch got. No other entry is touched; entries already trimmed away are simply not found.
           </p>
           <p className="muted small mono">{dialog.batch.ids.length > 3 ? `${dialog.batch.ids.slice(0, 3).join(' ')} …` : dialog.batch.ids.join(' ')}</p>
+        </ModalDialog>
+      ) : null}
+      {dialog?.kind === 'replay' ? (
+        <ModalDialog
+          label="Confirm replay"
+          title={dialog.duplicates > 0 ? `Write ${formatCount(dialog.duplicates)} duplicate ${dialog.duplicates === 1 ? 'entry' : 'entries'}?` : 'Publish it again on this server?'}
+          tone="danger"
+          onCancel={() => setDialog(null)}
+          actions={
+            <>
+              <button type="button" className="btn" onClick={() => setDialog(null)} autoFocus={!dialog.remote}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="btn btn-primary"
+                disabled={dialog.remote && typed.trim() !== String(dialog.batch.shard)}
+                onClick={() => void confirmDialog()}
+                data-action="confirm-replay"
+              >
+                {dialog.duplicates > 0 ? `Publish ${formatCount(dialog.duplicates)} ${dialog.duplicates === 1 ? 'duplicate' : 'duplicates'}` : 'Publish it again'}
+              </button>
+            </>
+          }
+        >
+          {dialog.duplicates > 0 ? (
+            <p data-replay-summary>
+              This writes {formatCount(dialog.duplicates)} entries to <code>{dialog.batch.key}</code> on <code>{dialog.batch.server ?? connection?.url}</code> with the same dedup_ids and bytes as the batch already in the stream, as a producer retry
+              would. Consumers' dedup drops them; Analysis counts them as retry duplicates. Delete them afterwards with “Delete this test batch”.
+            </p>
+          ) : (
+            <p data-replay-summary>
+              A re-check found none of this batch in <code>{dialog.batch.key}</code>: publishing it again with its ids fills its ordinals and creates no duplicate. The server <code>{connection?.url}</code> is not on this machine.
+            </p>
+          )}
+          <p className="muted small mono">{dialog.batch.dedupIds.length > 2 ? `${dialog.batch.dedupIds[0]} … ${dialog.batch.nonce}:${dialog.batch.shard}:${dialog.batch.sequenceStart}:${batchCount(dialog.batch) - 1}` : dialog.batch.dedupIds.join(' ')}</p>
+          {dialog.remote ? (
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                void confirmDialog();
+              }}
+            >
+              <input className="input input-mono" aria-label="Type the shard id to confirm" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder={String(dialog.batch.shard)} autoFocus data-confirm-shard />
+            </form>
+          ) : null}
         </ModalDialog>
       ) : null}
       {dialog?.kind === 'confirm-shard' ? (
@@ -371,19 +447,13 @@ function errorTitle(action: string): string {
       return 'Publish failed';
     case 'again':
       return 'Could not publish the batch again';
+    case 'recheck':
+      return 'Could not re-check the batch';
     case 'delete':
       return 'Could not delete the batch';
     default:
       return 'Could not load the batch history';
   }
-}
-
-/** The same rule as the core's `isLoopback`, on a redacted URL. */
-function isLoopbackUrl(url: string | null): boolean {
-  if (!url) return false;
-  const m = /^rediss?:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(url);
-  const host = m?.[1]?.replace(/^\[|\]$/g, '') ?? '';
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function insertAtCursor(text: string, setDraft: (p: { text: string }) => void) {

@@ -5,6 +5,7 @@ import { Icon } from '../../components/Icon';
 import { formatAge, formatClock, formatCount, formatDate, formatTime } from '../../lib/format';
 import { streamIdTime } from '../../lib/stream-id';
 import { useNow } from '../../lib/use-now';
+import { factsTooltip } from '../../models/stream-facts-model';
 import { useApp } from '../../store';
 import { MAX_LANES } from '../../store/events-slice';
 import './sidebar.css';
@@ -23,6 +24,9 @@ function formatRate(rate: number | null): string {
 
 function ShardItem(p: { shard: ShardSummary; selected: boolean; inLane: boolean; now: number; canAdd: boolean; onOpen(e: MouseEvent): void; onAdd(): void }) {
   const { shard } = p;
+  // The tooltip carries the stream facts (issue 17), read when the pointer or focus arrives.
+  const facts = useApp((s) => s.shardFacts[shard.shard]?.facts ?? null);
+  const loadFacts = useApp((s) => s.loadShardFacts);
   const first = shard.firstId ? streamIdTime(shard.firstId) : null;
   const last = shard.lastId ? streamIdTime(shard.lastId) : null;
   const ageMs = last ? p.now - last.getTime() : null;
@@ -35,7 +39,9 @@ function ShardItem(p: { shard: ShardSummary; selected: boolean; inLane: boolean;
         onClick={p.onOpen}
         aria-current={p.selected ? 'true' : undefined}
         data-shard={shard.shard}
-        title={`${shard.key}: click to open, Shift+click to open in a new lane`}
+        title={`${shard.key}: click to open, Shift+click to open in a new lane${facts ? `\n\n${factsTooltip(facts)}` : ''}`}
+        onMouseEnter={() => void loadFacts(shard.shard)}
+        onFocus={() => void loadFacts(shard.shard)}
       >
         <span className="shard-row">
           <span className="shard-id mono">
@@ -122,7 +128,7 @@ export function ShardSidebar() {
       <div className="sidebar-head">
         <Icon name="layers" />
         <span className="sidebar-title">Shards</span>
-        {result ? <span className="count-badge">{result.shards.length}</span> : null}
+        {result ? <span className="badge badge-count">{result.shards.length}</span> : null}
         <span className="spacer" />
         {result ? (
           <span className="sidebar-at muted" title="Shards refresh every few seconds while this window is visible">
@@ -175,7 +181,7 @@ export function ShardSidebar() {
             <summary>
               <Icon name="alert" className="icon-xs" />
               Skipped keys
-              <span className="count-badge count-badge-warn">{result.skipped.length}</span>
+              <span className="badge badge-count" data-tone="warn">{result.skipped.length}</span>
             </summary>
             <ul className="skipped-list">
               {result.skipped.map((k) => (

@@ -8,6 +8,7 @@ import { ShardSidebar } from '../shards/ShardSidebar';
 import { ConnectionBanner } from './ConnectionBanner';
 import { StatusBar } from './StatusBar';
 import { TopBar } from './TopBar';
+import './shell.css';
 
 /**
  * The connected layout: top bar, shard sidebar, the main pane, a status bar. The shard browser

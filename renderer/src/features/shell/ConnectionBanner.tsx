@@ -1,4 +1,5 @@
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { KindBadge } from '../../components/KindBadge';
 import { formatClock } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
 import { useApp } from '../../store';
@@ -14,6 +15,17 @@ export function ConnectionBanner() {
   const clear = useApp((s) => s.clearConnectionError);
   const staleSince = useApp((s) => s.staleSince);
 
+  if (link === 'unauthorized') {
+    return (
+      <div className="banner banner-danger" role="alert" data-banner="unauthorized">
+        <span className="banner-dot banner-dot-still" aria-hidden="true" />
+        <span>
+          The inspector server no longer accepts this page: <code>serve</code> was restarted and made a new key. What you see is stale; open the new URL it
+          printed.
+        </span>
+      </div>
+    );
+  }
   if (link === 'reconnecting' || link === 'connecting') {
     return (
       <div className="banner banner-warn" role="status" data-banner="link" data-stale-since={staleSince ?? undefined}>
@@ -69,7 +81,7 @@ function RedisBanner() {
       </span>
       {error ? (
         <span className="banner-error">
-          <span className={`kind-badge kind-${error.kind}`}>{error.kind}</span>
+          <KindBadge kind={error.kind} />
           {error.code ? <code>{error.code}</code> : null}
           <span className="banner-message">{error.message}</span>
         </span>

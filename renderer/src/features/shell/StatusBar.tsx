@@ -16,7 +16,7 @@ export function StatusBar() {
       <span className="statusbar-sep" aria-hidden="true" />
       <span className={`link-state link-${link}`} data-link-state={link}>
         <span className="link-dot" aria-hidden="true" />
-        {link === 'open' ? 'linked' : link}
+        {link === 'open' ? 'linked' : link === 'unauthorized' ? 'not authorized' : link}
       </span>
       <span className="spacer" />
       {staleSince !== null ? (

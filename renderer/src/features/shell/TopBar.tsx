@@ -38,7 +38,7 @@ export function TopBar() {
         </span>
       ) : null}
       {connection.readOnly ? (
-        <span className="badge badge-warn" data-read-only title="This profile never publishes or deletes">
+        <span className="badge" data-tone="warn" data-read-only title="This profile never publishes or deletes">
           <Icon name="lock" className="icon-xs" />
           read-only
         </span>

@@ -1,5 +1,5 @@
 /**
- * `mesh-inspector serve` (cli.md): the command-line face of `startServe`.
+ * `mesh-inspector serve` (cli.md): the command-line face of `startServe` (electron/serve/server.ts).
  *
  * Output: the FIRST stdout line is exactly `Mesh Inspector UI: http://<host>:<port>/?token=<token>`
  * (with `--json`, instead, one JSON line `{"url","host","port","connectError"}`); warnings and the
@@ -21,12 +21,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import packageJson from '../../package.json';
 import { MeshError, toErrorInfo } from '../../shared/errors';
-import { redactText, redactUrl } from '../../shared/redact';
-import { DEFAULT_PREFIX, DEFAULT_URL } from '../cli/args';
-import type { CliCommand, CommandContext, CommandResult } from '../cli/commands';
+import { redactText } from '../../shared/redact';
+import { displayRedisUrl } from '../core/redis-url';
+import { DEFAULT_PREFIX, DEFAULT_URL } from './args';
+import type { CliCommand, CommandContext, CommandResult } from './commands';
+import { terminalSafe } from './output';
 import type { CreateService } from '../core/service-api';
-import { isLoopbackHost, isWildcardHost } from './security';
-import type { ServeHandle } from './server';
+import type { ServeHandle } from '../serve/server';
 
 /** What the command needs beyond its context; injectable so tests can run it without Redis. */
 export interface ServeCommandDeps {
@@ -85,6 +86,9 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
   // against a Redis the user never named.
   const envUrl = ctx.env.MESH_REDIS_URL;
   const urlGiven = g.url !== DEFAULT_URL || (envUrl !== undefined && envUrl !== '') || g.prefix !== DEFAULT_PREFIX || topology !== undefined || hasTls;
+  // Loaded when the command runs (the server brings the contract's schemas and the WebSocket
+  // library): `--help` and the other commands never load it.
+  const [{ isLoopbackHost, isWildcardHost }, { startServe }] = await Promise.all([import('../serve/security'), import('../serve/server')]);
 
   if (!isLoopbackHost(host)) {
     ctx.stderr.write(
@@ -95,9 +99,6 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
 
   let handle: ServeHandle;
   try {
-    // Loaded when the command runs (the server brings the contract's schemas and the WebSocket
-    // library): `--help` and the other commands never load it.
-    const { startServe } = await import('./server');
     handle = await startServe({
       host,
       port,
@@ -126,8 +127,8 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
     ctx.stdout.write(`${UI_LINE_PREFIX}${handle.url}\n`);
   }
   if (handle.connectError) {
-    const message = redactText(handle.connectError.message, ctx.secrets);
-    ctx.stderr.write(`mesh-inspector: could not connect to ${redactUrl(g.url)}: ${message}; serving anyway (the UI shows the connection)\n`);
+    const message = terminalSafe(redactText(handle.connectError.message, ctx.secrets));
+    ctx.stderr.write(`mesh-inspector: could not connect to ${displayRedisUrl(g.url)}: ${message}; serving anyway (the UI shows the connection)\n`);
   }
   if (isWildcardHost(host)) {
     ctx.stderr.write(`listening on all interfaces; from another machine use http://<this machine's address>:${handle.port}/?token=...\n`);

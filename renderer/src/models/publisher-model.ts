@@ -3,7 +3,7 @@
  * it into a batch request or name the field at fault. Limits are the contract's (MAX_BATCH_EVENTS,
  * MAX_BATCH_BYTES); the core checks them again.
  */
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../../../shared/contract';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, type PublishedBatch } from '../../../shared/contract';
 import type { BatchFormat, ParsedSource } from './batch-source';
 
 export interface PublisherDraft {
@@ -125,4 +125,31 @@ export function ordinalRange(nonce: string, shard: number, sequenceStart: string
   if (count <= 0) return `${nonce}:${shard}:${sequenceStart}`;
   const last = BigInt(sequenceStart) + BigInt(count - 1);
   return count === 1 ? `${nonce}:${shard}:${sequenceStart}` : `${nonce}:${shard}:${sequenceStart}..${last}`;
+}
+
+/** Events in a batch: exact even when a history listing shortened its ids. */
+export function batchCount(b: PublishedBatch): number {
+  return b.count ?? b.dedupIds.length;
+}
+
+/** What is known about a batch; records older than outcomes are batches that landed. */
+export function batchOutcome(b: PublishedBatch): 'landed' | 'unconfirmed' | 'not-landed' {
+  return b.outcome ?? 'landed';
+}
+
+/** The dedup_ids of a batch to look for: `nonce:shard:seq:0 … nonce:shard:seq:n-1`. */
+export function dedupRange(nonce: string, shard: number, sequenceStart: string, count: number): string {
+  const p = `${nonce}:${shard}:${sequenceStart}:`;
+  return count <= 1 ? `${p}0` : `${p}0 … ${p}${count - 1}`;
+}
+
+/**
+ * How many duplicate entries "publish again with the same ids" writes: the batch's size when it
+ * landed (every event gets a second copy), none when a re-check found it not landed (then it is
+ * the retry), unknown (null) while it is unconfirmed.
+ */
+export function replayDuplicates(b: PublishedBatch): number | null {
+  const outcome = batchOutcome(b);
+  if (outcome === 'unconfirmed') return null;
+  return outcome === 'landed' ? batchCount(b) : 0;
 }
