@@ -93,9 +93,10 @@ export class StreamModel extends ViewModel {
   /**
    * The tail's own count: the position of the last entry it has accounted for (delivered, or
    * counted as skipped), from the anchor it subscribed at. Skipped counts are relative to the
-   * tail's cursor, not to the anchor (a page read may have moved the anchor past it).
+   * tail's cursor, not to the anchor (a page read may have moved the anchor past it). `id` is the
+   * tail's cursor id (what it subscribed after, then the last entry it delivered), null when unknown.
    */
-  private tailAt: { position: number; exact: boolean } | null = null;
+  private tailAt: { position: number; exact: boolean; id: string | null } | null = null;
   private tailToken = 0;
   private claiming = false;
   private unclaimed: TailBatch[] = [];
@@ -449,7 +450,7 @@ export class StreamModel extends ViewModel {
     // Without `after` the core starts at its own live end, which may be past what this model saw.
     const exact = after !== null && a !== null && a.exact && a.id === after;
     const lengths = after !== null && exact ? { lengths: { [String(this.shard)]: (a as Anchor).position + 1 } } : {};
-    this.tailAt = { position: a?.position ?? -1, exact };
+    this.tailAt = { position: a?.position ?? -1, exact, id: after };
     try {
       const { subscriptionId } = await this.api.invoke('tail:subscribe', {
         shards: [this.shard],
@@ -514,6 +515,10 @@ export class StreamModel extends ViewModel {
         inexact = true;
       }
       for (const e of b.entries) {
+        // Not past the tail's own cursor (a batch repeating what it already delivered): it holds
+        // no new position, so it neither moves the count nor is placed.
+        if (t.id !== null && compareStreamIds(e.id, t.id) <= 0) continue;
+        t.id = e.id;
         t.position++;
         // Already known (a page read reached further than the tail): placed there, at this same
         // position when both are exact; never counted twice.
