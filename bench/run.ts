@@ -7,12 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../test/helpers/redis-server';
-import { analyzerBench, publishBench, scanBench } from './core-cases';
-import { uiBrowserBench } from './ui-browser';
+import { analyzerBench, cliStartBench, parallelScanBench, publishBench, scanBench, scanJsonBench } from './core-cases';
+import { uiBrowserBench, uiTailBench } from './ui-browser';
 import type { BenchCase, BenchResult } from './harness';
 
 /** Every bench case, in run order. UI benches append theirs here. */
-const CASES: BenchCase[] = [scanBench, publishBench, analyzerBench, uiBrowserBench];
+const CASES: BenchCase[] = [scanBench, parallelScanBench, scanJsonBench, cliStartBench, publishBench, analyzerBench, uiBrowserBench, uiTailBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);

@@ -33,12 +33,12 @@ export interface DuplicateGroup {
  * representation per payload (the scan always passes the stored bytes; for text, equal text
  * means equal UTF-8 bytes).
  */
-function hashBytes(bytes: Uint8Array, out: Uint32Array): void {
+function hashBytes(bytes: Uint8Array, start: number, stop: number, out: Uint32Array): void {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
-  const n = bytes.length;
-  const end = n & ~3;
-  let k = 0;
+  const n = stop - start;
+  const end = start + (n & ~3);
+  let k = start;
   for (; k < end; k += 4) {
     const w = bytes[k]! | (bytes[k + 1]! << 8) | (bytes[k + 2]! << 16) | (bytes[k + 3]! << 24);
     let x = Math.imul(w, 0xcc9e2d51);
@@ -48,9 +48,9 @@ function hashBytes(bytes: Uint8Array, out: Uint32Array): void {
     b = Math.imul(b ^ w, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  if (k < n) {
+  if (k < stop) {
     let w = 0;
-    for (let shift = 0; k < n; k++, shift += 8) w |= bytes[k]! << shift;
+    for (let shift = 0; k < stop; k++, shift += 8) w |= bytes[k]! << shift;
     const x = Math.imul(w, 0xcc9e2d51);
     a ^= Math.imul((x << 15) | (x >>> 17), 0x1b873593);
     b = Math.imul(b ^ w, 0x5bd1e995);
@@ -58,6 +58,15 @@ function hashBytes(bytes: Uint8Array, out: Uint32Array): void {
   }
   out[0] = fmix32(a ^ n) >>> 0;
   out[1] = fmix32(b ^ n) >>> 0;
+}
+
+/**
+ * The digest the analyzer keeps of a stored `d` given as bytes (`bytes[start..stop)`; an empty
+ * range for an entry without `d`): two 32-bit words in `out`. For readers that hash in another
+ * thread and hand the digest to {@link ShardAnalyzer.addDigested}.
+ */
+export function payloadDigest(bytes: Uint8Array, start: number, stop: number, out: Uint32Array): void {
+  hashBytes(bytes, start, stop, out);
 }
 
 function hashText(text: string, out: Uint32Array): void {
@@ -359,6 +368,12 @@ export class ShardAnalyzer {
    * nothing).
    */
   addParts(ok: boolean, s: number, dedupId: string | Uint8Array | undefined, payload: string | Uint8Array): void {
+    if (typeof dedupId !== 'string' && typeof payload !== 'string') {
+      // Bytes: the reply-buffer path with whole-array ranges (one code path for bytes).
+      if (dedupId === undefined) this.addRange(ok, s, payload, -1, -1, 0, payload.length);
+      else this.addSeparate(ok, s, dedupId, payload);
+      return;
+    }
     this.finished = null;
     this.entries++;
     let misrouted = false;
@@ -368,17 +383,71 @@ export class ShardAnalyzer {
     } else {
       this.corrupt++;
     }
-    if (dedupId !== undefined && (typeof dedupId === 'string' ? this.parseId(dedupId) : this.parseIdBytes(dedupId))) {
+    if (dedupId !== undefined && (typeof dedupId === 'string' ? this.parseId(dedupId) : this.parseIdBytes(dedupId, 0, dedupId.length))) {
       const shard = this.pShard;
       if (shard !== this.shard) misrouted = true;
       if (typeof payload === 'string') hashText(payload, this.digest);
-      else hashBytes(payload, this.digest);
-      this.index(dedupId);
+      else hashBytes(payload, 0, payload.length, this.digest);
+      this.index(dedupId, 0, dedupId.length);
       if (shard === this.shard && this.pSeq >= 0 && this.pI >= 0 && this.pSeq + this.pI <= Number.MAX_SAFE_INTEGER) {
         this.addOrdinal(this.pNonce, this.pNonceValue, this.pSeq + this.pI);
       }
     }
     if (misrouted) this.misrouted++;
+  }
+
+  /**
+   * `addParts` for an entry decoded in place inside one reply buffer (the scan's RESP reader): its
+   * dedup_id is `buf[idStart..idEnd)` (`idStart` -1: none) and its stored `d` is
+   * `buf[dStart..dEnd)` (an empty range when it has none). Nothing is copied or decoded to text
+   * on the common path (ids of one batch share their text up to the last ':').
+   */
+  addRange(ok: boolean, s: number, buf: Uint8Array, idStart: number, idEnd: number, dStart: number, dEnd: number): void {
+    this.addWith(ok, s, buf, idStart, idEnd, buf, dStart, dEnd, 0, 0);
+  }
+
+  /**
+   * {@link addRange} for a reader that hashed the stored `d` itself ({@link payloadDigest}, e.g.
+   * in another thread): `a`/`b` is its digest; nothing of `d` is needed here.
+   */
+  addDigested(ok: boolean, s: number, buf: Uint8Array, idStart: number, idEnd: number, a: number, b: number): void {
+    this.addWith(ok, s, buf, idStart, idEnd, null, 0, 0, a, b);
+  }
+
+  /** The body of addRange/addDigested: `payload` null means the digest is `a`/`b`. */
+  private addWith(ok: boolean, s: number, buf: Uint8Array, idStart: number, idEnd: number, payload: Uint8Array | null, dStart: number, dEnd: number, a: number, b: number): void {
+    this.finished = null;
+    this.entries++;
+    let misrouted = false;
+    if (ok) {
+      this.ok++;
+      if (s !== this.shard) misrouted = true;
+    } else {
+      this.corrupt++;
+    }
+    if (idStart >= 0 && this.parseIdBytes(buf, idStart, idEnd)) {
+      const shard = this.pShard;
+      if (shard !== this.shard) misrouted = true;
+      if (payload !== null) {
+        hashBytes(payload, dStart, dEnd, this.digest);
+      } else {
+        this.digest[0] = a;
+        this.digest[1] = b;
+      }
+      this.index(buf, idStart, idEnd);
+      if (shard === this.shard && this.pSeq >= 0 && this.pI >= 0 && this.pSeq + this.pI <= Number.MAX_SAFE_INTEGER) {
+        this.addOrdinal(this.pNonce, this.pNonceValue, this.pSeq + this.pI);
+      }
+    }
+    if (misrouted) this.misrouted++;
+  }
+
+  /** Bytes in two separate arrays: copied into one so {@link addRange} decides (rare: tests, callers with views). */
+  private addSeparate(ok: boolean, s: number, dedupId: Uint8Array, payload: Uint8Array): void {
+    const both = new Uint8Array(dedupId.length + payload.length);
+    both.set(dedupId, 0);
+    both.set(payload, dedupId.length);
+    this.addRange(ok, s, both, 0, dedupId.length, dedupId.length, both.length);
   }
 
   /** The shard's figures so far (cli.md `scan` shape, fields in the documented order). */
@@ -525,28 +594,28 @@ export class ShardAnalyzer {
     return true;
   }
 
-  /** parseId on the stored bytes, without making a string on the common path (same prefix). */
-  private parseIdBytes(b: Uint8Array): boolean {
+  /** parseId on the stored bytes `b[start..end)`, without making a string on the common path (same prefix). */
+  private parseIdBytes(b: Uint8Array, start: number, end: number): boolean {
     const pre = this.cachePrefixBytes;
     const p = pre.length;
-    const len = b.length - p;
-    if (p > 0 && len >= 1 && len <= 15 && (len === 1 || b[p] !== 0x30)) {
+    const len = end - start - p;
+    if (p > 0 && len >= 1 && len <= 15 && (len === 1 || b[start + p] !== 0x30)) {
       let k = 0;
-      while (k < p && b[k] === pre[k]) k++;
+      while (k < p && b[start + k] === pre[k]) k++;
       if (k === p) {
         let i = 0;
-        for (; k < b.length; k++) {
+        for (k += start; k < end; k++) {
           const c = b[k]! - 0x30;
           if (c < 0 || c > 9) break;
           i = i * 10 + c;
         }
-        if (k === b.length) {
+        if (k === end) {
           this.pI = i;
           return true;
         }
       }
     }
-    const text = asciiText(b);
+    const text = asciiText(b, start, end);
     return text !== null && this.parseId(text);
   }
 
@@ -586,12 +655,12 @@ export class ShardAnalyzer {
     return true;
   }
 
-  /** Records the id just parsed with the payload digest in `digest`. */
-  private index(dedupId: string | Uint8Array): void {
+  /** Records the id just parsed (`dedupId`, or its bytes at `start..end`) with the payload digest in `digest`. */
+  private index(dedupId: string | Uint8Array, start: number, end: number): void {
     const a = this.digest[0]!;
     const b = this.digest[1]!;
     if (!this.fastKey(true)) {
-      const id = typeof dedupId === 'string' ? dedupId : asciiText(dedupId)!;
+      const id = typeof dedupId === 'string' ? dedupId : asciiText(dedupId, start, end)!;
       const rec = this.exact.get(id);
       if (!rec) {
         this.exact.set(id, { a, b, count: 1, collision: false });
@@ -738,10 +807,10 @@ function groupOf(w: number, extra: number): number {
 }
 
 /** The text of an ASCII byte string, or null when it has a non-ASCII byte or is too long to be a dedup_id. */
-function asciiText(b: Uint8Array): string | null {
-  if (b.length > MAX_ID_LENGTH) return null;
+function asciiText(b: Uint8Array, start: number, end: number): string | null {
+  if (end - start > MAX_ID_LENGTH) return null;
   let text = '';
-  for (let k = 0; k < b.length; k++) {
+  for (let k = start; k < end; k++) {
     const c = b[k]!;
     if (c >= 0x80) return null;
     text += String.fromCharCode(c);

@@ -734,9 +734,19 @@ export const channels = {
     request: z.object({ shard: shardId, dedupId: z.string().min(1).max(256) }).strict(),
     response: returns<DuplicateCopies>(),
   },
+  /**
+   * `lengths` (optional): for a shard with an `after` id, how many entries its stream holds up to
+   * and including that id, when the caller knows it exactly; the tail then counts the entries it
+   * skips (`dropped`) exactly from its first batch on.
+   */
   'tail:subscribe': {
     request: z
-      .object({ shards: z.array(shardId).min(1).max(64), after: z.record(z.string(), streamId.nullable()).optional(), previewChars: previewChars.optional() })
+      .object({
+        shards: z.array(shardId).min(1).max(64),
+        after: z.record(z.string(), streamId.nullable()).optional(),
+        lengths: z.record(z.string(), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).optional(),
+        previewChars: previewChars.optional(),
+      })
       .strict(),
     response: returns<{ subscriptionId: string }>(),
   },
@@ -798,7 +808,14 @@ export const channels = {
 /** Events pushed from the core to the UI: facts, named `domain:changed`-style. */
 export const events = {
   'connection:changed': returns<ConnectionStatus>(),
-  'tail:entries': returns<{ subscriptionId: string; shard: number; entries: MeshEntry[]; dropped: number }>(),
+  /**
+   * New entries of a subscribed shard, oldest first. `dropped`: entries of the stream between the
+   * previous batch's last entry and this batch's first that are not delivered (a writer outran the
+   * tail, which then sends the newest ones; or the socket was too slow); they come before `entries`.
+   * `exact` (absent means false): the tail knows its position, so `dropped` is an exact count and
+   * nothing else was skipped; positions counted from it stay exact.
+   */
+  'tail:entries': returns<{ subscriptionId: string; shard: number; entries: MeshEntry[]; dropped: number; exact?: boolean }>(),
   'index:changed': returns<IndexStatus>(),
   'analysis:progress': returns<AnalysisProgress>(),
   'analysis:done': returns<AnalysisReport>(),

@@ -173,12 +173,20 @@ export function tryFastDecode(d: string): DecodeResult | undefined {
  * walk already fails). Equivalence with `decodePayloadBytes` is tested on generated inputs.
  */
 export function fastShardOfBytes(b: Uint8Array): number {
-  const n = b.length;
+  return fastShardOfRange(b, 0, b.length);
+}
+
+/**
+ * {@link fastShardOfBytes} on `b[start..end)`, so a reader can decide an entry in place inside a
+ * whole reply buffer without making a view of it. Reads nothing outside the range.
+ */
+export function fastShardOfRange(b: Uint8Array, start: number, end: number): number {
+  const n = end - start;
   // {"r": ... }  — shortest producer payload is {"r":0,"t":0,"s":0}: 19 bytes.
-  if (n < 19 || b[n - 1] !== 0x7d || b[0] !== 0x7b || b[1] !== 0x22 || b[2] !== 0x72 || b[3] !== 0x22 || b[4] !== 0x3a) return -1;
+  if (n < 19 || b[end - 1] !== 0x7d || b[start] !== 0x7b || b[start + 1] !== 0x22 || b[start + 2] !== 0x72 || b[start + 3] !== 0x22 || b[start + 4] !== 0x3a) return -1;
 
   // s: 1..5 digits, no leading zero, <= 65535, after ,"s":
-  let j = n - 2;
+  let j = end - 2;
   let s = 0;
   let scale = 1;
   while (isDigit(b[j]!)) {
@@ -186,9 +194,9 @@ export function fastShardOfBytes(b: Uint8Array): number {
     scale *= 10;
     j--;
   }
-  const sLen = n - 2 - j;
+  const sLen = end - 2 - j;
   if (sLen === 0 || sLen > 5 || (sLen > 1 && b[j + 1] === 0x30) || s > U16_MAX) return -1;
-  if (j < 9 || !fieldTagAt(b, j, 0x73)) return -1;
+  if (j < start + 9 || !fieldTagAt(b, j, 0x73)) return -1;
 
   // t: 1..20 digits, no leading zero, <= u64::MAX, after ,"t":
   const tEnd = j - 4;
@@ -198,14 +206,15 @@ export function fastShardOfBytes(b: Uint8Array): number {
   const tLen = tEnd - tStart;
   if (tLen === 0 || tLen > 20 || (tLen > 1 && b[tStart] === 0x30)) return -1;
   if (tLen === 20 && aboveU64Max(b, tStart)) return -1;
-  if (j < 9 || !fieldTagAt(b, j, 0x74)) return -1;
+  if (j < start + 9 || !fieldTagAt(b, j, 0x74)) return -1;
 
   // r: exactly one JSON value spanning 5..rEnd, no whitespace around it (serde's RawValue).
+  const rStart = start + 5;
   const rEnd = j - 4;
-  if (rEnd <= 5 || isJsonWs(b[5]!) || isJsonWs(b[rEnd - 1]!)) return -1;
-  highBits = 0;
-  if (skipValueBytes(b, 5, rEnd) !== rEnd) return -1;
-  if (highBits & 0x80 && firstInvalidUtf8(b) >= 0) return -1;
+  if (rEnd <= rStart || isJsonWs(b[rStart]!) || isJsonWs(b[rEnd - 1]!)) return -1;
+  // fieldTagAt checked `,"t":` at rEnd: isRawValue's sentinel.
+  if (!isRawValue(b, rStart, rEnd)) return -1;
+  if (highBits & 0x80 && !isUtf8Range(b, start, end)) return -1;
   return s;
 }
 
@@ -223,161 +232,162 @@ function aboveU64Max(b: Uint8Array, from: number): boolean {
   return false;
 }
 
-/** OR of every byte the byte walk saw inside strings: bit 7 set means "check UTF-8". */
+/** Set by isRawValue: OR of every byte it saw inside strings (bit 7 set means "check UTF-8"). */
 let highBits = 0;
-const byteStack: number[] = [];
+/** isRawValue's stack of open containers (OBJ or ARR), grown for deeper nesting. */
+let kinds = new Uint8Array(64);
 
 /**
- * `skipValue` on bytes, bounded by `lim`: the index just after the value, or -1 when it is not
- * one complete JSON value before `lim` (the caller then defers to the full scanner, which says why).
+ * Whether `b[i..lim)` is exactly one JSON value with no whitespace before or after it: the full
+ * grammar of serde_json's `ignore_value` (nested duplicate keys and lone-surrogate `\u` escapes
+ * allowed), like `skipValue` on text, walked on bytes. Sets `highBits`.
+ *
+ * Requires `b[lim]` to be `,` and `b[lim + 1]` to be `"` (in the producer's layout `,"t":` follows
+ * `r`, which the caller has checked): every inner loop (whitespace, string body, digits) stops at
+ * one of those two bytes at the latest, so none needs a bound check per byte, and a value that
+ * ran into them is refused after the fact. One function with a typed stack, no call per token:
+ * this is most of a scan's per-entry decode time.
  */
-function skipValueBytes(b: Uint8Array, i: number, lim: number): number {
-  const stack = byteStack;
-  stack.length = 0;
+function isRawValue(b: Uint8Array, i: number, lim: number): boolean {
+  let depth = 0;
+  let seen = 0;
+  let c = b[i]!;
   for (;;) {
-    i = skipWsBytes(b, i, lim);
-    if (i >= lim) return -1;
-    let c = b[i]!;
+    // A value starts at i.
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
     if (c === 0x22) {
-      i = skipStringBytes(b, i + 1, lim);
-      if (i < 0) return -1;
-    } else if (c === 0x7b) {
-      i = skipWsBytes(b, i + 1, lim);
-      if (i >= lim) return -1;
-      if (b[i] === 0x7d) {
+      i = stringEnd(b, i);
+      if (i < 0) return false;
+      seen |= stringSeen;
+    } else if (c === 0x7b || c === 0x5b) {
+      const obj = c === 0x7b;
+      c = b[++i]!;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
+      if (c === (obj ? 0x7d : 0x5d)) {
         i++;
       } else {
-        i = memberKeyBytes(b, i, lim);
-        if (i < 0) return -1;
-        stack.push(OBJ);
-        continue;
-      }
-    } else if (c === 0x5b) {
-      i = skipWsBytes(b, i + 1, lim);
-      if (i >= lim) return -1;
-      if (b[i] === 0x5d) {
-        i++;
-      } else {
-        stack.push(ARR);
+        if (depth === kinds.length) {
+          const more = new Uint8Array(kinds.length * 2);
+          more.set(kinds);
+          kinds = more;
+        }
+        kinds[depth++] = obj ? OBJ : ARR;
+        if (obj) {
+          i = memberKey(b, i);
+          if (i < 0) return false;
+          seen |= stringSeen;
+        }
+        c = b[i]!;
         continue;
       }
     } else if (c === 0x74) {
-      if (i + 4 > lim || b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return -1;
+      if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return false;
       i += 4;
     } else if (c === 0x66) {
-      if (i + 5 > lim || b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return -1;
+      if (b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return false;
       i += 5;
     } else if (c === 0x6e) {
-      if (i + 4 > lim || b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return -1;
+      if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return false;
       i += 4;
-    } else if (c === 0x2d || isDigit(c)) {
-      i = skipNumberBytes(b, i, lim);
-      if (i < 0) return -1;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      if (c === 0x2d) c = b[++i]!;
+      if (c === 0x30) {
+        c = b[++i]!;
+        if (c >= 0x30 && c <= 0x39) return false;
+      } else if (c >= 0x31 && c <= 0x39) {
+        do c = b[++i]!;
+        while (c >= 0x30 && c <= 0x39);
+      } else {
+        return false;
+      }
+      if (c === 0x2e) {
+        c = b[++i]!;
+        if (c < 0x30 || c > 0x39) return false;
+        do c = b[++i]!;
+        while (c >= 0x30 && c <= 0x39);
+      }
+      if (c === 0x65 || c === 0x45) {
+        c = b[++i]!;
+        if (c === 0x2b || c === 0x2d) c = b[++i]!;
+        if (c < 0x30 || c > 0x39) return false;
+        do c = b[++i]!;
+        while (c >= 0x30 && c <= 0x39);
+      }
     } else {
-      return -1;
+      return false;
     }
-    // A value just ended: close finished containers, or step to the next element/member.
+    if (i > lim) return false;
+    // A value just ended at i: close finished containers, or step to the next element/member.
     for (;;) {
-      const depth = stack.length;
-      if (depth === 0) return i;
-      const top = stack[depth - 1];
-      i = skipWsBytes(b, i, lim);
-      if (i >= lim) return -1;
+      if (depth === 0) {
+        highBits = seen;
+        return i === lim;
+      }
       c = b[i]!;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
       if (c === 0x2c) {
-        i = skipWsBytes(b, i + 1, lim);
-        if (i >= lim) return -1;
-        if (top === OBJ) {
-          i = memberKeyBytes(b, i, lim);
-          if (i < 0) return -1;
-        } else if (b[i] === 0x5d) {
-          return -1;
+        if (i >= lim) return false;
+        c = b[++i]!;
+        if (kinds[depth - 1] === OBJ) {
+          while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
+          i = memberKey(b, i);
+          if (i < 0) return false;
+          seen |= stringSeen;
+          c = b[i]!;
         }
         break;
       }
-      if ((top === OBJ && c === 0x7d) || (top === ARR && c === 0x5d)) {
-        stack.pop();
+      if (c === (kinds[depth - 1] === OBJ ? 0x7d : 0x5d)) {
+        depth--;
         i++;
         continue;
       }
-      return -1;
+      return false;
     }
   }
 }
+/** Set by stringEnd: OR of the bytes of the string it just walked. */
+let stringSeen = 0;
 
-/** A member's `"key"` and `:` at `i`; the index after the colon, or -1. */
-function memberKeyBytes(b: Uint8Array, i: number, lim: number): number {
-  if (b[i] !== 0x22) return -1;
-  i = skipStringBytes(b, i + 1, lim);
-  if (i < 0) return -1;
-  i = skipWsBytes(b, i, lim);
-  return i < lim && b[i] === 0x3a ? i + 1 : -1;
-}
-
-function skipWsBytes(b: Uint8Array, i: number, lim: number): number {
-  while (i < lim) {
-    const c = b[i]!;
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-    else break;
-  }
-  return i;
-}
-
-/** `skipString` on bytes (after the opening quote): the index after the closing quote, or -1. */
-function skipStringBytes(b: Uint8Array, i: number, lim: number): number {
+/**
+ * The index after the string whose opening quote is at `i` (`skipString`'s rules on bytes: raw
+ * control characters and bad escapes refused, `\u` surrogates not paired), or -1. Relies on
+ * isRawValue's sentinel (a `"` follows the range) to stop.
+ */
+function stringEnd(b: Uint8Array, i: number): number {
   let seen = 0;
-  while (i < lim) {
-    const c = b[i]!;
+  for (;;) {
+    const c = b[++i]!;
     if (c === 0x22) {
-      highBits |= seen;
+      stringSeen = seen;
       return i + 1;
     }
     if (c === 0x5c) {
-      if (i + 1 >= lim) return -1;
       const e = b[i + 1]!;
       if (e === 0x75) {
-        if (i + 6 > lim || !isHexDigit(b[i + 2]!) || !isHexDigit(b[i + 3]!) || !isHexDigit(b[i + 4]!) || !isHexDigit(b[i + 5]!)) return -1;
-        i += 6;
-      } else if (simpleEscape(e) !== undefined) {
-        i += 2;
+        if (!isHexDigit(b[i + 2]!) || !isHexDigit(b[i + 3]!) || !isHexDigit(b[i + 4]!) || !isHexDigit(b[i + 5]!)) return -1;
+        i += 5;
+      } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+        i++;
       } else {
         return -1;
       }
-    } else if (c >= 0x20) {
-      seen |= c;
-      i++;
-    } else {
+    } else if (c < 0x20) {
       return -1;
+    } else {
+      seen |= c;
     }
   }
-  return -1;
 }
 
-/** `skipNumber` on bytes: the index after the number, or -1. */
-function skipNumberBytes(b: Uint8Array, i: number, lim: number): number {
-  if (b[i] === 0x2d) i++;
-  if (i >= lim) return -1;
-  if (b[i] === 0x30) {
-    i++;
-    if (i < lim && isDigit(b[i]!)) return -1;
-  } else if (isDigit(b[i]!)) {
-    i++;
-    while (i < lim && isDigit(b[i]!)) i++;
-  } else {
-    return -1;
-  }
-  if (i < lim && b[i] === 0x2e) {
-    i++;
-    if (i >= lim || !isDigit(b[i]!)) return -1;
-    while (i < lim && isDigit(b[i]!)) i++;
-  }
-  if (i < lim && (b[i] === 0x65 || b[i] === 0x45)) {
-    i++;
-    if (i < lim && (b[i] === 0x2b || b[i] === 0x2d)) i++;
-    if (i >= lim || !isDigit(b[i]!)) return -1;
-    while (i < lim && isDigit(b[i]!)) i++;
-  }
-  return i;
+/** A member's `"key"`, whitespace and `:` at `i`: the index after the colon, or -1. */
+function memberKey(b: Uint8Array, i: number): number {
+  if (b[i] !== 0x22) return -1;
+  i = stringEnd(b, i);
+  if (i < 0) return -1;
+  let c = b[i]!;
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
+  return c === 0x3a ? i + 1 : -1;
 }
 
 function isHexDigit(c: number): boolean {
@@ -941,8 +951,18 @@ function loneSurrogateIndex(d: string): number {
  * no overlongs, no surrogates, nothing above U+10FFFF), or -1 when `bytes` is valid UTF-8.
  */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  const n = bytes.length;
-  let i = 0;
+  return firstInvalidUtf8From(bytes, 0, bytes.length);
+}
+
+/** Whether `bytes[start..end)` is well-formed UTF-8. */
+function isUtf8Range(bytes: Uint8Array, start: number, end: number): boolean {
+  return firstInvalidUtf8From(bytes, start, end) < 0;
+}
+
+/** {@link firstInvalidUtf8} on `bytes[start..end)`; the offset returned counts from `start`. */
+function firstInvalidUtf8From(bytes: Uint8Array, start: number, end: number): number {
+  const n = end;
+  let i = start;
   while (i < n) {
     const b = bytes[i]!;
     if (b < 0x80) {
@@ -967,13 +987,13 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     else if (b === 0xf4) {
       need = 3;
       hi = 0x8f;
-    } else return i;
-    if (i + need >= n) return i;
+    } else return i - start;
+    if (i + need >= n) return i - start;
     const b1 = bytes[i + 1]!;
-    if (b1 < lo || b1 > hi) return i;
+    if (b1 < lo || b1 > hi) return i - start;
     for (let k = 2; k <= need; k++) {
       const bk = bytes[i + k]!;
-      if (bk < 0x80 || bk > 0xbf) return i;
+      if (bk < 0x80 || bk > 0xbf) return i - start;
     }
     i += need + 1;
   }

@@ -2,8 +2,7 @@
  * `mesh-inspector demo [--port <n>]`: a throwaway seeded redis-server (electron/core/demo/) plus
  * the `serve` command connected to it.
  */
-import { startDemoSandbox, type DemoSandboxOptions } from '../core/demo/sandbox';
-import { DEFAULT_TRICKLE_SHARDS } from '../core/demo/trickle';
+import type { DemoSandboxOptions } from '../core/demo/sandbox';
 import type { CliCommand, CommandContext, CommandResult } from './commands';
 import { runServe } from './cmd-serve';
 
@@ -12,8 +11,9 @@ export type ServeRunner = (ctx: CommandContext) => Promise<CommandResult>;
 
 /**
  * The `demo` entry of the command table: `mesh-inspector demo [--port <n>]`. Register it with
- * `registerCommand(demoCommand())`. The core service is imported when the command runs (as
- * `defaultServeCommand` does), so other commands do not load it.
+ * `registerCommand(demoCommand())`. The core service and the sandbox are imported when the
+ * command runs (as `defaultServeCommand` does), so `--help` and the other commands do not load
+ * them, nor the Redis client through them (issue 16: CLI start).
  */
 export function demoCommand(): CliCommand {
   return {
@@ -45,6 +45,7 @@ export async function runDemoCommand(
   serve: ServeRunner,
   sandboxOptions: Omit<DemoSandboxOptions, 'seed' | 'trickle'> = {},
 ): Promise<CommandResult> {
+  const [{ startDemoSandbox }, { DEFAULT_TRICKLE_SHARDS }] = await Promise.all([import('../core/demo/sandbox'), import('../core/demo/trickle')]);
   const sandbox = await startDemoSandbox({ prefix: ctx.global.prefix, ...sandboxOptions, seed: true, trickle: true });
   try {
     if (ctx.signal.aborted) return { done: true, exitCode: 0 };

@@ -3,14 +3,10 @@
  * plus what INFO says, plus the nodes behind the connection (PRODUCT.md feature 14). Unhealthy is
  * an answer, not a crash: the document is printed either way.
  */
-import { MeshAdapter } from '../core/adapter';
-import { loadTlsFiles } from '../core/connection';
-import { topologyHealth } from '../core/topology';
 import type { TopologyMode, TopologyNode, TopologyStatus } from '../../shared/contract';
 import { toErrorInfo } from '../../shared/errors';
 import type { MeshErrorInfo } from '../../shared/types';
 import type { CliCommand } from './commands';
-import { profileFrom, checkTopology } from './connect';
 import { clip, table } from './output';
 
 /** One node as `health --json` reports it (additive to cli.md's document). */
@@ -96,6 +92,8 @@ export const healthCommand: CliCommand = {
   usage: '',
   options: [],
   async run(ctx) {
+    // Loaded when the command runs: `--help` and the other commands never load the Redis client.
+    const { MeshAdapter, loadTlsFiles, topologyHealth, profileFrom, checkTopology } = await import('./impl');
     checkTopology(ctx.global);
     const adapter = new MeshAdapter(await loadTlsFiles(profileFrom(ctx.global, true)));
     const json: HealthJson = { healthy: false, latencyMs: null, url: adapter.redactedUrl, server: null, error: null };
@@ -107,7 +105,8 @@ export const healthCommand: CliCommand = {
       json.error = probe.error;
       if (probe.healthy) {
         try {
-          const info = await adapter.info();
+          // INFO as init read it a moment ago, on this connection: no second round trip for it.
+          const info = adapter.serverInfo ?? (await adapter.info());
           json.server = { version: info.redis_version ?? null, role: info.role ?? null, mode: info.redis_mode ?? null };
         } catch {
           // PING answered, so the server is healthy; INFO is extra (an ACL may refuse it).
@@ -121,7 +120,8 @@ export const healthCommand: CliCommand = {
     } catch (e) {
       json.error = toErrorInfo(e, adapter.secretTexts);
     } finally {
-      await adapter.shutdown();
+      // The process exits right after: close without a QUIT round trip.
+      await adapter.shutdown({ quit: false });
     }
     json.error = plainError(json.error);
     // cli.md: unhealthy exits 75; a fatal reason (wrong password, TLS rejected) exits 1 like any

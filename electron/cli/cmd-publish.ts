@@ -11,14 +11,13 @@ import { configHome } from '../core/home';
 import { inspectorNoncePath, loadOrCreateNonce, SequenceStore, sequenceStorePath } from '../core/nonce-store';
 import { parseRedisUrl } from '../core/redis-url';
 import { removeStaleTemps } from '../core/state-files';
-import { dedupRange, TestPublisher } from '../core/test-publisher';
+import type { TestPublisher } from '../core/test-publisher';
 import type { MeshAdapter } from '../core/adapter';
 import type { PublishedBatch } from '../../shared/contract';
 import { formatNonce } from '../../shared/dedup-id';
 import { usageError } from '../../shared/errors';
 import { streamKey } from '../../shared/stream-key';
 import type { CliCommand, CommandContext, CommandResult } from './commands';
-import { checkTopology, withAdapter } from './connect';
 import { table } from './output';
 import { parseBatchFile } from './publish-input';
 
@@ -74,7 +73,8 @@ export const publishCommand: CliCommand = {
     }
     const events = parseBatchFile(file, bytes);
     parseRedisUrl(ctx.global.url);
-    checkTopology(ctx.global);
+    const impl = await loadPublishImpl();
+    impl.checkTopology(ctx.global);
 
     const nonce = (ctx.options.nonce as bigint | undefined) ?? (await loadOrCreateNonce(inspectorNoncePath()));
     const explicitStart = ctx.options['sequence-start'] as bigint | undefined;
@@ -91,8 +91,8 @@ export const publishCommand: CliCommand = {
     const history = new BatchHistory(home);
     removeStaleTemps(home);
     removeStaleTemps(history.dir);
-    const result = await withAdapter(ctx.global, false, (adapter) =>
-      publisherFor(adapter, home, store, history).publish({
+    const result = await impl.withAdapter(ctx.global, false, (adapter) =>
+      publisherFor(impl, adapter, home, store, history).publish({
         shard,
         events,
         nonce,
@@ -100,7 +100,7 @@ export const publishCommand: CliCommand = {
         ...(maxLen !== undefined ? { maxLen } : {}),
       }),
     );
-    if (result.outcome === 'unconfirmed') return unconfirmed(result.batch, result.error.message);
+    if (result.outcome === 'unconfirmed') return unconfirmed(impl, result.batch, result.error.message);
     // The record is written in the background: wait for it before the process ends.
     await history.settled().catch((e: unknown) => ctx.stderr.write(`mesh-inspector: warning: ${(e as Error).message}\n`));
     const json = jsonOf(result.batch);
@@ -108,8 +108,18 @@ export const publishCommand: CliCommand = {
   },
 };
 
-function publisherFor(adapter: MeshAdapter, home: string, sequences: SequenceStore, history: BatchHistory): TestPublisher {
-  return new TestPublisher({ home, adapter, sequences, history, profileId: 'cli', server: adapter.redactedUrl });
+/**
+ * What publish runs on beyond its light checks, loaded when it runs: the test publisher reaches the
+ * Redis client, which `--help` and the other commands must not load (issue 16: CLI start).
+ */
+async function loadPublishImpl() {
+  const [{ checkTopology, withAdapter }, { TestPublisher, dedupRange }] = await Promise.all([import('./impl'), import('../core/test-publisher')]);
+  return { checkTopology, withAdapter, TestPublisher, dedupRange };
+}
+type PublishImpl = Awaited<ReturnType<typeof loadPublishImpl>>;
+
+function publisherFor(impl: PublishImpl, adapter: MeshAdapter, home: string, sequences: SequenceStore, history: BatchHistory): TestPublisher {
+  return new impl.TestPublisher({ home, adapter, sequences, history, profileId: 'cli', server: adapter.redactedUrl });
 }
 
 async function recheck(ctx: CommandContext, batchId: string): Promise<CommandResult> {
@@ -117,20 +127,21 @@ async function recheck(ctx: CommandContext, batchId: string): Promise<CommandRes
     if (ctx.options[other] !== undefined) throw usageError(`--recheck takes the batch id only, not --${other}`);
   }
   parseRedisUrl(ctx.global.url);
-  checkTopology(ctx.global);
+  const impl = await loadPublishImpl();
+  impl.checkTopology(ctx.global);
   const home = configHome();
   const history = new BatchHistory(home);
   const rec = await history.get(batchId);
   if (!rec) throw usageError(`no test batch ${batchId} in the history of ${home}`);
   const store = new SequenceStore(sequenceStorePath());
-  const batch = await withAdapter(ctx.global, false, async (adapter) => {
+  const batch = await impl.withAdapter(ctx.global, false, async (adapter) => {
     if (rec.batch.server !== undefined && rec.batch.server !== adapter.redactedUrl) {
       ctx.stderr.write(`mesh-inspector: note: batch ${batchId} was published through ${rec.batch.server}; re-checking ${rec.batch.key} on ${adapter.redactedUrl}\n`);
     }
-    return publisherFor(adapter, home, store, history).recheck(batchId);
+    return publisherFor(impl, adapter, home, store, history).recheck(batchId);
   });
   const outcome = batch.outcome ?? 'landed';
-  if (outcome === 'unconfirmed') return unconfirmed(batch, batch.note ?? 'still unconfirmed');
+  if (outcome === 'unconfirmed') return unconfirmed(impl, batch, batch.note ?? 'still unconfirmed');
   const json = jsonOf(batch);
   if (outcome === 'not-landed') {
     const message = batch.note ?? 'the batch did not land';
@@ -144,14 +155,14 @@ async function recheck(ctx: CommandContext, batchId: string): Promise<CommandRes
 }
 
 /** Exit 75 with the exact dedup_ids to look for and the re-check command (cli.md: unconfirmed). */
-function unconfirmed(batch: PublishedBatch, message: string): CommandResult {
+function unconfirmed(impl: PublishImpl, batch: PublishedBatch, message: string): CommandResult {
   const json = jsonOf(batch);
   const recheckCommand = `mesh-inspector publish --recheck ${batch.batchId}`;
   return {
     json: { error: { kind: 'transient', message }, ...json, recheck: recheckCommand },
     human:
       `unconfirmed: ${message}\n` +
-      `  dedup_ids to look for in ${batch.key}: ${dedupRange(batch.nonce, batch.shard, batch.sequenceStart, batch.count ?? batch.dedupIds.length)}\n` +
+      `  dedup_ids to look for in ${batch.key}: ${impl.dedupRange(batch.nonce, batch.shard, batch.sequenceStart, batch.count ?? batch.dedupIds.length)}\n` +
       `  re-check: ${recheckCommand} (with the same --url)\n`,
     exitCode: EXIT_TRANSIENT,
   };

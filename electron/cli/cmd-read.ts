@@ -2,10 +2,9 @@
  * `mesh-inspector read --shard <n> [--after <id>] [--limit <n>]` (cli.md): one page with net-mesh's
  * `poll_shard` semantics, corrupt entries included and marked.
  */
-import { MAX_POLL_LIMIT } from '../core/adapter';
+import { MAX_POLL_LIMIT } from '../core/poll-limit';
 import type { MeshEntry, ShardPage } from '../../shared/types';
 import type { CliCommand } from './commands';
-import { withAdapter } from './connect';
 import { clip, table } from './output';
 
 export const DEFAULT_READ_LIMIT = 100;
@@ -23,6 +22,8 @@ export const readCommand: CliCommand = {
     const shard = ctx.options.shard as number;
     const after = (ctx.options.after as string | undefined) ?? null;
     const limit = (ctx.options.limit as number | undefined) ?? DEFAULT_READ_LIMIT;
+    // Loaded when the command runs: `--help` and the other commands never load the Redis client.
+    const { withAdapter } = await import('./impl');
     const page = await withAdapter(ctx.global, true, (adapter) => adapter.poll(shard, after, limit));
     const json: ShardPage = { shard: page.shard, key: page.key, entries: page.entries.map(ordered), nextId: page.nextId, hasMore: page.hasMore };
     return { json, human: humanPage(json, (ctx.stderr.columns ?? 120) - 2) };

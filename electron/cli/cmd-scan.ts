@@ -3,9 +3,8 @@
  */
 import { scanDocument } from '../../shared/scan-document';
 import type { GapRange } from '../../shared/types';
-import { scanShards, type ScanResult } from '../core/scan';
+import type { ScanResult } from '../core/scan';
 import type { CliCommand } from './commands';
-import { withAdapter } from './connect';
 import { grouped, table } from './output';
 import { progressBar } from './progress';
 
@@ -18,6 +17,8 @@ export const scanCommand: CliCommand = {
   ],
   async run(ctx) {
     const shards = (ctx.options.shard as number[] | undefined) ?? [];
+    // Loaded when the command runs: `--help` and the other commands never load the Redis client.
+    const [{ withAdapter }, { scanShards }] = await Promise.all([import('./impl'), import('../core/scan')]);
     const bar = progressBar(ctx.stderr);
     let result: ScanResult;
     try {

@@ -27,8 +27,7 @@ import { DEFAULT_PREFIX, DEFAULT_URL } from './args';
 import type { CliCommand, CommandContext, CommandResult } from './commands';
 import { terminalSafe } from './output';
 import type { CreateService } from '../core/service-api';
-import { isLoopbackHost, isWildcardHost } from '../serve/security';
-import { startServe, type ServeHandle } from '../serve/server';
+import type { ServeHandle } from '../serve/server';
 
 /** What the command needs beyond its context; injectable so tests can run it without Redis. */
 export interface ServeCommandDeps {
@@ -87,6 +86,9 @@ export async function runServe(ctx: CommandContext, deps: ServeCommandDeps): Pro
   // against a Redis the user never named.
   const envUrl = ctx.env.MESH_REDIS_URL;
   const urlGiven = g.url !== DEFAULT_URL || (envUrl !== undefined && envUrl !== '') || g.prefix !== DEFAULT_PREFIX || topology !== undefined || hasTls;
+  // Loaded when the command runs (the server brings the contract's schemas and the WebSocket
+  // library): `--help` and the other commands never load it.
+  const [{ isLoopbackHost, isWildcardHost }, { startServe }] = await Promise.all([import('../serve/security'), import('../serve/server')]);
 
   if (!isLoopbackHost(host)) {
     ctx.stderr.write(

@@ -4,11 +4,8 @@
  * XINFO GROUPS.
  */
 import type { StreamFacts } from '../../shared/contract';
-import { discoverShards } from '../core/discovery';
-import { readStreamFacts } from '../core/stream-facts';
 import type { ShardDiscovery, ShardInfo } from '../../shared/types';
 import type { CliCommand } from './commands';
-import { withAdapter } from './connect';
 import { grouped, table } from './output';
 
 /** Shards whose facts are read at once (each is 2-3 commands on the shard's node). */
@@ -25,6 +22,8 @@ export const shardsCommand: CliCommand = {
   usage: '',
   options: [],
   async run(ctx) {
+    // Loaded when the command runs: `--help` and the other commands never load the Redis client.
+    const { withAdapter, discoverShards, readStreamFacts } = await import('./impl');
     const { found, facts } = await withAdapter(ctx.global, true, async (adapter) => {
       const found = await discoverShards(adapter.client, adapter.prefix, { signal: ctx.signal });
       const facts = new Map<number, StreamFacts | null>();

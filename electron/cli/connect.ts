@@ -2,39 +2,12 @@
  * From the global options to a connected adapter, for the commands that talk to Redis.
  */
 import { MeshAdapter } from '../core/adapter';
-import { loadTlsFiles, parseSentinels, topologyModeOf, type ConnectionProfile, type TopologyOptions } from '../core/connection';
+import { loadTlsFiles, parseSentinels, topologyModeOf } from '../core/connection';
 import type { GlobalOptions } from './args';
+import { profileFrom, topologyFrom } from './profile';
 
-/**
- * The connection profile the global options describe. `readOnly` commands get no publish
- * connection at all (one connection per run is enough load for a script).
- */
-export function profileFrom(global: GlobalOptions, readOnly: boolean): ConnectionProfile {
-  const profile: ConnectionProfile = {
-    url: global.url,
-    prefix: global.prefix,
-    commandTimeoutMs: global.timeoutMs,
-    readOnly,
-    connectionName: 'mesh-inspector-cli',
-  };
-  if (Object.values(global.tls).some((v) => v !== undefined)) profile.tls = { ...global.tls };
-  profile.topology = topologyFrom(global);
-  return profile;
-}
-
-/**
- * The topology the global options ask for: `--sentinel ... --master-name n` (Sentinel), `--cluster`
- * (Cluster, forced), or `auto` (a Cluster is detected with INFO cluster on connect).
- */
-export function topologyFrom(global: GlobalOptions): TopologyOptions {
-  if (global.sentinel !== undefined) {
-    const t: TopologyOptions = { mode: 'sentinel', sentinels: global.sentinel };
-    if (global.masterName !== undefined) t.masterName = global.masterName;
-    if (global.sentinelPassword !== undefined) t.sentinelPassword = global.sentinelPassword;
-    return t;
-  }
-  return { mode: global.cluster ? 'cluster' : 'auto' };
-}
+// Light, and used before any command runs (run.ts): kept in their own module, re-exported here.
+export { profileFrom, topologyFrom } from './profile';
 
 /**
  * Checks the topology options before anything is sent (usage errors: a sentinel address that is
@@ -57,6 +30,7 @@ export async function withAdapter<T>(global: GlobalOptions, readOnly: boolean, f
     await adapter.init();
     return await fn(adapter);
   } finally {
-    await adapter.shutdown();
+    // The process exits right after: close without a QUIT round trip (nothing is in flight).
+    await adapter.shutdown({ quit: false });
   }
 }

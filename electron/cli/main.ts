@@ -24,8 +24,10 @@ process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 process.once('SIGHUP', stop);
 
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
-process.exitCode = code;
-// Every connection is closed by now, but a client library timer could keep the process alive for
-// a while; exit as soon as what was written has been flushed (write callbacks fire after that).
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+// No top-level await: the bundle is CommonJS (it starts faster, scripts/build.mjs).
+void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then((code) => {
+  process.exitCode = code;
+  // Every connection is closed by now, but a client library timer could keep the process alive
+  // for a while; exit as soon as what was written has been flushed (write callbacks fire after that).
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+});

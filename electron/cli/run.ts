@@ -8,8 +8,9 @@ import { redactText } from '../../shared/redact';
 import type { ErrorKind } from '../../shared/types';
 import { helpText, parseCommandLine } from './args';
 import { findCommand, registeredCommands, type CommandContext } from './commands';
-import { secretsOf } from '../core/connection';
-import { profileFrom } from './connect';
+// Both light (no Redis client): `--help` and `--version` must start fast (issue 16).
+import { secretsOf } from '../core/secrets';
+import { profileFrom } from './profile';
 import { terminalSafe, toJson } from './output';
 
 /** cli.md "Exit codes". */

@@ -37,12 +37,10 @@ import {
 } from './connection';
 import { parseRedisUrl } from './redis-url';
 
-/**
- * The largest page `poll`/`pollReverse` accept. net-mesh's merger never asks one shard for more
- * than 10,000 entries per poll (contract 3.41); a bigger page would only make one reply huge.
- * `limit + 1` (the COUNT) therefore never overflows (contract 1.5, `saturating_add`).
- */
-export const MAX_POLL_LIMIT = 10_000;
+// In a module of its own so the command line can show it in `--help` without loading the client.
+import { MAX_POLL_LIMIT } from './poll-limit';
+
+export { MAX_POLL_LIMIT };
 
 /** How many streams may have a read-ahead page or a scan cursor remembered at once. */
 const READ_AHEAD_KEYS = 8;
@@ -328,6 +326,7 @@ export class MeshAdapter {
   private readonly secrets: string[];
   private readonly versionOverride: string | undefined;
   private version: string | undefined;
+  private initInfo: Record<string, string> | undefined;
   private exclusive = false;
   private initPromise: Promise<void> | undefined;
   private initialized = false;
@@ -380,9 +379,13 @@ export class MeshAdapter {
     return this.writeClient;
   }
 
-  /** net-mesh's `command_timeout` of this connection, in ms. */
-  get commandTimeoutMs(): number {
-    return this.profile.commandTimeoutMs;
+  /**
+   * INFO (all sections) as the server answered it during `init()`, for callers that want a
+   * snapshot without another round trip (the command line's `health`); undefined before init or
+   * when an ACL refuses INFO.
+   */
+  get serverInfo(): Readonly<Record<string, string>> | undefined {
+    return this.initInfo;
   }
 
   /** `redis_version` from INFO at init, or the override; undefined before init or when INFO is refused. */
@@ -393,6 +396,22 @@ export class MeshAdapter {
   /** Whether XRANGE `(id` is used (Redis >= 6.2); otherwise successor ids are (contract 7.10). */
   get exclusiveRanges(): boolean {
     return this.exclusive;
+  }
+
+  /**
+   * The profile with its topology decided, for connections this process opens beside the
+   * adapter's own (the scan's worker threads); null before `init()`, for a Cluster (its nodes are
+   * the Cluster client's business), and when the adapter was given its client (the profile may not
+   * describe it). It carries the password: it must never leave the process.
+   */
+  get workerProfile(): ConnectionProfile | null {
+    if (!this.initialized || !this.ownsReadClient || this.mode === 'auto' || this.mode === 'cluster') return null;
+    return { ...this.profile, topology: { ...this.profile.topology, mode: this.mode } };
+  }
+
+  /** net-mesh's `command_timeout` of this connection, in ms (also for connections other modules open). */
+  get commandTimeoutMs(): number {
+    return this.profile.commandTimeoutMs;
   }
 
   /** Texts that must never appear in output: `secretsOf(profile)`. */
@@ -419,6 +438,8 @@ export class MeshAdapter {
 
   private async doInit(): Promise<void> {
     const bound = CONNECT_TIMEOUT_MS + 2 * this.profile.commandTimeoutMs;
+    /** INFO (all sections) of the first node, when it was read and allowed. */
+    let info: Record<string, string> | undefined;
     try {
       await Promise.all([
         connectWithin(this.readClient, bound),
@@ -426,8 +447,10 @@ export class MeshAdapter {
       ]);
       if (this.mode === 'auto') {
         // Topology detection (cli.md: a Cluster is detected from any one node's URL): ask the
-        // node INFO cluster, and replace both clients with Cluster ones if it is part of one.
-        const found = await detectTopology(this.readClient as Redis);
+        // node, and replace both clients with Cluster ones if it is part of one. One INFO answers
+        // this and the version below (a round trip less for every short-lived command line).
+        info = await infoOf(this.readClient as Redis);
+        const found = info ? (info.cluster_enabled === '1' ? 'cluster' : 'standalone') : await detectTopology(this.readClient as Redis);
         this.mode = found;
         if (found === 'cluster') {
           await Promise.all([stopClient(this.readClient), this.writeClient ? stopClient(this.writeClient) : undefined]);
@@ -447,16 +470,10 @@ export class MeshAdapter {
       await Promise.all([this.ownsReadClient ? stopClient(this.readClient) : undefined, this.writeClient ? stopClient(this.writeClient) : undefined]);
       throw classifyError(preferReason(recorded, e), { command: 'connect', secrets: this.secrets });
     }
-    if (this.versionOverride !== undefined) {
-      this.version = this.versionOverride;
-    } else {
-      try {
-        this.version = parseInfo(await this.readClient.info('server')).redis_version;
-      } catch {
-        // An ACL may refuse INFO; the successor-id form works on every version, so fall back.
-        this.version = undefined;
-      }
-    }
+    // An ACL may refuse INFO: then no version, and the successor-id form (every version) is used.
+    info ??= await infoOf(this.readClient);
+    this.initInfo = info;
+    this.version = this.versionOverride ?? info?.redis_version;
     this.exclusive = this.version !== undefined && versionSupportsExclusiveRange(this.version);
     if (this.closed) throw shutDownError();
     this.initialized = true;
@@ -907,15 +924,21 @@ export class MeshAdapter {
   /**
    * Refuses every later publish and poll (MeshError fatal "adapter is shut down", contract 3.34;
    * an empty publish still succeeds, 3.2) and closes the adapter's own connections: QUIT, bounded
-   * by the command timeout, then a hard disconnect. Idempotent. An injected client is left open.
+   * by the command timeout, then a hard disconnect. With `quit: false` the connections are closed
+   * at once without a QUIT (a command line about to exit: one round trip less, nothing in flight).
+   * Idempotent. An injected client is left open.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(opts: { quit?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.initialized = false;
     this.readAhead.clear();
     this.scanCursors.clear();
     const own = [this.ownsReadClient ? this.readClient : undefined, this.writeClient].filter((c): c is RedisLike => c !== undefined);
+    if (opts.quit === false) {
+      for (const c of own) c.disconnect();
+      return;
+    }
     await Promise.all(own.map((c) => closeClient(c, Math.min(this.profile.commandTimeoutMs, 1000))));
   }
 
@@ -1084,20 +1107,33 @@ function decodeBufferEntry(id: string, fields: unknown): MeshEntry {
     const shown = text ?? corruptText(d);
     entry = dedupId === undefined ? { id, status: 'corrupt', reason: r.reason, d: shown } : { id, status: 'corrupt', reason: r.reason, dedupId, d: shown };
   }
-  storedPayloads.set(entry, d);
+  // Non-enumerable: spreads, JSON and structured clone never copy it, so it never reaches the UI.
+  Object.defineProperty(entry, STORED_D, { value: d });
   return entry;
 }
 
 /**
- * The stored `d` bytes of entries this module decoded, kept beside (not in) the entry so they
- * never travel to the UI: the shard index needs them to tell a retry (same bytes) from a
- * collision exactly as `scan` does, even when a writer's `d` is not in the canonical form.
+ * The stored `d` bytes of entries this module decoded, kept on (but hidden in) the entry so they
+ * never travel to the UI: the shard index needs them to tell a retry (same bytes) from a collision
+ * exactly as `scan` does, even when a writer's `d` is not in the canonical form. A symbol-keyed,
+ * non-enumerable property rather than a WeakMap: a live tail decodes tens of thousands of entries a
+ * second, and a WeakMap entry per entry made the garbage collector work through them all as
+ * ephemerons (issue 16, measured in `serve` under the 20,000 entries/s tail).
  */
-const storedPayloads = new WeakMap<MeshEntry, Uint8Array>();
+const STORED_D: unique symbol = Symbol('stored d');
 
-/** The stored `d` bytes of an entry returned by poll/pollReverse/fetchEntry; undefined without a `d`. */
+/** The stored `d` bytes of an entry returned by poll/pollReverse/fetchEntry; undefined without a `d` (or for a copy of it). */
 export function storedPayload(entry: MeshEntry): Uint8Array | undefined {
-  return storedPayloads.get(entry);
+  return (entry as MeshEntry & { [STORED_D]?: Uint8Array })[STORED_D];
+}
+
+/** `INFO` (all sections) parsed, or undefined when the server refuses it (an ACL may). */
+async function infoOf(client: RedisLike): Promise<Record<string, string> | undefined> {
+  try {
+    return parseInfo(await client.info());
+  } catch {
+    return undefined;
+  }
 }
 
 /** `INFO` text to `field -> value`. */

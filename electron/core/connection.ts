@@ -8,7 +8,7 @@ import Redis, { Cluster, SentinelConnector, type ClusterOptions, type RedisOptio
 // Not re-exported by ioredis' index; a stable path since v4.
 import * as ioredisConnectors from 'ioredis/built/connectors/index.js';
 import { usageError, type MeshError } from '../../shared/errors';
-import { parseRedisUrl, urlPasswordTexts } from './redis-url';
+import { parseRedisUrl } from './redis-url';
 
 /**
  * A client of either kind. `Redis` (standalone, or a Sentinel-managed master) and `Cluster` share
@@ -62,27 +62,8 @@ export interface ConnectionProfile {
   topology?: TopologyOptions;
 }
 
-/**
- * Every text under which a secret of `profile` may appear in a message, for `redactText`: the
- * URL's password as written and percent-decoded, `profile.password` and the sentinels' own
- * password, each also percent-encoded (as `connectUrlOf` and URL builders write it) and
- * JSON-escaped (as a serialized message quotes it). The one place secrets are derived: the
- * adapter, the service, `serve`, the CLI and the desktop host all scrub with this list.
- *
- * Guarantees: no empty text; works for a URL that does not parse (by the parser's own rule: the
- * userinfo ends at the last `@`); never throws.
- */
-export function secretsOf(profile: Pick<ConnectionProfile, 'url'> & Partial<Pick<ConnectionProfile, 'password' | 'topology'>>): string[] {
-  const base = [...urlPasswordTexts(profile.url), profile.password, profile.topology?.sentinelPassword];
-  const out = new Set<string>();
-  for (const s of base) {
-    if (typeof s !== 'string' || s === '') continue;
-    out.add(s);
-    out.add(encodeURIComponent(s));
-    out.add(JSON.stringify(s).slice(1, -1));
-  }
-  return [...out];
-}
+// Light, and needed before the Redis client is loaded (the CLI's driver): a module of its own.
+export { secretsOf } from './secrets';
 
 /**
  * What a connection is for. `read` serves XRANGE/SCAN/INFO and may wait briefly through a
@@ -166,6 +147,10 @@ export function buildRedisOptions(profile: ConnectionProfile, purpose: Connectio
     // A READONLY reply must surface as an error (classified transient), not trigger a silent
     // reconnect that could replay a MULTI/EXEC.
     reconnectOnError: null,
+    // No CLIENT SETINFO (library name and version) on connect: ioredis reads its package.json from
+    // disk for it on every connect, which a short-lived command line pays for at start (issue 16);
+    // CLIENT SETNAME already names every connection.
+    disableClientInfo: true,
   };
   if (url.username !== undefined) options.username = url.username;
   if (password !== undefined) options.password = password;

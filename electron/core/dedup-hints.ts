@@ -32,9 +32,38 @@ export class DedupHints {
 
   /** Records the dedup_id (or its absence) of the next position. */
   push(dedupId: string | undefined): void {
+    this.pushHash(dedupId === undefined ? NONE : hashDedupId(dedupId));
+  }
+
+  /**
+   * {@link push} for a dedup_id given as its stored bytes `buf[start..end)` (`start` -1: none),
+   * hashed exactly as `push` hashes the text the adapter decodes from them (UTF-8, invalid
+   * sequences replaced): byte by byte when they are ASCII, through that text otherwise.
+   */
+  pushBytes(buf: Uint8Array, start: number, end: number): void {
+    if (start < 0) {
+      this.pushHash(NONE);
+      return;
+    }
+    let h = 0x811c9dc5;
+    for (let k = start; k < end; k++) {
+      const c = buf[k]!;
+      if (c >= 0x80) {
+        // The adapter's own decoding of a dedup_id (invalid UTF-8 becomes U+FFFD).
+        this.pushHash(hashDedupId(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8')));
+        return;
+      }
+      h ^= c;
+      h = Math.imul(h, 0x01000193);
+    }
+    h >>>= 0;
+    this.pushHash(h === NONE ? 1 : h);
+  }
+
+  private pushHash(h: number): void {
     const at = this.count & (CHUNK - 1);
     if (at === 0) this.chunks.push(new Uint32Array(CHUNK));
-    (this.chunks[this.chunks.length - 1] as Uint32Array)[at] = dedupId === undefined ? NONE : hashDedupId(dedupId);
+    (this.chunks[this.chunks.length - 1] as Uint32Array)[at] = h;
     this.count++;
   }
 

@@ -1,7 +1,8 @@
 /**
  * Whole-bus analysis (cli.md `scan`, PRODUCT.md feature 10): reads every entry of the chosen
  * shard streams page by page and feeds it to a `ShardAnalyzer`. Memory does not grow with the
- * stream or its payloads: one page is held at a time, and the analyzer keeps a few bytes per id.
+ * stream or its payloads: one page is held at a time (plus the one read ahead), and the analyzer
+ * keeps a few bytes per id.
  */
 import { ShardAnalyzer } from '../../shared/analysis';
 import { MeshError } from '../../shared/errors';
@@ -11,12 +12,22 @@ import type { ShardAnalysis, ShardInfo, SkippedKey } from '../../shared/types';
 import { decodePayloadBytes, fastShardOfBytes } from '../../shared/wire';
 import type { MeshAdapter } from './adapter';
 import { classifyError, isCommandTimeout } from './classify';
+import { isClusterClient } from './connection';
 import { describeShards, discoverShards } from './discovery';
+import { ScanConnection, keySlot } from './scan-connection';
+import { autoWorkers, scanInWorkers, type MarkedRange } from './parallel-scan';
+import { analyzePage } from './scan-page';
 import { readDeletionEvidence } from './stream-facts';
+import { entryIdText, type XrangePage } from './xrange-reply';
 
 /** Entries per XRANGE. Large enough that round trips are a small share of the time, small enough that one reply stays a few MB. */
 export const DEFAULT_SCAN_PAGE = 1000;
 export const MAX_SCAN_PAGE = 10_000;
+/**
+ * Shards shorter than this are read through the adapter's own connection: opening the scan
+ * connection (a connect, AUTH, a ready check) costs about what reading this many entries saves.
+ */
+export const RAW_READER_MIN_ENTRIES = 5000;
 
 export interface ScanProgress {
   shard: number;
@@ -26,6 +37,8 @@ export interface ScanProgress {
   total: number;
   /** This shard's read rate since its scan began. */
   entriesPerSec: number;
+  /** Worker threads reading this shard now (parallel-scan.ts); absent when it is read on one thread. */
+  workers?: number;
 }
 
 export interface ScanOptions {
@@ -41,6 +54,21 @@ export interface ScanOptions {
    * `duplicateStatus`/`duplicates()` for the UI's duplicate marks, `memoryBytes()` for the bench.
    */
   onShardAnalyzed?: (analyzer: ShardAnalyzer) => void;
+  /**
+   * Which reader: `auto` (default) uses the byte-level reader on its own connection for shards
+   * of at least {@link RAW_READER_MIN_ENTRIES} entries and the adapter's client otherwise; `raw`
+   * and `client` force one (tests and benchmarks). Both give identical results; `raw` still
+   * falls back to the client when its connection cannot be had or fails.
+   */
+  reader?: 'auto' | 'raw' | 'client';
+  /**
+   * Worker threads per shard (parallel-scan.ts): `auto` (default) uses {@link autoWorkers} (none on
+   * two cores or for shards under PARALLEL_MIN_ENTRIES); a number forces that many (0 or 1: one
+   * thread). Ignored with `reader: 'client'`. Results are identical either way.
+   */
+  workers?: number | 'auto';
+  /** Called for every command sent on connections other than the adapter's (the scan connection), for the app's command count. */
+  onCommand?: () => void;
 }
 
 export interface ScanResult {
@@ -72,7 +100,8 @@ export interface ScanResult {
  *   is read before and after each shard (never per entry; a refusal or a server before 7.0 makes
  *   the causes `unknown`), and a shard whose present entries include deleted-id territory is read
  *   in two ranges, up to `max-deleted-entry-id` and after it, so the analyzer knows which
- *   ordinals sit at or below it.
+ *   ordinals sit at or below it. Every reader honours the cut: the byte-level one and the client
+ *   read range by range, the worker threads get ranges that never straddle it.
  */
 export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): Promise<ScanResult> {
   const pageSize = Math.min(Math.max(Math.floor(opts.pageSize ?? DEFAULT_SCAN_PAGE), 1), MAX_SCAN_PAGE);
@@ -83,32 +112,71 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       ? await describeShards(adapter.client, adapter.prefix, opts.shards, signal)
       : await discoverShards(adapter.client, adapter.prefix, signal ? { signal } : {});
   const shards: ShardAnalysis[] = [];
-  for (const info of found.shards) {
-    // Gap causes (gap-cause.ts): XINFO STREAM before and after, never per entry; the read is cut
-    // at max-deleted-entry-id so the analyzer knows which ordinals sit at or below it.
-    const before = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
-    const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
-    let done = 0;
-    const started = performance.now();
-    for (const segment of readSegments(info, before, adapter.exclusiveRanges)) {
-      analyzer.atOrBelowMaxDeleted = segment.atOrBelowMaxDeleted;
-      done = await scanShard(adapter, analyzer, info, segment, { done, started }, pageSize, signal, opts.onProgress);
+  const readers = new ScanReaders(adapter, opts.reader ?? 'auto', opts.onCommand);
+  try {
+    for (const info of found.shards) {
+      // Gap causes (gap-cause.ts): XINFO STREAM before and after, never per entry; the read is cut
+      // at max-deleted-entry-id so the analyzer knows which ordinals sit at or below it.
+      const before = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
+      const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
+      await scanShard(adapter, analyzer, info, readSegments(info, before, adapter.exclusiveRanges), pageSize, signal, opts.onProgress, readers, opts.workers ?? 'auto');
+      analyzer.atOrBelowMaxDeleted = false;
+      signal?.throwIfAborted();
+      const after = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
+      opts.onShardAnalyzed?.(analyzer);
+      shards.push(explainShardGaps(analyzer, before, after));
     }
-    analyzer.atOrBelowMaxDeleted = false;
-    signal?.throwIfAborted();
-    const after = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
-    opts.onShardAnalyzed?.(analyzer);
-    shards.push(explainShardGaps(analyzer, before, after));
+  } finally {
+    readers.close();
   }
   return { prefix: adapter.prefix, shards, skipped: found.skipped };
 }
 
-/** One XRANGE range of a shard's scan: `start` as XRANGE takes it, `end` inclusive. */
-interface ScanSegment {
-  start: string;
-  end: string;
-  atOrBelowMaxDeleted: boolean;
+/**
+ * The scan connections of one `scanShards` call, opened when a shard first needs one (one per
+ * Cluster master, one otherwise) and closed when the call ends. A node whose connection could
+ * not be opened is not tried again in the same call.
+ */
+class ScanReaders {
+  private readonly byNode = new Map<string, Promise<ScanConnection | null>>();
+
+  constructor(
+    private readonly adapter: MeshAdapter,
+    readonly mode: 'auto' | 'raw' | 'client',
+    readonly onCommand: (() => void) | undefined,
+  ) {}
+
+  /** A scan connection for `info`'s key, or null: read through the adapter's client. */
+  async for(info: ShardInfo): Promise<ScanConnection | null> {
+    if (this.mode === 'client' || (this.mode === 'auto' && info.length < RAW_READER_MIN_ENTRIES)) return null;
+    const client = this.adapter.client;
+    const node = isClusterClient(client) ? `slot-owner:${client.slots[keySlot(info.key)]?.[0] ?? '?'}` : 'server';
+    let conn = this.byNode.get(node);
+    if (conn === undefined) {
+      conn = ScanConnection.open(client, info.key, {
+        timeoutMs: this.adapter.commandTimeoutMs,
+        ...(this.onCommand ? { onCommand: this.onCommand } : {}),
+      });
+      this.byNode.set(node, conn);
+    }
+    const c = await conn;
+    if (c?.failed) {
+      // It failed on an earlier shard (e.g. a Cluster slot moved): try a fresh one once more.
+      const again = ScanConnection.open(client, info.key, { timeoutMs: this.adapter.commandTimeoutMs, ...(this.onCommand ? { onCommand: this.onCommand } : {}) });
+      this.byNode.set(node, again);
+      return again;
+    }
+    return c;
+  }
+
+  close(): void {
+    for (const conn of this.byNode.values()) void conn.then((c) => c?.close());
+    this.byNode.clear();
+  }
 }
+
+/** One XRANGE range of a shard's scan (`start` as XRANGE takes it, `end` inclusive) and whether its ids are at or below `max-deleted-entry-id`. */
+type ScanSegment = MarkedRange;
 
 /**
  * The ranges a shard is read in: `-`..lastId in one, or cut at `max-deleted-entry-id` when
@@ -143,35 +211,142 @@ function explainShardGaps(analyzer: ShardAnalyzer, before: DeletionEvidence, aft
 
 type RawRow = [id: Buffer, fields: Buffer[]];
 
-/** Reads one segment of a shard into `analyzer`; returns the shard's entries read so far (`done` carried on from `shard`). */
+/**
+ * Reads `segments` of a shard (readSegments: one, or two cut at `max-deleted-entry-id`) into
+ * `analyzer`, setting its `atOrBelowMaxDeleted` for each range it feeds. The caller clears it.
+ */
 async function scanShard(
   adapter: MeshAdapter,
   analyzer: ShardAnalyzer,
   info: ShardInfo,
-  segment: ScanSegment,
-  shard: { done: number; started: number },
+  segments: ScanSegment[],
   pageSize: number,
   signal: AbortSignal | undefined,
   onProgress: ScanOptions['onProgress'],
-): Promise<number> {
-  const end = segment.end;
+  readers: ScanReaders,
+  workersOption: number | 'auto',
+): Promise<void> {
+  if (segments.length === 0) return;
+  // Progress and rate are the shard's, across its segments.
+  const started = performance.now();
+  const progress = {
+    done: 0,
+    page(n: number, workers?: number) {
+      this.done += n;
+      if (onProgress) {
+        const seconds = (performance.now() - started) / 1000;
+        const p: ScanProgress = { shard: info.shard, done: this.done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(this.done / seconds) : 0 };
+        if (workers !== undefined) p.workers = workers;
+        onProgress(p);
+      }
+    },
+  };
+  const workers = readers.mode === 'client' ? 0 : workersOption === 'auto' ? autoWorkers(info.length) : workersOption;
+  if (workers > 1) {
+    const leftovers = await scanInWorkers(adapter, info, segments, analyzer, {
+      workers,
+      pageSize,
+      signal,
+      onEntries: (n, w) => progress.page(n, w),
+      onCommand: readers.onCommand,
+    });
+    if (leftovers !== null) {
+      // What the workers could not read is read (and any error reported) as on one thread.
+      for (const range of leftovers) {
+        analyzer.atOrBelowMaxDeleted = range.atOrBelowMaxDeleted;
+        await readThroughClient(adapter, info.key, range.start, range.end, pageSize, analyzer, signal, progress);
+      }
+      return;
+    }
+  }
+  const conn = await readers.for(info);
+  signal?.throwIfAborted();
+  for (const segment of segments) {
+    analyzer.atOrBelowMaxDeleted = segment.atOrBelowMaxDeleted;
+    let start: string | null = segment.start;
+    // A connection that failed in an earlier segment is not tried again: the client reads on.
+    if (conn && !conn.failed) start = await readRaw(conn, adapter, info.key, start, segment.end, pageSize, analyzer, signal, progress);
+    if (start !== null) await readThroughClient(adapter, info.key, start, segment.end, pageSize, analyzer, signal, progress);
+  }
+}
+
+interface Progress {
+  page(entries: number): void;
+}
+
+/**
+ * Reads `key` from `start` to `end` on the scan connection, one page ahead. Resolves to null when
+ * the range is done, or to the start of the first page it could not read (the connection failed,
+ * or Redis answered an error: the client path then reads that page again and reports exactly what
+ * it would have reported). A timeout is reported as the client path reports it; it is not retried.
+ */
+async function readRaw(
+  conn: ScanConnection,
+  adapter: MeshAdapter,
+  key: string,
+  start: string,
+  end: string,
+  pageSize: number,
+  analyzer: ShardAnalyzer,
+  signal: AbortSignal | undefined,
+  progress: Progress,
+): Promise<string | null> {
+  let pending: Promise<XrangePage> | null = conn.range(key, start, end, pageSize);
+  pending.catch(() => {});
+  let pendingStart = start;
+  while (pending) {
+    let page: XrangePage;
+    try {
+      page = await pending;
+    } catch (e) {
+      if (isCommandTimeout(e)) throw readError(e, [...adapter.secretTexts]);
+      return pendingStart;
+    }
+    signal?.throwIfAborted();
+    if (page.error !== null) return pendingStart;
+    if (page.count === 0) return null;
+    const last = entryIdText(page, page.count - 1);
+    if (page.count < pageSize || last === end) {
+      pending = null;
+    } else {
+      pendingStart = exclusiveStart(last, adapter.exclusiveRanges);
+      // Redis builds the next page while this one is analysed.
+      pending = conn.range(key, pendingStart, end, pageSize);
+      pending.catch(() => {});
+    }
+    analyzePage(analyzer, page);
+    conn.recycle(page);
+    progress.page(page.count);
+  }
+  return null;
+}
+
+/** The same read through the adapter's client (ioredis parses the replies into Buffers). */
+async function readThroughClient(
+  adapter: MeshAdapter,
+  key: string,
+  start: string,
+  end: string,
+  pageSize: number,
+  analyzer: ShardAnalyzer,
+  signal: AbortSignal | undefined,
+  progress: Progress,
+): Promise<void> {
   const client = adapter.client;
   const secrets = [...adapter.secretTexts];
   const exclusive = adapter.exclusiveRanges;
-  const started = shard.started;
-  let done = shard.done;
 
-  const read = (start: string): Promise<RawRow[]> => {
+  const read = (from: string): Promise<RawRow[]> => {
     // Bytes, not text: the analyzer needs the stored bytes of `d` anyway, UTF-8 validity is
     // decided exactly without a second read, and nothing is decoded that is not needed (ids and
     // field names stay bytes).
-    const p = client.xrangeBuffer(info.key, start, end, 'COUNT', pageSize) as unknown as Promise<RawRow[]>;
+    const p = client.xrangeBuffer(key, from, end, 'COUNT', pageSize) as unknown as Promise<RawRow[]>;
     // The prefetched page may be abandoned (abort, error on the current page): never unhandled.
     p.catch(() => {});
     return p;
   };
 
-  let pending: Promise<RawRow[]> | null = read(segment.start);
+  let pending: Promise<RawRow[]> | null = read(start);
   while (pending) {
     let rows: RawRow[];
     try {
@@ -211,14 +386,8 @@ async function scanShard(
         analyzer.addParts(r.ok, r.ok ? r.s : 0, dedup, d);
       }
     }
-
-    done += rows.length;
-    if (onProgress) {
-      const seconds = (performance.now() - started) / 1000;
-      onProgress({ shard: info.shard, done, total: info.length, entriesPerSec: seconds > 0 ? Math.round(done / seconds) : 0 });
-    }
+    progress.page(rows.length);
   }
-  return done;
 }
 
 const EMPTY = new Uint8Array(0);

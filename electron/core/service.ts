@@ -36,6 +36,7 @@ import { loadTlsFiles, parseSentinels, reconnectDelayMs, secretsOf, type Connect
 import { parseRedisUrl } from './redis-url';
 import { discoverShards } from './discovery';
 import { scanShards } from './scan';
+import { SharedScanConnection } from './scan-connection';
 import { readStreamFacts } from './stream-facts';
 import { configHome } from './home';
 import { loadOrCreateNonce, SequenceStore } from './nonce-store';
@@ -59,6 +60,8 @@ interface Session {
   health: HealthMonitor;
   tail: TailManager;
   indexes: Map<number, ShardIndex>;
+  /** The shard indexes' scan connection (byte-level page reads), opened when an index first reads. */
+  indexPages: SharedScanConnection;
   secrets: string[];
   /** What the connection is, apart from its state: the status is these plus the health monitor's state. */
   facts: StatusFacts;
@@ -236,6 +239,7 @@ class Service implements MeshService {
       profile,
       adapter,
       indexes: new Map(),
+      indexPages: new SharedScanConnection(() => adapter.client, conn.commandTimeoutMs, () => session.commandCount++),
       secrets,
       facts: { profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, local: isLocalServer(profile) },
       status: { state: 'connecting', profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, since: Date.now() },
@@ -454,6 +458,7 @@ class Service implements MeshService {
     s.health.stop();
     s.tail.dispose();
     for (const idx of s.indexes.values()) idx.stop();
+    s.indexPages.close();
     for (const job of s.jobs.values()) job.abort();
     await s.adapter.shutdown().catch(() => {});
     this.sink('connection:changed', this.statusOf());
@@ -486,7 +491,7 @@ class Service implements MeshService {
   private index(s: Session, shard: number): ShardIndex {
     let idx = s.indexes.get(shard);
     if (!idx) {
-      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => s.health.whenReady());
+      idx = new ShardIndex(s.adapter, shard, streamKey(s.profile.prefix, shard), (st) => this.sink('index:changed', st), () => s.health.whenReady(), s.indexPages);
       s.indexes.set(shard, idx);
       void idx.refresh();
     }
@@ -681,6 +686,8 @@ class Service implements MeshService {
         const result = await scanShards(s.adapter, {
           ...(selection ? { shards: selection } : {}),
           signal: ctrl.signal,
+          // The scan connection's XRANGEs count toward the app's own load like every other command.
+          onCommand: () => s.commandCount++,
           onProgress: (p) => {
             doneByShard.set(p.shard, { done: p.done, total: p.total });
             const now = Date.now();
@@ -807,7 +814,7 @@ class Service implements MeshService {
       'duplicates:copies': async (req) => findCopies(this.browse(this.requireSession(), req.shard), req.dedupId),
       'tail:subscribe': async (req) => {
         const s = this.requireSession();
-        const subscriptionId = await this.redis(s, 'XREVRANGE', () => s.tail.subscribe(req.shards, req.after));
+        const subscriptionId = await this.redis(s, 'XREVRANGE', () => s.tail.subscribe(req.shards, req.after, req.lengths));
         if (req.previewChars !== undefined) {
           s.tailPreviews.set(subscriptionId, req.previewChars);
           // Bounded like the tail's own subscription table (a view that never unsubscribed).

@@ -2,18 +2,31 @@
  * The background index of one shard: a sparse list of stream ids (one per `step` entries, oldest
  * first) so any position of a million-entry stream can be opened with one bounded XRANGE, and the
  * shard's dedup analysis so a row's duplicate status is right even when the other copy is far
- * away. Built page by page through the adapter (the same decoding as every other read), paced so
- * it never monopolises a struggling server, and extended incrementally as the stream grows.
+ * away. Built page by page (the scan's byte-level reader on the session's scan connection, or the
+ * adapter's poll: the same decisions as every other read), paced so it never monopolises a
+ * struggling server, and extended incrementally as the stream grows.
  */
 import type { IndexStatus, DuplicateMark } from '../../shared/contract';
-import { toErrorInfo } from '../../shared/errors';
+import { MeshError, toErrorInfo } from '../../shared/errors';
 import { ShardAnalyzer } from '../../shared/analysis';
 import { deletedBetween, explainGap, explainHeadGap, type DeletionEvidence } from '../../shared/gap-cause';
-import { compareStreamIds } from '../../shared/stream-id';
+import { compareStreamIds, exclusiveStart } from '../../shared/stream-id';
 import type { GapRange, MeshEntry } from '../../shared/types';
 import { storedPayload, type MeshAdapter } from './adapter';
+import { isCommandTimeout } from './classify';
 import { DedupHints } from './dedup-hints';
+import type { ScanConnection } from './scan-connection';
+import { entryVerdict } from './scan-page';
 import { readDeletionEvidence } from './stream-facts';
+import { D_END, D_START, ENTRY_WORDS, entryIdText, X_END, X_START, type XrangePage } from './xrange-reply';
+
+/**
+ * Where an index may read pages with the scan's byte-level reader (a scan connection of the
+ * session's); null when there is none to be had (then it reads through the adapter's poll).
+ */
+export interface IndexPageSource {
+  connection(key: string): Promise<ScanConnection | null>;
+}
 
 export const INDEX_STEP = 256;
 const PAGE = 2000;
@@ -51,6 +64,12 @@ export class ShardIndex {
     private readonly onChange: (s: IndexStatus) => void,
     /** Awaited between pages: lets the service pause indexing while Redis is unhealthy. */
     private readonly pace: () => Promise<void> = () => Promise.resolve(),
+    /**
+     * Pages read in place from the reply bytes when given (issue 16: the index reads every entry
+     * of a shard, and every new one while a tail runs; the decoded entries poll builds cost the
+     * core four times as much). Same entries, same analysis either way.
+     */
+    private readonly pages: IndexPageSource | null = null,
   ) {
     this.analyzer = new ShardAnalyzer(shard, key);
   }
@@ -181,11 +200,10 @@ export class ShardIndex {
           this.pastMaxDeleted = !this.evidence.known || compareStreamIds(this.evidence.record.maxDeletedId, '0-0') === 0;
         }
         await this.pace();
-        const page = await this.adapter.poll(this.shard, this.lastId, PAGE);
-        this.addPage(page.entries);
-        if (page.nextId !== null) this.lastId = page.nextId;
+        const conn = this.pages ? await this.pages.connection(this.key) : null;
+        const more = (conn ? await this.readRaw(conn) : null) ?? (await this.readPoll());
         if (this.count > this.total) this.total = this.count;
-        if (!page.hasMore) break;
+        if (!more) break;
         if (Date.now() - lastEmit > 250) {
           lastEmit = Date.now();
           this.onChange(this.status());
@@ -209,6 +227,67 @@ export class ShardIndex {
     if (now - this.lastGrowthRefresh < 2000) return;
     this.lastGrowthRefresh = now;
     void this.refresh();
+  }
+
+  /** One page through the adapter's poll; whether more may follow. */
+  private async readPoll(): Promise<boolean> {
+    const page = await this.adapter.poll(this.shard, this.lastId, PAGE);
+    this.addPage(page.entries);
+    if (page.nextId !== null) this.lastId = page.nextId;
+    return page.hasMore;
+  }
+
+  /**
+   * One page on a scan connection, each entry decided in place exactly as `poll` decides it (the
+   * scan's reader: scan-page.ts) and marked for gap causes exactly as {@link addPage} marks it;
+   * whether more may follow, or null when the connection could not read it (it failed, Redis
+   * answered an error): the caller then reads it through poll, which reports what it always
+   * reports. A timeout is reported as poll reports one.
+   */
+  private async readRaw(conn: ScanConnection): Promise<boolean | null> {
+    let start = '-';
+    if (this.lastId !== null) {
+      try {
+        start = exclusiveStart(this.lastId, this.adapter.exclusiveRanges);
+      } catch {
+        return false; // Pre-6.2 and the largest possible id: nothing can follow it.
+      }
+    }
+    let page: XrangePage;
+    try {
+      page = await conn.range(this.key, start, '+', PAGE);
+    } catch (e) {
+      if (isCommandTimeout(e)) {
+        throw new MeshError('transient', `Redis XRANGE timeout (no reply within ${this.adapter.commandTimeoutMs} ms)`, { command: 'XRANGE' });
+      }
+      return null;
+    }
+    if (page.error !== null) return null;
+    const { buf, offsets, count } = page;
+    // Gap causes, as addPage: nothing to mark once past max-deleted-entry-id; one comparison for a
+    // page wholly at or below it; per entry only on the page that crosses it.
+    const m = this.pastMaxDeleted || !this.evidence?.known ? null : this.evidence.record.maxDeletedId;
+    const crosses = m !== null && count > 0 && compareStreamIds(entryIdText(page, count - 1), m) > 0;
+    for (let k = 0, o = 0; k < count; k++, o += ENTRY_WORDS) {
+      if (m !== null) {
+        if (crosses && !this.pastMaxDeleted && compareStreamIds(entryIdText(page, k), m) > 0) this.pastMaxDeleted = true;
+        this.analyzer.atOrBelowMaxDeleted = !this.pastMaxDeleted;
+      }
+      const xStart = offsets[o + X_START]!;
+      const xEnd = offsets[o + X_END]!;
+      this.hints.pushBytes(buf, xStart, xEnd);
+      if (this.count % this.step === 0) this.ids.push(entryIdText(page, k));
+      this.count++;
+      const dStart = offsets[o + D_START]!;
+      const dEnd = offsets[o + D_END]!;
+      const s = entryVerdict(buf, dStart, dEnd);
+      // No `d`: an empty payload, as `add` passes for it.
+      this.analyzer.addRange(s >= 0, s, buf, xStart, xEnd, dStart < 0 ? 0 : dStart, dStart < 0 ? 0 : dEnd);
+    }
+    this.analyzer.atOrBelowMaxDeleted = false;
+    if (count > 0) this.lastId = entryIdText(page, count - 1);
+    conn.recycle(page);
+    return count === PAGE;
   }
 
   /** Adds a page (oldest first), marking the entries at or below max-deleted-entry-id for gap causes. */

@@ -116,8 +116,11 @@ interface Client {
   ws: WebSocket;
   /** Tail subscriptions this socket created: their batches go to it alone, and close with it. */
   subscriptions: Set<string>;
-  /** Entries skipped under backpressure per subscription, not yet reported in a `dropped`. */
-  tailDropped: Map<string, number>;
+  /**
+   * Entries skipped under backpressure per subscription, not yet reported in a `dropped`, and
+   * whether that count is exact (every skipped batch's own `dropped` was).
+   */
+  tailDropped: Map<string, { count: number; exact: boolean }>;
 }
 
 /**
@@ -415,14 +418,17 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     const targets = owner ? [owner] : [...clients];
     for (const client of targets) {
       if (client.ws.readyState !== WebSocket.OPEN) continue;
-      const pending = client.tailDropped.get(batch.subscriptionId) ?? 0;
+      const pending = client.tailDropped.get(batch.subscriptionId);
       if (client.ws.bufferedAmount > maxBuffered) {
         droppedEvents++;
-        client.tailDropped.set(batch.subscriptionId, pending + batch.entries.length + batch.dropped);
+        client.tailDropped.set(batch.subscriptionId, {
+          count: (pending?.count ?? 0) + batch.entries.length + batch.dropped,
+          exact: (pending?.exact ?? true) && batch.exact === true,
+        });
         continue;
       }
       client.tailDropped.delete(batch.subscriptionId);
-      const payload = pending === 0 ? batch : { ...batch, dropped: batch.dropped + pending };
+      const payload = pending === undefined ? batch : { ...batch, dropped: batch.dropped + pending.count, exact: pending.exact && batch.exact === true };
       send(client, { type: 'event', event: 'tail:entries', payload });
     }
   }

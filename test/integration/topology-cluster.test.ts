@@ -12,6 +12,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
 import { discoverShards } from '../../electron/core/discovery';
+import { scanShards } from '../../electron/core/scan';
 import { createService } from '../../electron/core/service';
 import { TopologyMonitor, parseClusterNodes } from '../../electron/core/topology';
 import type { EventName } from '../../shared/contract';
@@ -163,6 +164,21 @@ describe('Redis Cluster through the command line (detected from one node URL)', 
       expect((e as MeshError).message).toMatch(/^MOVED \d+ 127\.0\.0\.1:\d+/);
     } finally {
       await a.shutdown();
+    }
+  });
+
+  it("the scan's byte-level reader reads each shard on its own master, with the client reader's figures", async () => {
+    const adapter = new MeshAdapter({ url: cluster.url, prefix: 'net', commandTimeoutMs: 2000, readOnly: true });
+    try {
+      await adapter.init();
+      let commands = 0;
+      const raw = await scanShards(adapter, { reader: 'raw', onCommand: () => commands++ });
+      expect(raw).toEqual(await scanShards(adapter, { reader: 'client' }));
+      expect(raw.shards.map((s) => s.shard)).toEqual(allShards);
+      // Every shard was read on a scan connection to its master (one XRANGE each here).
+      expect(commands).toBe(allShards.length);
+    } finally {
+      await adapter.shutdown();
     }
   });
 });

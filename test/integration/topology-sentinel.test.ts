@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
+import { scanShards } from '../../electron/core/scan';
 import { createService } from '../../electron/core/service';
 import type { MeshService } from '../../electron/core/service-api';
 import { TopologyMonitor } from '../../electron/core/topology';
@@ -62,6 +63,26 @@ describe('Sentinel through the command line', () => {
     expect((page.entries as Array<{ r: string }>).map((e) => e.r)).toEqual(['{"via":"sentinel"}']);
     const health = doc(await cli(['health', ...sentinel, '--json']));
     expect(health).toMatchObject({ healthy: true, server: { role: 'master' } });
+  });
+
+  it("the scan's byte-level reader reaches the master the sentinels name, with the client reader's figures", async () => {
+    const adapter = new MeshAdapter({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'net',
+      commandTimeoutMs: 3000,
+      readOnly: true,
+      topology: { mode: 'sentinel', sentinels: setup.sentinelList, masterName: setup.masterName },
+    });
+    try {
+      await adapter.init();
+      let commands = 0;
+      const raw = await scanShards(adapter, { reader: 'raw', onCommand: () => commands++ });
+      expect(raw).toEqual(await scanShards(adapter, { reader: 'client' }));
+      expect(raw.shards.length).toBeGreaterThan(0);
+      expect(commands).toBe(raw.shards.length);
+    } finally {
+      await adapter.shutdown();
+    }
   });
 
   it('bad topology options are usage errors (exit 64), nothing sent', async () => {

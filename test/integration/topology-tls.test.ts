@@ -9,7 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeshAdapter } from '../../electron/core/adapter';
+import { scanShards } from '../../electron/core/scan';
 import { createService } from '../../electron/core/service';
+import { encodePayload } from '../../shared/wire';
 import { buildCli, jsonDoc, runCli, type CliRun as Run } from '../helpers/cli-run';
 import { MemorySecrets, serviceGate } from '../helpers/service-gate';
 import { makeCerts, startTlsRedis, type TestCerts, type TlsRedis } from '../helpers/tls';
@@ -65,6 +68,23 @@ describe('rediss:// with the CA: health, publish and read', () => {
     expect((page.entries as Array<{ id: string; r: string }>).map((e) => [e.id, e.r])).toEqual([[(pub.ids as string[])[0], '{"over":"tls"}']]);
     // localhost is in the certificate too.
     expect(doc(await cli(['health', '--url', `rediss://localhost:${plain.tlsPort}`, '--tls-ca', certs.ca, '--json']))).toMatchObject({ healthy: true });
+  });
+});
+
+describe("the scan's byte-level reader over TLS", () => {
+  it("reads on its own verified TLS connection, with the client reader's figures", async () => {
+    const adapter = new MeshAdapter({ url: plain.url, prefix: 'net', commandTimeoutMs: 3000, readOnly: true, tls: { caFile: certs.ca } });
+    try {
+      await adapter.init();
+      await adapter.client.xadd('net:shard:4', '*', 'd', encodePayload('{"over":"tls"}', 1n, 4), 'dedup_id', 'ab:4:0:0');
+      let commands = 0;
+      const raw = await scanShards(adapter, { shards: [4], reader: 'raw', onCommand: () => commands++ });
+      expect(raw).toEqual(await scanShards(adapter, { shards: [4], reader: 'client' }));
+      expect(raw.shards[0]).toMatchObject({ shard: 4, entries: 1, ok: 1 });
+      expect(commands).toBe(1);
+    } finally {
+      await adapter.shutdown();
+    }
   });
 });
 

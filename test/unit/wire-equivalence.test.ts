@@ -1,123 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodePayload, decodePayloadBytes, decodePayloadFull, encodePayload, fastShardOfBytes, tryFastDecode } from '../../shared/wire';
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rand = () => number;
-const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-const int = (rand: Rand, n: number): number => Math.floor(rand() * n);
-
-const WS = ['', '', '', ' ', '\n', '\t', '\r\n  '];
-const STRING_BODIES = ['', 'a', 'hello world', 'é', '😀', '\\"', '\\\\', '\\/', '\\n\\t', '\\u0041', '\\ud800', '\\udc00x', '\\ud83d\\ude00', 'x'.repeat(40), '\u2028', '\u007f'];
-const NUMBERS = ['0', '-0', '7', '-12', '3.25', '-0.5e-7', '1E+9', '12345678901234567890123', '1e400'];
-
-/** A random valid JSON value (as text), with random insignificant whitespace. */
-function jsonValue(rand: Rand, depth: number): string {
-  const w = () => pick(rand, WS);
-  const roll = depth > 3 ? int(rand, 4) : int(rand, 6);
-  switch (roll) {
-    case 0:
-      return `"${pick(rand, STRING_BODIES)}"`;
-    case 1:
-      return pick(rand, NUMBERS);
-    case 2:
-      return pick(rand, ['true', 'false', 'null']);
-    case 3:
-      return pick(rand, ['{}', '[]', '""']);
-    case 4: {
-      const n = 1 + int(rand, 3);
-      const items = Array.from({ length: n }, () => w() + jsonValue(rand, depth + 1) + w());
-      return '[' + items.join(',') + ']';
-    }
-    default: {
-      const n = 1 + int(rand, 3);
-      const keys = ['a', 'r', 't', 's', 'x', '\\u0072', 'a'];
-      const members = Array.from({ length: n }, () => `${w()}"${pick(rand, keys)}"${w()}:${w()}${jsonValue(rand, depth + 1)}${w()}`);
-      return '{' + members.join(',') + '}';
-    }
-  }
-}
-
-const T_VALUES = ['0', '1', '1702123456789', '9007199254740993', '18446744073709551615'];
-const S_VALUES = ['0', '3', '65535'];
-
-/** A payload in the producer's layout. */
-function producerPayload(rand: Rand): string {
-  return encodePayload(jsonValue(rand, 0), BigInt(pick(rand, T_VALUES)), Number(pick(rand, S_VALUES)));
-}
-
-/** A payload with the fields shuffled, optional, escaped, duplicated, extra keys, or the array form. */
-function variedPayload(rand: Rand): string {
-  const w = () => pick(rand, WS);
-  if (rand() < 0.15) {
-    const parts = [jsonValue(rand, 0)];
-    if (rand() < 0.7) parts.push(pick(rand, T_VALUES));
-    if (parts.length === 2 && rand() < 0.7) parts.push(pick(rand, S_VALUES));
-    return w() + '[' + parts.map((p) => w() + p + w()).join(',') + ']' + w();
-  }
-  const members: string[] = [];
-  members.push(`"${pick(rand, ['r', 'r', 'r', '\\u0072', 'R'])}":${w()}${jsonValue(rand, 0)}`);
-  if (rand() < 0.8) members.push(`"${pick(rand, ['t', 't', '\\u0074'])}":${pick(rand, [...T_VALUES, '-1', '1.0', '18446744073709551616', 'null'])}`);
-  if (rand() < 0.8) members.push(`"s":${pick(rand, [...S_VALUES, '65536', '-1', '"3"'])}`);
-  if (rand() < 0.3) members.push(`"${pick(rand, ['x', 'extra', 'r', 't', 's'])}":${jsonValue(rand, 1)}`);
-  for (let k = members.length - 1; k > 0; k--) {
-    if (rand() < 0.3) {
-      const j = int(rand, k + 1);
-      [members[k], members[j]] = [members[j]!, members[k]!];
-    }
-  }
-  return w() + '{' + members.map((m) => w() + m + w()).join(',') + '}' + w();
-}
-
-const MUTATION_CHARS = ['{', '}', '[', ']', '"', ',', ':', '\\', ' ', '\n', '0', '1', '9', '-', '+', '.', 'e', 'E', 't', 'f', 'n', 'u', 'l', 'x', '\u0001', 'é', '😀', '\ufeff', '\u00a0'];
-const SNIPPETS = [',"t":5', ',"s":70000', ',"r":1', ',"x":1', ',"t":-1', ',"s":1.5', ' ', '}', ']', '"', '\\u0072', ',"t":01', ',"t":18446744073709551616'];
-
-/** 1-3 random edits of a payload: character insert/delete/replace, snippet insert, cut, duplicate. */
-function mutate(rand: Rand, d: string): string {
-  let out = d;
-  const edits = 1 + int(rand, 3);
-  for (let e = 0; e < edits; e++) {
-    const at = int(rand, out.length + 1);
-    switch (int(rand, 7)) {
-      case 0:
-        out = out.slice(0, at) + pick(rand, MUTATION_CHARS) + out.slice(at);
-        break;
-      case 1:
-        out = out.slice(0, at) + out.slice(at + 1);
-        break;
-      case 2:
-        out = out.slice(0, at) + pick(rand, MUTATION_CHARS) + out.slice(at + 1);
-        break;
-      case 3:
-        out = out.slice(0, at) + pick(rand, SNIPPETS) + out.slice(at);
-        break;
-      case 4:
-        out = out.slice(0, at);
-        break;
-      case 5: {
-        const len = int(rand, 8);
-        out = out.slice(0, at) + out.slice(at, at + len) + out.slice(at);
-        break;
-      }
-      default: {
-        // Digit edits near the end hit the fast path's t/s parsing.
-        const k = Math.max(0, out.length - 1 - int(rand, 30));
-        out = out.slice(0, k) + pick(rand, ['0', '9', '', '-', '.', ',']) + out.slice(k + 1);
-      }
-    }
-  }
-  return out;
-}
+import { decodePayload, decodePayloadBytes, decodePayloadFull, encodePayload, fastShardOfBytes, fastShardOfRange, tryFastDecode } from '../../shared/wire';
+import { int, jsonValue, mutate, mutateBytes, pick, prng, producerPayload, S_VALUES, T_VALUES, variedPayload } from '../helpers/payload-gen';
 
 function jsonParses(d: string): boolean {
   try {
@@ -205,19 +88,6 @@ describe('decodePayload fast path vs full scanner', () => {
   });
 });
 
-/** Byte-level damage the text generator cannot express: invalid UTF-8 of every kind. */
-const BAD_UTF8: readonly number[][] = [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xef, 0xbb, 0xbf]];
-
-function mutateBytes(rand: Rand, bytes: Uint8Array): Uint8Array {
-  const at = int(rand, bytes.length + 1);
-  const insert = pick(rand, BAD_UTF8);
-  const out = new Uint8Array(bytes.length + insert.length);
-  out.set(bytes.subarray(0, at), 0);
-  out.set(insert, at);
-  out.set(bytes.subarray(at), at + insert.length);
-  return out;
-}
-
 describe('fastShardOfBytes (the scan fast path) vs decodePayloadBytes', () => {
   it('answers only "ok with this s", and only when decodePayloadBytes does, on 30,000 generated byte payloads', () => {
     const rand = prng(0xb17e5);
@@ -248,6 +118,25 @@ describe('fastShardOfBytes (the scan fast path) vs decodePayloadBytes', () => {
     expect(corrupt).toBeGreaterThan(total / 5);
     // Deferring is allowed (the scanner then decides) but must stay the exception for valid input.
     expect(okMissed).toBeLessThan(hits);
+  });
+
+  it('decides a payload in place inside a bigger buffer exactly as on its own, whatever surrounds it', () => {
+    // The scan's reader decides `d` where it lies in the reply buffer: the bytes around it (here
+    // digits, quotes, `,"t":` look-alikes, braces) must never change the verdict.
+    const rand = prng(0x5ca9);
+    const encoder = new TextEncoder();
+    const junk = encoder.encode('0123456789,"t":"s":{}[]\\ \r\n');
+    for (let n = 0; n < 20_000; n++) {
+      const base = n % 3 === 0 ? variedPayload(rand) : producerPayload(rand);
+      let bytes: Uint8Array = encoder.encode(n % 4 === 0 ? base : mutate(rand, base));
+      if (n % 5 === 1) bytes = mutateBytes(rand, bytes);
+      const before = int(rand, 8);
+      const after = int(rand, 8);
+      const buf = new Uint8Array(before + bytes.length + after);
+      for (let k = 0; k < buf.length; k++) buf[k] = junk[int(rand, junk.length)]!;
+      buf.set(bytes, before);
+      expect(fastShardOfRange(buf, before, before + bytes.length)).toBe(fastShardOfBytes(bytes));
+    }
   });
 
   it('takes the fast path for every payload the producer writes, non-ASCII text included', () => {

@@ -12,7 +12,6 @@ import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { DemoSandboxError, REDIS_SERVER_NOT_FOUND_MESSAGE } from './errors';
 import { seedDemoBus, type DemoManifest } from './seed';
 import { startTrickle, type TrickleHandle } from './trickle';
@@ -88,6 +87,9 @@ const OUTPUT_TAIL_CHARS = 8192;
 export async function startDemoSandbox(opts: DemoSandboxOptions = {}): Promise<DemoSandbox> {
   const prefix = opts.prefix ?? 'net';
   const binary = resolveRedisServer(opts.redisServerPath);
+  // Loaded here, not at the top (and before a server is started, so a failure leaves nothing
+  // behind): whatever reaches this module for its types or constants does not pay for the Redis client.
+  const { default: Redis } = await import('ioredis');
   const pdeathsig = await setprivSupportsPdeathsig();
   const dir = mkdtempSync(path.join(tmpdir(), 'mesh-demo-redis-'));
 

@@ -50,6 +50,8 @@ interface Page {
   loading: boolean;
   /** Generation of the last completed read; -1 when only the tail wrote here. */
   fetchedGen: number;
+  /** Generation in which the tail last wrote entries here at exact positions; -1 when it has not. */
+  tailGen: number;
   exact: boolean;
   error: MeshErrorInfo | null;
   marksGen: number;
@@ -88,6 +90,13 @@ export class StreamModel extends ViewModel {
   private anchor: Anchor | null = null;
   private sawInexact = false;
   private tailId: string | null = null;
+  /**
+   * The tail's own count: the position of the last entry it has accounted for (delivered, or
+   * counted as skipped), from the anchor it subscribed at. Skipped counts are relative to the
+   * tail's cursor, not to the anchor (a page read may have moved the anchor past it). `id` is the
+   * tail's cursor id (what it subscribed after, then the last entry it delivered), null when unknown.
+   */
+  private tailAt: { position: number; exact: boolean; id: string | null } | null = null;
   private tailToken = 0;
   private claiming = false;
   private unclaimed: TailBatch[] = [];
@@ -218,14 +227,26 @@ export class StreamModel extends ViewModel {
     const page = this.pages.peek(no);
     if (!page) return true;
     if (page.loading) return false;
-    if (page.fetchedGen !== this.gen) return true;
+    if (page.fetchedGen !== this.gen) return !this.tailComplete(page);
     return page.error !== null;
+  }
+
+  /**
+   * A page the live tail has filled completely, at exact positions, in this generation: nothing
+   * to read (issue 16: at 20,000 entries/s, reading back every page the tail had just delivered
+   * doubled the work of the core and of this renderer). A page the tail left holes in (skipped
+   * entries) is read as usual.
+   */
+  private tailComplete(page: Page): boolean {
+    if (page.tailGen !== this.gen || !page.exact) return false;
+    const slots = Math.min(PAGE_SIZE, this.length - page.no * PAGE_SIZE);
+    return slots > 0 && page.filled >= slots;
   }
 
   private page(no: number): Page {
     let page = this.pages.get(no);
     if (!page) {
-      page = { no, entries: [], filled: 0, loading: false, fetchedGen: -1, exact: true, error: null, marksGen: -1, marksDirty: false, lastLookupAt: 0 };
+      page = { no, entries: [], filled: 0, loading: false, fetchedGen: -1, tailGen: -1, exact: true, error: null, marksGen: -1, marksDirty: false, lastLookupAt: 0 };
       this.pages.set(no, page);
     }
     return page;
@@ -339,7 +360,7 @@ export class StreamModel extends ViewModel {
     this.scheduleMarks();
   }
 
-  private putAt(position: number, e: PageEntry, exact: boolean): void {
+  private putAt(position: number, e: PageEntry, exact: boolean): Page {
     const no = Math.floor(position / PAGE_SIZE);
     const page = this.page(no);
     const slot = position - no * PAGE_SIZE;
@@ -347,6 +368,7 @@ export class StreamModel extends ViewModel {
     page.entries[slot] = e;
     if (!exact) page.exact = false;
     page.marksDirty = true;
+    return page;
   }
 
   // ---------- the end of the stream and the live tail ----------
@@ -357,7 +379,11 @@ export class StreamModel extends ViewModel {
     this.endNo = no;
     const page = this.pages.peek(no);
     if (page?.loading) return;
-    if (page) page.fetchedGen = -2;
+    if (page) {
+      // Read it even if the tail filled it: the point is to see where the end is now.
+      page.fetchedGen = -2;
+      page.tailGen = -1;
+    }
     this.queue = [no, ...this.queue.filter((q) => q !== no)];
     this.pump();
   }
@@ -419,10 +445,17 @@ export class StreamModel extends ViewModel {
     this.dropTail();
     const token = ++this.tailToken;
     this.claiming = true;
+    // An exact anchor tells the core where `after` is, so whatever the tail skips is counted exactly.
+    const a = this.anchor;
+    // Without `after` the core starts at its own live end, which may be past what this model saw.
+    const exact = after !== null && a !== null && a.exact && a.id === after;
+    const lengths = after !== null && exact ? { lengths: { [String(this.shard)]: (a as Anchor).position + 1 } } : {};
+    this.tailAt = { position: a?.position ?? -1, exact, id: after };
     try {
       const { subscriptionId } = await this.api.invoke('tail:subscribe', {
         shards: [this.shard],
         after: { [String(this.shard)]: after },
+        ...lengths,
         previewChars: PREVIEW_CHARS,
       });
       if (token !== this.tailToken || !this.started) {
@@ -442,6 +475,7 @@ export class StreamModel extends ViewModel {
 
   private dropTail(): void {
     this.tailToken++;
+    this.tailAt = null;
     this.pendingTail = [];
     this.unclaimed = [];
     if (this.tailId !== null) {
@@ -464,29 +498,42 @@ export class StreamModel extends ViewModel {
   private flushTail(): void {
     const batches = this.pendingTail.splice(0);
     const a = this.anchor;
-    if (!a || batches.length === 0) return;
+    const t = this.tailAt;
+    if (!a || !t || batches.length === 0) return;
     let added = 0;
     let dropped = 0;
+    let inexact = false;
     for (const b of batches) {
+      // Entries before this batch's were skipped (the writer outran the tail, or the link was
+      // slow): they exist but were not sent; their rows are read when shown. When the core could
+      // not count them exactly, positions from here on are estimates until an exact read re-anchors.
+      t.position += b.dropped;
+      dropped += b.dropped;
+      if (!(b.exact === true || (b.exact === undefined && b.dropped === 0))) {
+        t.exact = false;
+        a.exact = false;
+        inexact = true;
+      }
       for (const e of b.entries) {
-        // Already known (a page read reached further than the tail): skip, never count twice.
+        // Not past the tail's own cursor (a batch repeating what it already delivered): it holds
+        // no new position, so it neither moves the count nor is placed.
+        if (t.id !== null && compareStreamIds(e.id, t.id) <= 0) continue;
+        t.id = e.id;
+        t.position++;
+        // Already known (a page read reached further than the tail): placed there, at this same
+        // position when both are exact; never counted twice.
         if (a.id !== null && compareStreamIds(e.id, a.id) <= 0) continue;
-        a.position++;
+        const page = this.putAt(t.position, e, t.exact);
+        if (t.exact) page.tailGen = this.gen;
+        a.position = t.position;
         a.id = e.id;
-        this.putAt(a.position, e, a.exact);
+        a.exact = t.exact;
         added++;
       }
-      if (b.dropped > 0) {
-        // The core skipped ahead: those entries exist but were not sent. Count them, and re-anchor
-        // on an exact read shortly (the skipped count is the core's best knowledge, not a promise).
-        a.position += b.dropped;
-        a.exact = false;
-        dropped += b.dropped;
-      }
     }
-    this.setLength(a.position + 1);
+    this.setLength(Math.max(a.position, t.position) + 1);
     if (!this.following) this.newCount += added + dropped;
-    if (dropped > 0) this.scheduleEndCheck();
+    if (inexact || !t.exact) this.scheduleEndCheck();
     this.scheduleMarks();
     this.changed();
   }
