@@ -250,6 +250,12 @@ export interface ShardListResult {
   skipped: SkippedKey[];
   /** Epoch ms of this discovery. */
   at: number;
+  /**
+   * Present when the request gave `since` (the `at` of a list the caller holds) and the service
+   * still remembers that list: `shards` then holds only the shards that are new or changed since
+   * it, `removed` the ids that are gone (issue 14: 65,536 shards are not resent every refresh).
+   */
+  delta?: { since: number; removed: number[] };
 }
 
 export interface PositionedPage extends ShardPage {
@@ -695,7 +701,8 @@ export const channels = {
   'connection:close': { request: empty, response: returns<ConnectionStatus>() },
   'connection:status': { request: empty, response: returns<ConnectionStatus>() },
   'demo:start': { request: empty, response: returns<ConnectionStatus>() },
-  'shards:list': { request: empty, response: returns<ShardListResult>() },
+  /** `since`: the `at` of the list the caller holds; the answer may then be a delta (see ShardListResult). */
+  'shards:list': { request: z.object({ since: z.number().int().min(0).optional() }).strict(), response: returns<ShardListResult>() },
   /** What Redis keeps about one shard stream (XINFO STREAM, MEMORY USAGE, XINFO GROUPS); cached a few seconds per shard. */
   'shards:facts': { request: z.object({ shard: shardId }).strict(), response: returns<StreamFacts>() },
   'events:page': { request: pageRequest, response: returns<ShardPage>() },

@@ -1,4 +1,5 @@
 import { toApiError } from '../api';
+import { applyShardDelta } from '../models/shard-list-model';
 import type { ShardsSlice, Slice } from './types';
 
 export const createShardsSlice: Slice<ShardsSlice> = (set, get) => {
@@ -13,9 +14,19 @@ export const createShardsSlice: Slice<ShardsSlice> = (set, get) => {
       const mine = ++request;
       if (!opts.quiet) set({ shardsLoading: true });
       try {
-        const shards = await get().api.invoke('shards:list');
+        // Name the list held so the answer can be a delta (65,536 shards are not resent each refresh).
+        const held = get().shards;
+        const answer = await get().api.invoke('shards:list', held ? { since: held.at } : {});
         if (mine !== request) return;
-        set({ shards, shardsError: null });
+        const base = get().shards;
+        // A delta applies only to the list it was computed against; otherwise ask again, whole.
+        if (answer.delta && (!base || base.at !== answer.delta.since)) {
+          const whole = await get().api.invoke('shards:list', {});
+          if (mine !== request) return;
+          set({ shards: whole, shardsError: null });
+          return;
+        }
+        set({ shards: base && answer.delta ? applyShardDelta(base, answer) : answer, shardsError: null });
       } catch (e) {
         if (mine !== request) return;
         // Keep the last list on screen: during an incident stale data beats an empty sidebar.
