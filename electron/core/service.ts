@@ -19,6 +19,7 @@ import { BatchHistory } from './batch-history';
 import { removeStaleTemps } from './state-files';
 import { capEntries, filterStep, findCopies, locateWithPage, pageAt } from './browse';
 import { Session } from './session';
+import { shardListAnswer } from './shard-list-delta';
 import { PublishDesk } from './publish-desk';
 import { cancelAnalysisJob, startAnalysisJob } from './analysis-job';
 import type { CreateService, MeshService, ServiceOptions } from './service-api';
@@ -249,7 +250,7 @@ class Service implements MeshService {
       },
       'connection:status': async () => this.statusOf(),
       'demo:start': async () => this.startDemo(),
-      'shards:list': async () => session().listShards(),
+      'shards:list': async (req) => shardListAnswer(session(), await session().listShards(), req.since),
       'shards:facts': async (req) => session().streamFacts(req.shard),
       'gaps:list': async (req) => {
         const s = session();

@@ -181,22 +181,24 @@ export function viewShards(
       out.sort((a, b) => (b.appendRate ?? -1) - (a.appendRate ?? -1) || byId(a, b));
       break;
     case 'problems':
-      out.sort((a, b) => problemRank(problems.get(b.shard)) - problemRank(problems.get(a.shard)) || byId(a, b));
+      out.sort((a, b) => compareProblems(problems.get(a.shard), problems.get(b.shard)) || byId(a, b));
       break;
   }
   return out;
 }
 
 /**
- * "Problems first": corrupt and collisions weigh most, then duplicates, gaps, misrouted; a shard
- * with any problem is before every shard with none, an unanalysed shard after an analysed clean one.
+ * "Problems first": the worst kind decides (corrupt, then collisions, duplicates, gaps, misrouted),
+ * a higher count of it first; a shard with any problem is before every shard with none, and an
+ * analysed clean shard before one never analysed.
  */
-function problemRank(p: ShardProblems | undefined): number {
-  if (!p) return -1;
-  if (p.total === 0) return 0;
-  // Kinds weighted by severity, counts capped so one huge gap count does not outrank corruption.
-  const cap = (n: number) => Math.min(n, 999_999);
-  return cap(p.corrupt) * 1e6 * 8 + cap(p.collision) * 1e6 * 4 + cap(p.duplicate) * 1e6 * 2 + cap(p.gap) * 1e6 + cap(p.misrouted) + 1;
+function compareProblems(a: ShardProblems | undefined, b: ShardProblems | undefined): number {
+  const rank = (p: ShardProblems | undefined) => (!p ? 0 : p.total === 0 ? 1 : 2);
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb || !a || !b) return rb - ra;
+  for (const k of PROBLEM_KINDS) if (a[k] !== b[k]) return b[k] - a[k];
+  return 0;
 }
 
 /** How many shards have a problem (for the filter's toggle). */
