@@ -98,7 +98,7 @@ export function ShardCombobox(p: ShardComboboxProps) {
     scrollIntoView: () => {},
     getA11yStatusMessage: ({ isOpen }) => (isOpen ? `${items.length} shard${items.length === 1 ? '' : 's'} match` : ''),
   });
-  const { isOpen, highlightedIndex, getInputProps, getMenuProps, getItemProps, getToggleButtonProps, openMenu } = cb;
+  const { isOpen, highlightedIndex, getInputProps, getMenuProps, getItemProps, getToggleButtonProps } = cb;
   const virtualItems = isOpen ? virtualizer.getVirtualItems() : [];
 
   return (
@@ -111,9 +111,6 @@ export function ShardCombobox(p: ShardComboboxProps) {
             placeholder: p.placeholder,
             'aria-label': p.ariaLabel,
             spellCheck: false,
-            onFocus: () => {
-              if (!isOpen) openMenu();
-            },
             ...p.inputData,
           })}
           className={`input input-sm input-mono shard-combo-input${p.invalid ? ' is-invalid' : ''}`}

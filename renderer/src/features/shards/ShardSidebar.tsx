@@ -300,7 +300,7 @@ export function ShardSidebar() {
               ref={filterRef}
               className="input input-sm sidebar-filter-input"
               type="search"
-              placeholder="Filter: 12, 10-20, key, has:problems"
+              placeholder="Filter by id, range or key"
               aria-label="Filter shards"
               title={'Shard id prefix (12), exact id (#12), range (10-20), key substring, or has:problems.\nSpaces: all must match; commas: any may.\n↓ moves to the list, Enter opens the first match.'}
               value={filter}
