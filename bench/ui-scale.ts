@@ -69,7 +69,8 @@ const INSTRUMENT = `(() => {
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (e) => {
-        if (typeof e.data === 'string' && e.data.includes('"skipped":[') && e.data.includes('"shards":[')) {
+        // An answer (not an event) whose value is a shard list.
+        if (typeof e.data === 'string' && e.data.startsWith('{"type":"result"') && e.data.slice(0, 200).includes('"value":{"prefix":') && e.data.includes('"skipped":[')) {
           window.__lists.push({ at: performance.now(), bytes: e.data.length });
         }
       });
@@ -126,8 +127,10 @@ async function measure(page: Page, n: number, log: (l: string) => void): Promise
   await page.waitForFunction(() => typeof (window as unknown as { __rowsPaintedAt?: number | null }).__rowsPaintedAt === 'number');
   const paint = await page.evaluate(() => {
     const w = window as unknown as PageLists & { __rowsPaintedAt: number };
-    const first = w.__lists[0] ?? { at: NaN, bytes: 0 };
-    return { paintedAt: w.__rowsPaintedAt, listAt: first.at, bytes: first.bytes };
+    // The list that was painted: the last to arrive before the rows were.
+    const before = w.__lists.filter((l) => l.at <= w.__rowsPaintedAt);
+    const list = before[before.length - 1] ?? { at: NaN, bytes: 0 };
+    return { paintedAt: w.__rowsPaintedAt, listAt: list.at, bytes: list.bytes };
   });
   const firstPaint = paint.paintedAt - paint.listAt;
   const nodes = await page.evaluate(() => document.querySelectorAll('*').length);

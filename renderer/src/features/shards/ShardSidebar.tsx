@@ -33,6 +33,8 @@ export function formatRate(rate: number | null): string {
 interface ItemProps {
   shard: ShardSummary;
   index: number;
+  /** The row's offset in the list (px), from the virtualizer. */
+  start: number;
   selected: boolean;
   inLane: boolean;
   canAdd: boolean;
@@ -52,7 +54,7 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
   const ageRef = useRef<HTMLSpanElement>(null);
   useAgeLabel(ageRef, last ? last.getTime() : null);
   return (
-    <div className={`shard-li${p.selected ? ' is-selected' : ''}${p.inLane ? ' in-lane' : ''}`} data-shard-row={shard.shard}>
+    <div role="listitem" className={`shard-slot shard-li${p.selected ? ' is-selected' : ''}${p.inLane ? ' in-lane' : ''}`} style={{ transform: `translateY(${p.start}px)` }} data-shard-row={shard.shard}>
       <button
         type="button"
         className={`shard-item${p.selected ? ' is-selected' : ''}`}
@@ -171,7 +173,7 @@ export function ShardSidebar() {
     count: view.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => SHARD_ROW_H,
-    overscan: 6,
+    overscan: 4,
     getItemKey: (i) => view[i]?.shard ?? i,
   });
 
@@ -386,18 +388,18 @@ export function ShardSidebar() {
               const s = view[vi.index];
               if (!s) return null;
               return (
-                <div key={vi.key} role="listitem" className="shard-slot" style={{ transform: `translateY(${vi.start}px)` }}>
-                  <ShardItem
-                    shard={s}
-                    index={vi.index}
-                    selected={mode === 'lanes' && s.shard === selected}
-                    inLane={inLanes.has(s.shard)}
-                    canAdd={canAdd}
-                    problems={problems.get(s.shard)}
-                    onOpen={onOpen}
-                    onAdd={addLane}
-                  />
-                </div>
+                <ShardItem
+                  key={vi.key}
+                  shard={s}
+                  index={vi.index}
+                  start={vi.start}
+                  selected={mode === 'lanes' && s.shard === selected}
+                  inLane={inLanes.has(s.shard)}
+                  canAdd={canAdd}
+                  problems={problems.get(s.shard)}
+                  onOpen={onOpen}
+                  onAdd={addLane}
+                />
               );
             })}
           </div>
