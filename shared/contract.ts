@@ -258,6 +258,23 @@ export interface ShardListResult {
   delta?: { since: number; removed: number[] };
 }
 
+/**
+ * One shard's problem counts from its background index (`shards:problems`, issue 13), for the
+ * sidebar's badges between whole-bus analyses. Only shards whose index is complete are listed.
+ */
+export interface ShardProblemCounts {
+  shard: number;
+  /** Epoch ms of this answer. */
+  at: number;
+  entries: number;
+  corrupt: number;
+  duplicateGroups: number;
+  collisionGroups: number;
+  /** Sequence gaps, head gaps included. */
+  gaps: number;
+  misrouted: number;
+}
+
 export interface PositionedPage extends ShardPage {
   /** 0-based position of the first entry (oldest first), exact when the index is complete. */
   position: number;
@@ -703,6 +720,8 @@ export const channels = {
   'demo:start': { request: empty, response: returns<ConnectionStatus>() },
   /** `since`: the `at` of the list the caller holds; the answer may then be a delta (see ShardListResult). */
   'shards:list': { request: z.object({ since: z.number().int().min(0).optional() }).strict(), response: returns<ShardListResult>() },
+  /** Problem counts of the shards whose background index is complete (the sidebar's badges). */
+  'shards:problems': { request: empty, response: returns<{ shards: ShardProblemCounts[] }>() },
   /** What Redis keeps about one shard stream (XINFO STREAM, MEMORY USAGE, XINFO GROUPS); cached a few seconds per shard. */
   'shards:facts': { request: z.object({ shard: shardId }).strict(), response: returns<StreamFacts>() },
   'events:page': { request: pageRequest, response: returns<ShardPage>() },

@@ -144,6 +144,18 @@ describe('shard sidebar on the demo bus', () => {
     await page.locator(`[data-lane-shard="${all[all.length - 1]}"] [data-entry-id]`).first().waitFor();
   });
 
+  it('counts from an opened shard\'s background index, the same as the analysis', async () => {
+    const { page } = app;
+    // The keyboard test opened the gap shard and the last one: their indexes are built, and the
+    // next shard list refresh brings their counts, newer than the analysis, so they are shown.
+    const problems = problemsOf();
+    for (const shard of [manifest.samples.gap.shard, manifest.shards[manifest.shards.length - 1]!.shard]) {
+      const row = page.locator(`[data-shard-row="${shard}"] [data-problems-source="index"]`);
+      await row.waitFor({ timeout: 20_000 });
+      expect(Number(await row.getAttribute('data-problems'))).toBe(problems.get(shard)!.total);
+    }
+  });
+
   it('adds a lane by typing in the lane picker', async () => {
     const { page } = app;
     const collision = manifest.samples.collision.shard;

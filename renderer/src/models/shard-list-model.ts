@@ -4,7 +4,7 @@
  * 65,536-shard paths are tested without a DOM. Every function here is O(shards) at most and is
  * run only when the list, the query, the sort or the problems change, never on a clock.
  */
-import type { AnalysisReport, ShardListResult, ShardSummary } from '../../../shared/contract';
+import type { AnalysisReport, ShardListResult, ShardProblemCounts, ShardSummary } from '../../../shared/contract';
 
 export type ProblemKind = 'corrupt' | 'collision' | 'duplicate' | 'gap' | 'misrouted';
 
@@ -56,6 +56,16 @@ export function problemsFromReport(report: AnalysisReport | null): Map<number, S
       misrouted: s.misrouted,
     };
     out.set(s.shard, { ...counts, total: problemTotal(counts), source: 'analysis', at });
+  }
+  return out;
+}
+
+/** Each indexed shard's counts from `shards:problems` (the opened shards' background indexes). */
+export function problemsFromIndexes(list: readonly ShardProblemCounts[]): Map<number, ShardProblems> {
+  const out = new Map<number, ShardProblems>();
+  for (const s of list) {
+    const counts = { corrupt: s.corrupt, collision: s.collisionGroups, duplicate: Math.max(0, s.duplicateGroups - s.collisionGroups), gap: s.gaps, misrouted: s.misrouted };
+    out.set(s.shard, { ...counts, total: problemTotal(counts), source: 'index', at: s.at });
   }
   return out;
 }

@@ -1,6 +1,12 @@
+import type { ShardProblemCounts } from '../../../shared/contract';
 import { toApiError } from '../api';
 import { applyShardDelta } from '../models/shard-list-model';
 import type { ShardsSlice, Slice } from './types';
+
+/** The counts without their time, to tell a changed answer from the same one. */
+function countsKey(list: readonly ShardProblemCounts[]): string {
+  return list.map((s) => `${s.shard}:${s.entries}:${s.corrupt}:${s.duplicateGroups}:${s.collisionGroups}:${s.gaps}:${s.misrouted}`).join(' ');
+}
 
 export const createShardsSlice: Slice<ShardsSlice> = (set, get) => {
   // Only the latest discovery may write its answer: a slow SCAN must not overwrite a newer one.
@@ -9,6 +15,7 @@ export const createShardsSlice: Slice<ShardsSlice> = (set, get) => {
     shards: null,
     shardsLoading: false,
     shardsError: null,
+    indexProblems: [],
     selectedShard: null,
     async loadShards(opts = {}) {
       const mine = ++request;
@@ -27,6 +34,14 @@ export const createShardsSlice: Slice<ShardsSlice> = (set, get) => {
           return;
         }
         set({ shards: base && answer.delta ? applyShardDelta(base, answer) : answer, shardsError: null });
+        // The opened shards' index counts ride along (a few shards, no Redis reads); an older core lacks the channel.
+        void get()
+          .api.invoke('shards:problems', {})
+          .then((r) => {
+            // Unchanged counts keep the same array: nothing derived from them is computed again.
+            if (mine === request && countsKey(r.shards) !== countsKey(get().indexProblems)) set({ indexProblems: r.shards });
+          })
+          .catch(() => {});
       } catch (e) {
         if (mine !== request) return;
         // Keep the last list on screen: during an incident stale data beats an empty sidebar.
