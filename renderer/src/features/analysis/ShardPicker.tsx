@@ -5,7 +5,7 @@ import { Icon } from '../../components/Icon';
 import { ProblemBadges } from '../../components/ProblemBadge';
 import { formatCount } from '../../lib/format';
 import { isEmptyQuery, parseShardQuery, viewShards } from '../../models/shard-list-model';
-import { useShardProblems } from '../shards/shard-problems';
+import { useShardProblems } from '../../lib/use-shard-problems';
 import './shard-picker.css';
 
 const ROW_H = 28;

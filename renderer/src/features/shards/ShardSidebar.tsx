@@ -11,7 +11,7 @@ import { countWithProblems, isEmptyQuery, parseShardQuery, SHARD_SORTS, viewShar
 import { factsTooltip } from '../../models/stream-facts-model';
 import { useApp } from '../../store';
 import { MAX_LANES } from '../../store/events-slice';
-import { useShardProblems } from './shard-problems';
+import { useShardProblems } from '../../lib/use-shard-problems';
 import './sidebar.css';
 
 /** Auto-refresh period while the window is visible; longer after a failure or a slow answer. */

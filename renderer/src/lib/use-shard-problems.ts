@@ -5,8 +5,8 @@
  * Derived once per report or index answer, never on a clock.
  */
 import { useMemo } from 'react';
-import { mergeProblems, problemsFromIndexes, problemsFromReport, type ShardProblems } from '../../models/shard-list-model';
-import { useApp } from '../../store';
+import { mergeProblems, problemsFromIndexes, problemsFromReport, type ShardProblems } from '../models/shard-list-model';
+import { useApp } from '../store';
 
 export function useShardProblems(): ReadonlyMap<number, ShardProblems> {
   const report = useApp((s) => s.analysis.report);
