@@ -16,7 +16,7 @@
  * latency is not counted; long tasks come from PerformanceObserver('longtask').
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { encodePayload } from '../shared/wire';
@@ -95,6 +95,48 @@ const SCROLL_SCRIPT = (selector: string, ms: number) => `new Promise((resolve) =
   }
   requestAnimationFrame(step);
 })`;
+
+/**
+ * The machine's floor at the same time: a static page with a sidebar-sized scroller of `n` rows of
+ * the same height, whose ~20 rows (a dozen text nodes each) are re-filled by plain DOM code on every
+ * scroll event, scrolled exactly as the app's sidebar. Its long tasks are CPU contention and
+ * software rendering, not the app.
+ */
+async function bareDomBaseline(page: Page, n: number, ms: number): Promise<{ frames: number; longest: number; longTasks: number }> {
+  await page.setContent(`<!doctype html><html><head><style>
+    body{margin:0;font:12px ui-monospace,'DejaVu Sans Mono',monospace;background:#0d0f13;color:#e4e7ec}
+    #s{width:288px;height:760px;overflow-y:auto}
+    #c{position:relative;height:${n * 66}px}
+    .r{position:absolute;left:0;width:100%;height:66px;contain:strict;display:flex;flex-direction:column;padding:6px 10px}
+    .r div{display:flex;gap:8px;white-space:nowrap;overflow:hidden}
+  </style></head><body><div id="s"><div id="c"></div></div></body></html>`);
+  return page.evaluate(`(async () => {
+    const s = document.getElementById('s'), c = document.getElementById('c');
+    const rows = [];
+    for (let i = 0; i < 20; i++) {
+      const r = document.createElement('div'); r.className = 'r';
+      for (let k = 0; k < 3; k++) { const line = document.createElement('div'); for (let j = 0; j < 3; j++) line.appendChild(document.createElement('span')); r.appendChild(line); }
+      c.appendChild(r); rows.push(r);
+    }
+    const fill = () => {
+      const first = Math.max(0, Math.floor(s.scrollTop / 66) - 4);
+      rows.forEach((r, i) => {
+        const p = first + i;
+        r.style.transform = 'translateY(' + p * 66 + 'px)';
+        const t = r.querySelectorAll('span');
+        t[0].textContent = '#' + p; t[1].textContent = 'bench:shard:' + p; t[2].textContent = '10';
+        t[3].textContent = '2024-10-27 03:33:' + String(p % 60).padStart(2, '0'); t[6].textContent = 'last ' + (p % 59) + 's ago'; t[8].textContent = 'idle';
+      });
+    };
+    s.addEventListener('scroll', fill, { passive: true });
+    fill();
+    const lt = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) lt.push(e.duration); }).observe({ type: 'longtask' });
+    const frames = await ${SCROLL_SCRIPT('#s', ms)};
+    await new Promise((r) => setTimeout(r, 300));
+    return { frames, longest: lt.length ? Math.max(...lt) : 0, longTasks: lt.length };
+  })()`);
+}
 
 interface PageLists {
   __rowsPaintedAt?: number | null;
@@ -198,6 +240,12 @@ export const uiScaleBench: BenchCase = {
     const notes: string[] = [];
     const browser = await launchChromium();
     try {
+      const bare = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const base = await bareDomBaseline(bare, 65_536, SCROLL_MS);
+      await bare.close();
+      log(`bare-DOM baseline: ${base.frames} frames, ${base.longTasks} long tasks (longest ${round(base.longest)} ms)`);
+      metrics.push({ name: 'bare-DOM baseline: scroll frames in 10 s', value: base.frames, unit: 'frames' }, { name: 'bare-DOM baseline: longest long task scrolling', value: round(base.longest), unit: 'ms' });
+      notes.push(`bare-DOM baseline on this machine at the same time: ${base.frames} frames, ${base.longTasks} long tasks, longest ${round(base.longest)} ms (os load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
       for (const n of SIZES) {
         const prefix = `scale${n}`;
         const t0 = performance.now();
