@@ -254,6 +254,7 @@ export interface ShardListResult {
    * Present when the request gave `since` (the `at` of a list the caller holds) and the service
    * still remembers that list: `shards` then holds only the shards that are new or changed since
    * it, `removed` the ids that are gone (issue 14: 65,536 shards are not resent every refresh).
+   * A shard not listed is as it was, with an `appendRate` of 0 (its stream did not change).
    */
   delta?: { since: number; removed: number[] };
 }

@@ -17,8 +17,13 @@ interface Remembered {
   byShard: Map<number, ShardSummary>;
 }
 
-function sameSummary(a: ShardSummary, b: ShardSummary): boolean {
-  return a.length === b.length && a.firstId === b.firstId && a.lastId === b.lastId && a.appendRate === b.appendRate && a.key === b.key;
+/**
+ * Whether `now` needs no sending against `had`. A shard whose stream did not change has appended
+ * nothing since, so its rate is 0 and is not sent either (the caller sets it): otherwise the second
+ * refresh, the first with rates, would resend every shard (null → 0).
+ */
+function sameSummary(had: ShardSummary, now: ShardSummary): boolean {
+  return had.length === now.length && had.firstId === now.firstId && had.lastId === now.lastId && had.key === now.key && (now.appendRate === 0 || now.appendRate === had.appendRate);
 }
 
 /** Remembers a session's recent shard lists and answers `since` requests with deltas. */

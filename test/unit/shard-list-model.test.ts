@@ -139,9 +139,10 @@ describe('shards:list deltas', () => {
 
   it('the core answers whole without since, then only what changed; the renderer merges back the whole list', () => {
     const memory = new ShardListMemory();
+    // The first list has no rates yet; the second has them: the unchanged shards' 0 is not sent.
     const first = list(100, [summary(1), summary(2), summary(3), summary(9)]);
     expect(memory.answer(first, undefined)).toBe(first);
-    const second = list(200, [summary(1), summary(2, 7), summary(3), summary(4)]);
+    const second = list(200, [summary(1, 1, 0), summary(2, 7, 1.5), summary(3, 3, 0), summary(4, 4, null)]);
     const delta = memory.answer(second, 100);
     expect(delta.delta).toEqual({ since: 100, removed: [9] });
     expect(ids(delta.shards)).toEqual([2, 4]);
@@ -150,9 +151,9 @@ describe('shards:list deltas', () => {
 
   it('an idle bus answers an empty delta, and the renderer keeps the same array', () => {
     const memory = new ShardListMemory();
-    const first = list(100, [summary(1), summary(2)]);
+    const first = list(100, [summary(1, 1, 0), summary(2, 2, 0)]);
     memory.answer(first, undefined);
-    const same = memory.answer(list(200, [summary(1), summary(2)]), 100);
+    const same = memory.answer(list(200, [summary(1, 1, 0), summary(2, 2, 0)]), 100);
     expect(same.shards).toEqual([]);
     const merged = applyShardDelta(first, same);
     expect(merged.shards).toBe(first.shards);
@@ -174,6 +175,11 @@ describe('shards:list deltas', () => {
     const first = list(1, all);
     memory.answer(first, undefined);
     expect(memory.answer(list(2, all.slice()), 1).shards).toHaveLength(0);
+    // A rate that was not 0 and is now is sent: the renderer would keep the old rate otherwise.
+    const moving = all.slice();
+    moving[7] = summary(7, 10, 3);
+    expect(ids(memory.answer(list(4, moving), 2).shards)).toEqual([7]);
+    expect(ids(memory.answer(list(5, all.slice()), 4).shards)).toEqual([]);
     const grown = all.slice();
     grown[65_535] = summary(65_535, 11, 0.2);
     const delta = memory.answer(list(3, grown), 2);

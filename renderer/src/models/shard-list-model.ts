@@ -224,8 +224,12 @@ export function countWithProblems(problems: ReadonlyMap<number, ShardProblems>):
  */
 export function applyShardDelta(base: ShardListResult, next: ShardListResult & { delta?: { since: number; removed: number[] } }): ShardListResult {
   if (!next.delta) return next;
+  // A shard not in the delta did not change: it appended nothing, its rate is 0.
+  const idle = (s: ShardSummary) => (s.appendRate === 0 ? s : { ...s, appendRate: 0 });
   // Nothing changed (an idle bus): the same array, so what is derived from it is not computed again.
-  if (next.shards.length === 0 && next.delta.removed.length === 0) return { prefix: next.prefix, shards: base.shards, skipped: next.skipped, at: next.at };
+  if (next.shards.length === 0 && next.delta.removed.length === 0 && base.shards.every((s) => s.appendRate === 0)) {
+    return { prefix: next.prefix, shards: base.shards, skipped: next.skipped, at: next.at };
+  }
   const changed = new Map<number, ShardSummary>();
   for (const s of next.shards) changed.set(s.shard, s);
   const removed = new Set(next.delta.removed);
@@ -236,7 +240,7 @@ export function applyShardDelta(base: ShardListResult, next: ShardListResult & {
     if (c) {
       shards.push(c);
       changed.delete(s.shard);
-    } else shards.push(s);
+    } else shards.push(idle(s));
   }
   if (changed.size > 0) {
     for (const c of changed.values()) shards.push(c);

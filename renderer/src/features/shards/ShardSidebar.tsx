@@ -266,6 +266,15 @@ export function ShardSidebar() {
     }
   };
 
+  // A shard opened from elsewhere (Analysis, a link, the lane picker) is scrolled into view, once per change.
+  const shownSelected = useRef<number | null>(null);
+  useEffect(() => {
+    if (mode !== 'lanes' || selected === null || shownSelected.current === selected) return;
+    shownSelected.current = selected;
+    const i = view.findIndex((s) => s.shard === selected);
+    if (i >= 0) virtualizer.scrollToIndex(i, { align: 'auto' });
+  }, [mode, selected, view, virtualizer]);
+
   // Back to the top when the filter or the order changes (the first match is what Enter opens).
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
