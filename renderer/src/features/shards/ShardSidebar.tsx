@@ -90,13 +90,13 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
                   </>
                 )}
               </span>
-              <ProblemBadges problems={p.problems} />
             </span>
             <span className="shard-row shard-row-sub">
               <span className="shard-age" data-age ref={ageRef} title="Age of the last entry">
                 <span className="age-dot" aria-hidden="true" />
                 <span data-age-text />
               </span>
+              <ProblemBadges problems={p.problems} />
               {shard.appendRate !== null ? (
                 <span className={`shard-rate mono${shard.appendRate > 0 ? ' is-growing' : ''}`} data-rate title="Appended per second since the previous refresh">
                   {formatRate(shard.appendRate)}
@@ -311,7 +311,7 @@ export function ShardSidebar() {
               ref={filterRef}
               className="input input-sm sidebar-filter-input"
               type="search"
-              placeholder="Filter by id, range or key"
+              placeholder="Filter id, range, key"
               aria-label="Filter shards"
               title={'Shard id prefix (12), exact id (#12), range (10-20), key substring, or has:problems.\nSpaces: all must match; commas: any may.\n↓ moves to the list, Enter opens the first match.'}
               value={filter}
