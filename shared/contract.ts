@@ -257,6 +257,11 @@ export interface ShardListResult {
    * A shard not listed is as it was, with an `appendRate` of 0 (its stream did not change).
    */
   delta?: { since: number; removed: number[] };
+  /**
+   * Present when the request gave `page`: `shards` holds the list's shards from `offset` on (at
+   * most the page's `limit`), `total` how many the whole list of this `at` has.
+   */
+  page?: { offset: number; total: number };
 }
 
 /**
@@ -720,7 +725,19 @@ export const channels = {
   'connection:status': { request: empty, response: returns<ConnectionStatus>() },
   'demo:start': { request: empty, response: returns<ConnectionStatus>() },
   /** `since`: the `at` of the list the caller holds; the answer may then be a delta (see ShardListResult). */
-  'shards:list': { request: z.object({ since: z.number().int().min(0).optional() }).strict(), response: returns<ShardListResult>() },
+  /**
+   * `page`: answer in pages (a window opening on many shards): without `at` a discovery answers its
+   * first page; with `at` (a list answered before) the page is read from that list, without Redis.
+   */
+  'shards:list': {
+    request: z
+      .object({
+        since: z.number().int().min(0).optional(),
+        page: z.object({ at: z.number().int().min(0).optional(), offset: z.number().int().min(0).max(65_536), limit: z.number().int().min(1).max(65_536) }).strict().optional(),
+      })
+      .strict(),
+    response: returns<ShardListResult>(),
+  },
   /** Problem counts of the shards whose background index is complete (the sidebar's badges). */
   'shards:problems': { request: empty, response: returns<{ shards: ShardProblemCounts[] }>() },
   /** What Redis keeps about one shard stream (XINFO STREAM, MEMORY USAGE, XINFO GROUPS); cached a few seconds per shard. */

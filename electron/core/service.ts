@@ -19,7 +19,7 @@ import { BatchHistory } from './batch-history';
 import { removeStaleTemps } from './state-files';
 import { capEntries, filterStep, findCopies, locateWithPage, pageAt } from './browse';
 import { Session } from './session';
-import { shardListAnswer } from './shard-list-delta';
+import { shardListRequest } from './shard-list-delta';
 import { indexProblems } from './shard-problems';
 import { PublishDesk } from './publish-desk';
 import { cancelAnalysisJob, startAnalysisJob } from './analysis-job';
@@ -251,7 +251,7 @@ class Service implements MeshService {
       },
       'connection:status': async () => this.statusOf(),
       'demo:start': async () => this.startDemo(),
-      'shards:list': async (req) => shardListAnswer(session(), await session().listShards(), req.since),
+      'shards:list': async (req) => shardListRequest(session(), req, () => session().listShards()),
       'shards:problems': async () => ({ shards: indexProblems(session().indexesOpen()) }),
       'shards:facts': async (req) => session().streamFacts(req.shard),
       'gaps:list': async (req) => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AnalysisReport, ShardListResult, ShardSummary } from '../../shared/contract';
-import { ShardListMemory } from '../../electron/core/shard-list-delta';
+import { ShardListMemory, shardListRequest } from '../../electron/core/shard-list-delta';
 import {
   applyShardDelta,
   countWithProblems,
@@ -185,5 +185,35 @@ describe('shards:list deltas', () => {
     const delta = memory.answer(list(3, grown), 2);
     expect(ids(delta.shards)).toEqual([65_535]);
     expect(applyShardDelta(list(2, all), delta).shards[65_535]?.length).toBe(11);
+  });
+});
+
+describe('shards:list pages', () => {
+  const list = (at: number, n: number): ShardListResult => ({ prefix: 'bus', shards: Array.from({ length: n }, (_, i) => summary(i)), skipped: [], at });
+
+  it('the first page comes with a discovery, the rest from the remembered list without one', async () => {
+    const session = {};
+    let discoveries = 0;
+    const discover = async () => {
+      discoveries++;
+      return list(1000 + discoveries, 10_000);
+    };
+    const first = await shardListRequest(session, { page: { offset: 0, limit: 4096 } }, discover);
+    expect(first.page).toEqual({ offset: 0, total: 10_000 });
+    expect(first.shards).toHaveLength(4096);
+    const pages = [first];
+    while (pages.reduce((n, p) => n + p.shards.length, 0) < 10_000) {
+      const offset = pages.reduce((n, p) => n + p.shards.length, 0);
+      pages.push(await shardListRequest(session, { page: { at: first.at, offset, limit: 4096 } }, discover));
+    }
+    expect(discoveries).toBe(1);
+    expect(pages.flatMap((p) => ids(p.shards))).toEqual(ids(list(0, 10_000).shards));
+    // Then a refresh naming that list is a delta, as without pages.
+    const refresh = await shardListRequest(session, { since: first.at }, async () => list(2000, 10_000));
+    expect(refresh.delta?.since).toBe(first.at);
+  });
+
+  it('a page of a list no longer remembered is refused with a transient error', async () => {
+    await expect(shardListRequest({}, { page: { at: 5, offset: 4096, limit: 4096 } }, async () => list(6, 1))).rejects.toMatchObject({ kind: 'transient' });
   });
 });
