@@ -94,6 +94,15 @@ export function ShardCombobox(p: ShardComboboxProps) {
       // The highlighted option may be off screen (not mounted): scroll the list to it.
       if (highlightedIndex >= 0 && type !== useCombobox.stateChangeTypes.ItemMouseMove) virtualizer.scrollToIndex(highlightedIndex, { align: 'auto' });
     },
+    // Typing highlights the first match, and Enter with nothing highlighted picks it: what was
+    // typed is what is meant (a new shard list arriving meanwhile must not lose the highlight).
+    stateReducer: (_state, { type, changes }) => {
+      if (type === useCombobox.stateChangeTypes.InputChange && items.length > 0) return { ...changes, highlightedIndex: 0 };
+      if (type === useCombobox.stateChangeTypes.InputKeyDownEnter && !changes.selectedItem && _state.isOpen && items.length > 0 && text.trim() !== '') {
+        return { ...changes, selectedItem: items[0] ?? null, isOpen: false };
+      }
+      return changes;
+    },
     // Mounted options only: the virtualizer scrolls, not downshift.
     scrollIntoView: () => {},
     getA11yStatusMessage: ({ isOpen }) => (isOpen ? `${items.length} shard${items.length === 1 ? '' : 's'} match` : ''),
