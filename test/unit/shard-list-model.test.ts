@@ -12,6 +12,7 @@ import {
   mergeProblems,
   parseShardQuery,
   problemsFromReport,
+  shardById,
   shardMatches,
   viewShards,
   type ShardProblems,
@@ -215,5 +216,16 @@ describe('shards:list pages', () => {
 
   it('a page of a list no longer remembered is refused with a transient error', async () => {
     await expect(shardListRequest({}, { page: { at: 5, offset: 4096, limit: 4096 } }, async () => list(6, 1))).rejects.toMatchObject({ kind: 'transient' });
+  });
+});
+
+describe('shardById', () => {
+  it('finds a shard of a 65,536-shard list through an index kept per list array', () => {
+    const all = Array.from({ length: 65_536 }, (_, i) => summary(i));
+    expect(shardById(all, 65_535)?.key).toBe('bus:shard:65535');
+    expect(shardById(all, 70_000)).toBeUndefined();
+    const next = [...all.slice(0, 10), summary(10, 99)];
+    expect(shardById(next, 10)?.length).toBe(99);
+    expect(shardById(all, 10)?.length).toBe(10);
   });
 });

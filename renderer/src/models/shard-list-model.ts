@@ -211,6 +211,23 @@ function compareProblems(a: ShardProblems | undefined, b: ShardProblems | undefi
   return 0;
 }
 
+const byIdCache = new WeakMap<readonly ShardSummary[], Map<number, ShardSummary>>();
+
+/**
+ * The summary of `shard` in `list`, through an index built once per list array: store selectors
+ * run on every store change, and a `find` over 65,536 shards in each would cost that many steps
+ * each time (issue 14).
+ */
+export function shardById(list: readonly ShardSummary[], shard: number): ShardSummary | undefined {
+  let index = byIdCache.get(list);
+  if (!index) {
+    index = new Map();
+    for (const s of list) index.set(s.shard, s);
+    byIdCache.set(list, index);
+  }
+  return index.get(shard);
+}
+
 /** How many shards have a problem (for the filter's toggle). */
 export function countWithProblems(problems: ReadonlyMap<number, ShardProblems>): number {
   let n = 0;
