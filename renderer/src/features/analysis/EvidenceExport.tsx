@@ -1,30 +1,7 @@
-import { useEffect, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
 import { reportIncidentNote } from '../../../../shared/incident-note';
-import { copyText } from '../../lib/clipboard';
+import { CopyNoteButton } from '../../components/CopyNoteButton';
 import { downloadText, evidenceCsv, exportFileName, provenanceOf, reportCsv, reportJsonText } from './report-export';
-
-/** A button that copies text and says so for a moment. */
-export function CopyNoteButton({ text, label, action }: { text: () => string; label: string; action: string }) {
-  const [state, setState] = useState<'idle' | 'done' | 'failed'>('idle');
-  useEffect(() => {
-    if (state === 'idle') return;
-    const t = setTimeout(() => setState('idle'), 1600);
-    return () => clearTimeout(t);
-  }, [state]);
-  return (
-    <button
-      type="button"
-      className="btn btn-sm"
-      data-action={action}
-      data-copy-state={state}
-      title="Markdown for a ticket: where it was read, the shards with anything wrong, every anomaly's stream ids, dedup_id and reason"
-      onClick={() => void copyText(text()).then((ok) => setState(ok ? 'done' : 'failed'))}
-    >
-      {state === 'done' ? 'Copied' : state === 'failed' ? 'Copy failed' : label}
-    </button>
-  );
-}
 
 /**
  * The report's exports (issue 13): JSON (`scan --json --details`'s bytes plus provenance), the
@@ -46,6 +23,7 @@ export function ExportButtons({ report }: { report: AnalysisReport }) {
       <CopyNoteButton
         action="copy-incident-note"
         label="Copy incident note"
+        title="Markdown for a ticket: where it was read, the shards with anything wrong, every anomaly's stream ids, dedup_id and reason"
         text={() => {
           const p = provenanceOf(report);
           return reportIncidentNote({ server: p.server, prefix: p.prefix, at: p.finishedAt, tool: `mesh-inspector ${p.appVersion}` }, report.shards);

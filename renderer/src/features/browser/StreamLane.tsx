@@ -13,7 +13,7 @@ import { ListModel } from './list-model';
 import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
 import { StreamFacts } from './StreamFacts';
-import { runFind } from '../find/find-run';
+import { runFind } from '../../lib/find-run';
 import { parseDedupId } from '../../../../shared/dedup-id';
 
 /**

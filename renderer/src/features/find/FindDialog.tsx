@@ -6,8 +6,8 @@ import { toApiError } from '../../api';
 import { Icon } from '../../components/Icon';
 import { formatCount } from '../../lib/format';
 import { useApp } from '../../store';
-import { CopyNoteButton } from '../analysis/EvidenceExport';
-import { runFind } from './find-run';
+import { CopyNoteButton } from '../../components/CopyNoteButton';
+import { runFind } from '../../lib/find-run';
 import { findState, useFindState, type FindSearch } from './find-state';
 import './find.css';
 

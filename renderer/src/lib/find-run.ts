@@ -3,8 +3,8 @@
  * one `find:next` after another, each answer handed to `onStep`; an aborted signal cancels it in
  * the core. Used by the Find dialog and by the lanes' jump box (a dedup_id in one shard).
  */
-import type { ApiClient } from '../../api';
-import type { FindHit, FindQuery, FindStep } from '../../../../shared/find';
+import type { ApiClient } from '../api';
+import type { FindHit, FindQuery, FindStep } from '../../../shared/find';
 
 export interface FindRun {
   findId: string;
