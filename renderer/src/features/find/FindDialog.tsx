@@ -118,7 +118,9 @@ function FindDialog() {
 
   function open(h: FindHit) {
     findState.close();
-    showInBrowser(h.shard, { entryId: h.id });
+    // The search counted the entry's position exactly (oldest = 0; appends never move it): go
+    // there rather than locating the id again through an index that may still be building.
+    showInBrowser(h.shard, h.position !== undefined ? { entryId: h.id, position: h.position } : { entryId: h.id });
   }
 
   function onListKey(e: KeyboardEvent) {
@@ -198,7 +200,7 @@ function FindDialog() {
           {error}
         </div>
       ) : null}
-      <div className="find-status" role="status" data-find-state={search?.state ?? 'idle'} data-find-hits={hits.length}>
+      <div className="find-status" role="status" data-find-state={search?.state ?? 'idle'} data-find-text={search?.text} data-find-hits={hits.length}>
         {search === null ? (
           <span className="muted">
             Every shard of <code>{connection?.prefix ?? 'the bus'}</code> is searched: a dedup_id's own shard first, then the others (a misrouted copy can be anywhere). Shards Browse has indexed answer at once; the
