@@ -170,4 +170,36 @@ describe('find and evidence', () => {
     for (const c of manifest.samples.corrupt) expect(note).toContain(c.dedupId);
     await shot(page, 'analysis-export-dark');
   });
+
+  it('Find and the analysis exports fit and read at 1440 and 1024 px, in both themes', async () => {
+    const m = manifest.samples.misrouted;
+    for (const colorScheme of ['dark', 'light'] as const) {
+      for (const width of [1440, 1024]) {
+        const view = await e2e.open({ colorScheme, viewport: { width, height: 820 } });
+        const { page } = view;
+        await page.locator('[data-shard]').first().waitFor();
+        await page.locator('[data-action="open-find"]').click();
+        const dialog = page.locator('[data-dialog="find"]');
+        await dialog.locator('[data-find-input]').fill(m.dedupId);
+        await dialog.locator('[data-find-input]').press('Enter');
+        await dialog.locator(`[data-find-state="done"][data-find-text="${m.dedupId}"]`).waitFor();
+        // The dialog and every column of its rows are inside the window.
+        const box = (await dialog.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
+        const kinds = (await dialog.locator('.find-kinds').first().boundingBox())!;
+        expect(kinds.x + kinds.width).toBeLessThanOrEqual(box.x + box.width);
+        await shot(page, `find-dialog-${width}-${colorScheme}`);
+        await page.keyboard.press('Escape');
+        await page.locator('[data-view-tab="analysis"]').click();
+        await page.locator('[data-action="run-analysis"]').click();
+        await page.locator('[data-analysis-report]').waitFor();
+        const exports = (await page.locator('.an-export').boundingBox())!;
+        expect(exports.x + exports.width).toBeLessThanOrEqual(width);
+        await shot(page, `analysis-export-${width}-${colorScheme}`);
+        expect(view.problems).toEqual([]);
+        await view.close();
+      }
+    }
+  });
 });
