@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoBus, type DemoManifest } from '../../electron/core/demo/seed';
 import { compareStreamIds } from '../../shared/stream-id';
 import type { ShardAnalysis } from '../../shared/types';
+import { buildCli } from '../helpers/cli-run';
 import { shot, startE2e, type AppPage, type E2e } from '../helpers/e2e';
 
 const PREFIX = 'bus';
@@ -27,6 +28,8 @@ describe('find and evidence', () => {
   let homeCopyId: string;
 
   beforeAll(async () => {
+    // The command line the export is compared with is the one built from this source.
+    buildCli();
     e2e = await startE2e({
       connect: { prefix: PREFIX },
       seed: async (redis) => {
