@@ -55,6 +55,8 @@ interface ShardTask {
   /** Position of the next entry the scan reads. */
   position: number;
   read: number;
+  /** The next page, asked for while this one is compared (Redis works while this process does). */
+  ahead: { after: string; page: Promise<RawRow[]> } | null;
 }
 
 export class FindJob {
@@ -76,7 +78,7 @@ export class FindJob {
   ) {
     const home = query.kind === 'stream-id' ? null : query.home;
     const ordered = [...shards].sort((a, b) => (a.shard === home ? -1 : b.shard === home ? 1 : a.shard - b.shard));
-    this.tasks = ordered.map((info) => ({ info, phase: 'index', after: null, position: 0, read: 0 }));
+    this.tasks = ordered.map((info) => ({ info, phase: 'index', after: null, position: 0, read: 0, ahead: null }));
     this.queryBytes = query.kind === 'dedup-id' ? Buffer.from(query.dedupId, 'latin1') : query.kind === 'dedup-prefix' ? Buffer.from(`${query.prefix}:`, 'latin1') : null;
   }
 
@@ -164,8 +166,20 @@ export class FindJob {
       return;
     }
     const { adapter } = this.source;
-    const start = t.after === null ? '-' : exclusiveStart(t.after, adapter.exclusiveRanges);
-    const rows = (await this.source.redis('XRANGE', () => adapter.client.xrangeBuffer(t.info.key, start, end, 'COUNT', PAGE))) as unknown as RawRow[];
+    const read = (after: string | null): Promise<RawRow[]> => {
+      const start = after === null ? '-' : exclusiveStart(after, adapter.exclusiveRanges);
+      const p = this.source.redis('XRANGE', () => adapter.client.xrangeBuffer(t.info.key, start, end, 'COUNT', PAGE)) as unknown as Promise<RawRow[]>;
+      // A page read ahead may be abandoned (the search cancelled): never an unhandled rejection.
+      p.catch(() => {});
+      return p;
+    };
+    const pending = t.ahead !== null && t.ahead.after === t.after ? t.ahead.page : read(t.after);
+    t.ahead = null;
+    const rows = await pending;
+    if (rows.length === PAGE) {
+      const last = rows[rows.length - 1]![0].toString('latin1');
+      if (compareStreamIds(last, end) < 0) t.ahead = { after: last, page: read(last) };
+    }
     const q = this.queryBytes!;
     const whole = this.query.kind === 'dedup-id';
     for (const row of rows) {
