@@ -174,6 +174,35 @@ describe('find and evidence', () => {
     await shot(page, 'analysis-export-dark');
   });
 
+  it('a search over a big shard shows its progress and stops on Cancel', async () => {
+    const { page } = app;
+    // 600,000 entries written server-side in one call, on a shard of their own.
+    await e2e.redis.admin().eval(
+      "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], '*', 'd', '{\"r\":' .. i .. ',\"t\":0,\"s\":40}', 'dedup_id', 'abc:40:0:' .. i) end",
+      1,
+      `${PREFIX}:shard:40`,
+      600_000,
+    );
+    await page.locator('[data-action="open-find"]').click();
+    const dialog = page.locator('[data-dialog="find"]');
+    await dialog.locator('[data-find-input]').fill('abc:40');
+    await dialog.locator('[data-find-input]').press('Enter');
+    // Cancel once the first step has reported (progress facts on screen).
+    await dialog.locator('[data-find-text="abc:40"] [role="progressbar"]').waitFor();
+    await expect.poll(async () => Number(await dialog.locator('[data-find-hits]').getAttribute('data-find-hits'))).toBeGreaterThan(0);
+    await dialog.locator('[data-action="cancel-find"]').click();
+    await dialog.locator('[data-find-state="cancelled"][data-find-text="abc:40"]').waitFor();
+    // What was found before the cancel stays listed; fewer than all of them.
+    const found = Number(await dialog.locator('[data-find-hits]').getAttribute('data-find-hits'));
+    expect(found).toBeGreaterThan(0);
+    expect(found).toBeLessThan(600_000);
+    await expect.poll(() => dialog.locator('[data-find-hit]').count()).toBeGreaterThan(0);
+    await shot(page, 'find-cancelled-dark');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await e2e.redis.admin().del(`${PREFIX}:shard:40`);
+  });
+
   it('Find and the analysis exports fit and read at 1440 and 1024 px, in both themes', async () => {
     const m = manifest.samples.misrouted;
     for (const colorScheme of ['dark', 'light'] as const) {

@@ -30,8 +30,8 @@ function startSearch(api: Parameters<typeof runFind>[0], text: string): void {
       search.query = run.query;
       findState.touch();
     },
+    // A step that was under way when Cancel was pressed still reports what it found.
     onStep: (step, run) => {
-      if (ctrl.signal.aborted) return;
       search.hits = run.hits;
       search.step = step;
       findState.touch();
@@ -241,7 +241,15 @@ function FindDialog() {
       </div>
       <div className="find-list" ref={listRef} tabIndex={0} role="listbox" aria-label="Entries found" aria-activedescendant={hits.length > 0 ? `find-hit-${active}` : undefined} onKeyDown={onListKey} data-find-results>
         {hits.length === 0 ? (
-          <div className="find-empty">{search && search.state !== 'running' ? (search.state === 'failed' ? 'The search failed.' : 'No entry found.') : search ? 'Searching…' : 'Type and press Enter.'}</div>
+          <div className="find-empty">{search && search.state !== 'running'
+              ? search.state === 'failed'
+                ? 'The search failed.'
+                : search.state === 'cancelled'
+                  ? 'Cancelled before anything was found.'
+                  : 'No entry found.'
+              : search
+                ? 'Searching…'
+                : 'Type and press Enter.'}</div>
         ) : (
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((v) => {
