@@ -50,7 +50,9 @@ describe('find and evidence', () => {
   it('Find lists every copy of a dedup_id across shards, the misrouted one included, and opens it in Browse', async () => {
     const { page } = app;
     const m = manifest.samples.misrouted;
-    const misroutedId = (await e2e.redis.admin().xrange(m.key, '-', '+')).find(([, f]) => f.includes(m.dedupId))![0];
+    const shard12 = await e2e.redis.admin().xrange(m.key, '-', '+');
+    const misroutedPosition = shard12.findIndex(([, f]) => f.includes(m.dedupId));
+    const misroutedId = shard12[misroutedPosition]![0];
     await page.keyboard.press('Control+k');
     const dialog = page.locator('[data-dialog="find"]');
     await dialog.waitFor();
@@ -64,6 +66,16 @@ describe('find and evidence', () => {
       [`12/${misroutedId}`, 'misrouted duplicate'],
     ]);
     await shot(page, 'find-dialog-dark');
+    // Space picks a row for the incident note; the note then covers only what was picked.
+    await dialog.locator('[data-find-results]').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press(' ');
+    await dialog.locator(`[data-find-hit="12/${misroutedId}"][data-picked="true"]`).waitFor();
+    await dialog.locator('[data-action="copy-find-note"]').click();
+    await dialog.locator('[data-action="copy-find-note"][data-copy-state="done"]').waitFor();
+    const note = await page.evaluate(() => navigator.clipboard.readText());
+    expect(note).toContain(`| 12 | \`${misroutedId}\` | ${misroutedPosition} | \`${m.dedupId}\` | misrouted, duplicate |`);
+    expect(note).not.toContain(homeCopyId);
     await dialog.locator(`[data-find-hit="12/${misroutedId}"]`).click();
     await dialog.waitFor({ state: 'detached' });
     await page.locator('[data-view-tab="browse"][aria-selected="true"]').waitFor();

@@ -88,6 +88,8 @@ function FindDialog() {
   const [text, setText] = useState(seed ?? search?.text ?? '');
   const [error, setError] = useState<string | null>(null);
   const [active, setActive] = useState(0);
+  /** Rows picked for the incident note (Space, or Ctrl/Cmd-click); none picked: the note covers every result. */
+  const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const dialogRef = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
@@ -113,6 +115,7 @@ function FindDialog() {
     }
     setError(null);
     setActive(0);
+    setPicked(new Set());
     startSearch(api, value.trim());
   }
 
@@ -121,6 +124,13 @@ function FindDialog() {
     // The search counted the entry's position exactly (oldest = 0; appends never move it): go
     // there rather than locating the id again through an index that may still be building.
     showInBrowser(h.shard, h.position !== undefined ? { entryId: h.id, position: h.position } : { entryId: h.id });
+  }
+
+  function toggle(index: number) {
+    const next = new Set(picked);
+    if (next.has(index)) next.delete(index);
+    else next.add(index);
+    setPicked(next);
   }
 
   function onListKey(e: KeyboardEvent) {
@@ -133,6 +143,10 @@ function FindDialog() {
     else if (e.key === 'Enter') {
       e.preventDefault();
       open(hits[active]!);
+      return;
+    } else if (e.key === ' ') {
+      e.preventDefault();
+      toggle(active);
       return;
     } else return;
     e.preventDefault();
@@ -261,15 +275,22 @@ function FindDialog() {
                   id={`find-hit-${v.index}`}
                   role="option"
                   aria-selected={v.index === active}
-                  className={`find-row${v.index === active ? ' is-active' : ''}`}
+                  className={`find-row${v.index === active ? ' is-active' : ''}${picked.has(v.index) ? ' is-picked' : ''}`}
+                  data-picked={picked.has(v.index) ? 'true' : undefined}
                   style={{ transform: `translateY(${v.start}px)` }}
                   data-find-hit={`${h.shard}/${h.id}`}
                   data-hit-kinds={k.join(' ')}
                   title={h.reason ?? 'Open in Browse'}
                   onMouseEnter={() => setActive(v.index)}
-                  onClick={() => open(h)}
+                  onClick={(e) => {
+                    if (e.ctrlKey || e.metaKey) toggle(v.index);
+                    else open(h);
+                  }}
                 >
-                  <span className="mono">{h.shard}</span>
+                  <span className="mono find-shard">
+                    {picked.has(v.index) ? <Icon name="check" className="icon-xs find-check" /> : null}
+                    {h.shard}
+                  </span>
                   <span className="mono find-id">{h.id}</span>
                   <span className="mono muted">{h.position !== undefined ? `#${formatCount(h.position)}` : '—'}</span>
                   <span className="mono find-dedup">{h.dedupId ?? <span className="muted">none</span>}</span>
@@ -287,13 +308,18 @@ function FindDialog() {
         )}
       </div>
       <div className="modal-actions find-actions">
-        <span className="muted small find-help">↑↓ to move · Enter opens in Browse · Esc closes</span>
+        <span className="muted small find-help">↑↓ move · Enter opens in Browse · Space picks for the note · Esc closes</span>
         <span className="spacer" />
         {search && hits.length > 0 ? (
           <CopyNoteButton
             action="copy-find-note"
-            label="Copy as incident note"
-            text={() => findIncidentNote({ server: connection?.url ?? '', prefix: connection?.prefix ?? '', at: new Date(search.endedAt ?? Date.now()).toISOString(), tool: 'mesh-inspector Find' }, search.text, hits, kinds)}
+            label={picked.size > 0 ? `Copy ${picked.size} picked as incident note` : 'Copy as incident note'}
+            title={picked.size > 0 ? 'Markdown for a ticket: the picked entries' : 'Markdown for a ticket: every entry found (pick some with Space to copy only those)'}
+            text={() => {
+              const rows = picked.size > 0 ? [...picked].sort((a, b) => a - b) : hits.map((_, k) => k);
+              const src = { server: connection?.url ?? '', prefix: connection?.prefix ?? '', at: new Date(search.endedAt ?? Date.now()).toISOString(), tool: 'mesh-inspector Find' };
+              return findIncidentNote(src, search.text, rows.map((k) => hits[k]!), rows.map((k) => kinds[k] ?? ['entry']));
+            }}
           />
         ) : null}
         <button type="button" className="btn btn-sm" onClick={() => findState.close()} data-action="close-find">
