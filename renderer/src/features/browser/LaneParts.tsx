@@ -55,7 +55,7 @@ export function JumpBox({
   onJump,
   disabled,
   options,
-  placeholder = 'id, dedup_id, #pos or time',
+  placeholder = 'id, dedup_id or time',
   hint = 'A stream id (1700000000000-0), a dedup_id (9f3a12c4d5e6f708:0:250:7), a position (#500000), or a time (2024-11-26 20:21:03, local)',
 }: {
   onJump(t: JumpTarget): Promise<string | null>;
