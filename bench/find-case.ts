@@ -116,3 +116,59 @@ export const findBench: BenchCase = {
     };
   },
 };
+
+/**
+ * `scan-details-500k` (issue 13): what `--details` costs on a 500,000-entry shard with duplicates
+ * (a retried batch every 50 batches) and corrupt entries: the evidence pass reads such a shard a
+ * second time. Measured against the same scan without details, alternating (budget: at most 2.5x).
+ */
+export const scanDetailsBench: BenchCase = {
+  name: 'scan-details-500k',
+  description: `scanShards with details vs without on a ${ENTRIES.toLocaleString('en')}-entry shard with anomalies, ${ROUNDS} alternating rounds`,
+  async run({ redis, log }) {
+    const key = streamKey(PREFIX, 1);
+    function* withAnomalies(): Generator<string[]> {
+      for (let batch = 0, k = 0; k < ENTRIES; batch++) {
+        const copies = batch % 50 === 49 ? 2 : 1;
+        for (let c = 0; c < copies; c++) {
+          for (let i = 0; i < 1000 && k < ENTRIES; i++, k++) {
+            const d = k % 25_000 === 7 ? 'not json' : encodePayload(`{"n":${batch * 1000 + i}}`, 1_700_000_000_000_000_000n + BigInt(batch * 1000 + i), 1);
+            yield ['XADD', key, '*', 'd', d, 'dedup_id', formatDedupId(NONCE, 1, BigInt(batch * 1000), i)];
+          }
+        }
+      }
+    }
+    await sendRaw(redis.host, redis.port, withAnomalies());
+    const adapter = new MeshAdapter({ url: redis.url, prefix: PREFIX, commandTimeoutMs: 30_000, readOnly: true });
+    await adapter.init();
+    const { scanShards } = await import('../electron/core/scan');
+    const plainMs: number[] = [];
+    const detailMs: number[] = [];
+    let records = 0;
+    try {
+      await scanShards(adapter, { shards: [1] });
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const which of round % 2 === 0 ? ['plain', 'details'] : ['details', 'plain']) {
+          collectGarbage();
+          const started = performance.now();
+          const r = await scanShards(adapter, { shards: [1], details: which === 'details' });
+          (which === 'plain' ? plainMs : detailMs).push(performance.now() - started);
+          if (which === 'details') records = r.shards[0]?.anomalies?.length ?? 0;
+          log(`round ${round + 1} ${which}: ${Math.round((which === 'plain' ? plainMs : detailMs).at(-1)!)} ms`);
+        }
+      }
+    } finally {
+      await adapter.shutdown();
+      await sendRaw(redis.host, redis.port, [['DEL', key]]);
+    }
+    const ratio = median(detailMs.map((ms, k) => ms / plainMs[k]!));
+    return {
+      metrics: [
+        { name: 'scan without details (median)', value: Math.round(median(plainMs)), unit: 'ms' },
+        { name: 'scan with details (median)', value: Math.round(median(detailMs)), unit: 'ms' },
+        { name: 'evidence records listed', value: records, unit: 'records' },
+      ],
+      checks: [check('details time / plain time (median of rounds)', Math.round(ratio * 100) / 100, '<=', 2.5)],
+    };
+  },
+};

@@ -30,10 +30,13 @@ export class EvidenceCollector {
   private readonly misrouted: Anomaly[] = [];
   private readonly groups = new Map<string, { info: DuplicateGroupInfo; ids: string[] }>();
 
+  private readonly shardText: string;
+
   constructor(
     readonly shard: number,
     duplicates: Iterable<DuplicateGroupInfo>,
   ) {
+    this.shardText = String(shard);
     for (const d of duplicates) this.groups.set(d.dedupId, { info: d, ids: [] });
   }
 
@@ -48,13 +51,27 @@ export class EvidenceCollector {
       if (e.dedupId !== undefined) a.dedupId = e.dedupId;
       this.corrupt.push(a);
     }
-    const why = misroutedReason(this.shard, e);
+    // Most entries are where they belong: their `s` and their dedup_id's shard part are this shard
+    // (read as text, no parse); only the others are judged in full.
+    const why = e.status === 'ok' && e.s === this.shard && (e.dedupId === undefined || shardPart(e.dedupId) === this.shardText) ? null : misroutedReason(this.shard, e);
     if (why !== null) {
       const a: Anomaly = { kind: 'misrouted', ids: [e.id], reason: why };
       if (e.dedupId !== undefined) a.dedupId = e.dedupId;
       this.misrouted.push(a);
     }
-    if (e.dedupId !== undefined) this.groups.get(e.dedupId)?.ids.push(e.id);
+    if (e.dedupId !== undefined && this.groups.size > 0) this.groups.get(e.dedupId)?.ids.push(e.id);
+  }
+
+  /**
+   * {@link add} for readers that decide entries in place (the scan's byte reader): `s` the
+   * reader's verdict (-1 corrupt); the id and the corrupt reason are asked for only when the entry
+   * is recorded, so an entry with nothing to say costs no allocation.
+   */
+  note(s: number, dedupId: string | undefined, id: () => string, reason: () => string): void {
+    const group = dedupId !== undefined && this.groups.size > 0 ? this.groups.get(dedupId) : undefined;
+    if (s === this.shard && group === undefined && (dedupId === undefined || shardPart(dedupId) === this.shardText)) return;
+    const base = dedupId === undefined ? {} : { dedupId };
+    this.add(s < 0 ? { id: id(), status: 'corrupt', reason: reason(), ...base } : { id: id(), status: 'ok', s, t: '', r: '', ...base });
   }
 
   /** Every record, ordered by kind (corrupt, collision, duplicate, misrouted) and then by first stream id; capped. */
@@ -71,6 +88,14 @@ export class EvidenceCollector {
     if (all.length <= MAX_ANOMALIES_PER_SHARD) return { anomalies: all, omitted: 0 };
     return { anomalies: all.slice(0, MAX_ANOMALIES_PER_SHARD), omitted: all.length - MAX_ANOMALIES_PER_SHARD };
   }
+}
+
+/** The text between a dedup_id's first and second colon (its shard part), or null. */
+function shardPart(id: string): string | null {
+  const a = id.indexOf(':');
+  if (a < 0) return null;
+  const b = id.indexOf(':', a + 1);
+  return b < 0 ? null : id.slice(a + 1, b);
 }
 
 /** Why an entry is misrouted (its payload `s` or its dedup_id's shard part is another shard), or null. Same rule as the analyzer's count. */

@@ -12,7 +12,10 @@ import { compareStreamIds, exclusiveStart } from '../../shared/stream-id';
 import type { MeshEntry, ShardAnalysis, ShardInfo } from '../../shared/types';
 import { fastShardOfBytes } from '../../shared/wire';
 import { decodeBufferEntry, type MeshAdapter } from './adapter';
-import { classifyError } from './classify';
+import { classifyError, isCommandTimeout } from './classify';
+import type { ScanConnection } from './scan-connection';
+import { entryVerdict } from './scan-page';
+import { D_END, D_START, ENTRY_WORDS, entryIdText, X_END, X_START, type XrangePage } from './xrange-reply';
 
 const PAGE = 1000;
 
@@ -34,19 +37,86 @@ export async function withEvidence(
   analyzer: ShardAnalyzer,
   analysis: ShardAnalysis,
   signal?: AbortSignal,
-  onEntries?: (n: number) => void,
+  /** The scan's byte-level connection for this shard, when it used one: read the same way. */
+  conn: ScanConnection | null = null,
 ): Promise<ShardAnalysis> {
   if (!needsEvidence(analysis) || info.lastId === null) return { ...analysis, anomalies: [] };
   const collector = new EvidenceCollector(info.shard, analysis.duplicateGroups > 0 ? analyzer.duplicates() : []);
   const end = info.lastId;
+  let start: string | null = '-';
+  if (conn && !conn.failed) start = await readRaw(conn, adapter, info.key, end, collector, signal);
+  if (start !== null) await readThroughClient(adapter, info.key, start, end, collector, signal);
+  const { anomalies, omitted } = collector.finish();
+  const out: ShardAnalysis = { ...analysis, anomalies };
+  if (omitted > 0) out.anomaliesOmitted = omitted;
+  return out;
+}
+
+/**
+ * The byte-level read: one page ahead, each entry decided in place. Resolves to null when done,
+ * or to where the client path must go on (the connection failed, or Redis answered an error).
+ */
+async function readRaw(conn: ScanConnection, adapter: MeshAdapter, key: string, end: string, collector: EvidenceCollector, signal: AbortSignal | undefined): Promise<string | null> {
+  let pendingStart = '-';
+  let pending: Promise<XrangePage> | null = conn.range(key, pendingStart, end, PAGE);
+  pending.catch(() => {});
+  while (pending) {
+    let page: XrangePage;
+    try {
+      page = await pending;
+    } catch (e) {
+      if (isCommandTimeout(e)) throw classifyError(e, { command: 'XRANGE', secrets: [...adapter.secretTexts] });
+      return pendingStart;
+    }
+    signal?.throwIfAborted();
+    if (page.error !== null) return pendingStart;
+    if (page.count === 0) return null;
+    const last = entryIdText(page, page.count - 1);
+    if (page.count < PAGE || compareStreamIds(last, end) >= 0) pending = null;
+    else {
+      pendingStart = exclusiveStart(last, adapter.exclusiveRanges);
+      pending = conn.range(key, pendingStart, end, PAGE);
+      pending.catch(() => {});
+    }
+    notePage(collector, page);
+    conn.recycle(page);
+  }
+  return null;
+}
+
+function notePage(collector: EvidenceCollector, page: XrangePage): void {
+  const { offsets, count } = page;
+  const buf = Buffer.from(page.buf.buffer, page.buf.byteOffset, page.buf.length);
+  for (let k = 0, o = 0; k < count; k++, o += ENTRY_WORDS) {
+    const dStart = offsets[o + D_START]!;
+    const dEnd = offsets[o + D_END]!;
+    const xStart = offsets[o + X_START]!;
+    const xEnd = offsets[o + X_END]!;
+    const s = entryVerdict(buf, dStart, dEnd);
+    // The adapter decodes a dedup_id as UTF-8 with replacement: so does this.
+    const dedupId = xStart < 0 ? undefined : buf.toString('utf8', xStart, xEnd);
+    const id = () => entryIdText(page, k);
+    collector.note(s, dedupId, id, () => {
+      // Rare (a corrupt entry): the adapter's own decoder gives its exact reason.
+      const fields: Buffer[] = [];
+      if (dStart >= 0) fields.push(D_NAME, buf.subarray(dStart, dEnd));
+      if (xStart >= 0) fields.push(DEDUP_ID, buf.subarray(xStart, xEnd));
+      const e = decodeBufferEntry(id(), fields);
+      return e.status === 'corrupt' ? e.reason : 'corrupt';
+    });
+  }
+}
+
+/** The same read through the adapter's client (shards read that way by the scan, or after a byte-reader failure). */
+async function readThroughClient(adapter: MeshAdapter, key: string, from: string, end: string, collector: EvidenceCollector, signal: AbortSignal | undefined): Promise<void> {
   const client = adapter.client;
   const read = (start: string): Promise<RawRow[]> => {
-    const p = client.xrangeBuffer(info.key, start, end, 'COUNT', PAGE) as unknown as Promise<RawRow[]>;
+    const p = client.xrangeBuffer(key, start, end, 'COUNT', PAGE) as unknown as Promise<RawRow[]>;
     // A page read ahead may be abandoned (abort, error on the current page): never unhandled.
     p.catch(() => {});
     return p;
   };
-  let pending: Promise<RawRow[]> | null = read('-');
+  let pending: Promise<RawRow[]> | null = read(from);
   while (pending) {
     let rows: RawRow[];
     try {
@@ -58,14 +128,10 @@ export async function withEvidence(
     const last = rows.length > 0 ? rows[rows.length - 1]![0].toString('latin1') : null;
     pending = last !== null && rows.length === PAGE && compareStreamIds(last, end) < 0 ? read(exclusiveStart(last, adapter.exclusiveRanges)) : null;
     for (const row of rows) collector.add(entryOf(row));
-    onEntries?.(rows.length);
   }
-  const { anomalies, omitted } = collector.finish();
-  const out: ShardAnalysis = { ...analysis, anomalies };
-  if (omitted > 0) out.anomaliesOmitted = omitted;
-  return out;
 }
 
+const D_NAME = Buffer.from('d', 'latin1');
 const DEDUP_ID = Buffer.from('dedup_id', 'latin1');
 
 /**

@@ -131,7 +131,7 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       const after = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
       opts.onShardAnalyzed?.(analyzer);
       const analysis = explainShardGaps(analyzer, before, after);
-      shards.push(opts.details ? await withEvidence(adapter, info, analyzer, analysis, signal) : analysis);
+      shards.push(opts.details ? await withEvidence(adapter, info, analyzer, analysis, signal, await readers.for(info)) : analysis);
     }
   } finally {
     readers.close();

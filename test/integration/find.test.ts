@@ -155,5 +155,25 @@ describe('scan --details evidence', () => {
     expect(s5!.anomalies).toEqual([{ kind: 'corrupt', ids: [ids.corrupt], dedupId: 'aa:5:0:0', reason: expect.any(String) }]);
     // The counts are the same with or without the evidence.
     expect(result.shards.map(({ anomalies: _a, ...rest }) => rest)).toEqual(plain.shards);
+    // The byte-level reader (big shards) and the client (small ones) list the same records.
+    expect(await scanShards(adapter, { shards: [3, 4, 5], details: true, reader: 'raw' })).toEqual(result);
+  });
+
+  it("the byte-level reader gives the client reader's records on every kind of damaged entry", async () => {
+    // Every corrupt shape the adapter knows, misrouted ones and duplicates, on a shard of their own.
+    const k = 'net:shard:6';
+    await redis.xadd(k, '*', 'dedup_id', 'ee:6:0:0');
+    await redis.xadd(k, '*', 'd', Buffer.from([0x7b, 0xff, 0x7d]), 'dedup_id', 'ee:6:1:0');
+    await redis.xadd(k, '*', 'd', '{"r":1,"r":2}', 'dedup_id', 'ee:6:2:0');
+    await redis.xadd(k, '*', 'd', '{"r":1,"s":70000}', 'dedup_id', 'ee:6:3:0');
+    await redis.xadd(k, '*', 'd', encodePayload('{"a":1}', 1n, 9), 'dedup_id', 'ee:6:4:0');
+    await redis.xadd(k, '*', 'd', encodePayload('{"a":2}', 1n, 6), 'dedup_id', 'ee:9:0:0');
+    await redis.xadd(k, '*', 'd', encodePayload('{"a":3}', 1n, 6), 'dedup_id', 'ee:6:5:0');
+    await redis.xadd(k, '*', 'd', encodePayload('{"a":3}', 1n, 6), 'dedup_id', 'ee:6:5:0');
+    await redis.xadd(k, '*', 'd', encodePayload('{"a":4}', 1n, 6), 'dedup_id', Buffer.from([0x65, 0xff, 0x3a, 0x36]));
+    const client = await scanShards(adapter, { shards: [6], details: true, reader: 'client' });
+    const raw = await scanShards(adapter, { shards: [6], details: true, reader: 'raw' });
+    expect(raw).toEqual(client);
+    expect(client.shards[0]!.anomalies!.map((a) => a.kind)).toEqual(['corrupt', 'corrupt', 'corrupt', 'corrupt', 'duplicate', 'misrouted', 'misrouted']);
   });
 });
