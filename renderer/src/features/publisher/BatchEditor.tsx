@@ -52,7 +52,6 @@ const theme = EditorView.theme({
   '.cm-placeholder': { color: 'var(--text-faint)' },
   // The parse error: a tinted span with a wavy underline at the exact offset, and a gutter mark.
   '.cm-lintRange-error': { backgroundImage: 'none', backgroundColor: 'color-mix(in srgb, var(--danger) 22%, transparent)', borderBottom: '2px solid var(--danger)' },
-  '.cm-lint-marker-error': { content: 'none' },
   '.cm-gutter-lint': { width: '14px' },
   '.cm-gutter-lint .cm-gutterElement': { padding: '0 2px' },
   '.cm-foldGutter .cm-gutterElement': { padding: '0 4px 0 0', color: 'var(--text-faint)', cursor: 'pointer' },
