@@ -112,3 +112,9 @@ export function SpacerRow({ height, columns }: { height: number; columns: number
     </tr>
   );
 }
+
+/** The spacer of a virtualized div table (rows in a flex column): `height` px of nothing. */
+export function SpacerDiv({ height }: { height: number }) {
+  if (height <= 0) return null;
+  return <div className="vr-spacer" aria-hidden="true" style={{ height, flex: 'none' }} />;
+}
