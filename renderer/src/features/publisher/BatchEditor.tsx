@@ -1,16 +1,26 @@
 import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, isolateHistory } from '@codemirror/commands';
-import { json } from '@codemirror/lang-json';
 import { bracketMatching, foldGutter, foldKeymap, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 import { Compartment, EditorSelection, EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, keymap, lineNumbers, placeholder as placeholderExt } from '@codemirror/view';
 import { tags as t } from '@lezer/highlight';
-import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef } from 'react';
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef } from 'react';
 import type { BatchProblem } from '../../models/batch-source';
+import { batchLanguage } from './batch-language';
+
+/**
+ * Above this many characters the text goes up to the store when typing pauses (EMIT_IDLE_MS), not
+ * on every key: turning a 2 MB document into one string and handing it on costs more than a frame.
+ * `flush()` (before preview and publish), blur and unmount send it at once.
+ */
+const LARGE_DOC = 100_000;
+const EMIT_IDLE_MS = 150;
 
 export interface BatchEditorHandle {
+  /** Sends a pending text up now (before anything reads the draft). */
+  flush(): void;
   /** Selects the problem's span, focuses the editor and scrolls it into view. */
   revealProblem(problem: BatchProblem): void;
   /** Replaces the selection with `text` (a template) and focuses the editor. */
@@ -92,7 +102,8 @@ const highlight = HighlightStyle.define([
   { tag: t.number, color: 'var(--cm-number)' },
   { tag: [t.bool, t.null], color: 'var(--cm-atom)' },
   { tag: [t.brace, t.squareBracket, t.separator, t.punctuation], color: 'var(--text-muted)' },
-  { tag: t.invalid, color: 'var(--text)' },
+  { tag: t.macroName, color: 'var(--cm-template)', fontWeight: '600' },
+  { tag: t.invalid, color: 'var(--danger-text)' },
 ]);
 
 function diagnosticsFor(state: EditorState, problem: BatchProblem | null): Diagnostic[] {
@@ -107,7 +118,7 @@ function diagnosticsFor(state: EditorState, problem: BatchProblem | null): Diagn
 }
 
 /**
- * The batch source editor: CodeMirror 6 with JSON highlighting, the parse error as a lint mark at
+ * The batch source editor: CodeMirror 6 with JSON-and-templates highlighting (batch-language.ts), the parse error as a lint mark at
  * its exact offset (with a gutter marker and the message on hover), bracket matching and closing,
  * search (Mod-F), undo history, folding and line numbers. CodeMirror only draws the lines in view,
  * so a 20,000-line source types as fast as a short one.
@@ -126,6 +137,20 @@ export const BatchEditor = forwardRef<BatchEditorHandle, Props>(function BatchEd
   /** The text last sent up by onChange (or set from `value`): tells our own echo from an outside change. */
   const lastText = useRef(value);
   const labels = useRef(new Compartment());
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const emit = useCallback(() => {
+    if (pending.current !== null) {
+      clearTimeout(pending.current);
+      pending.current = null;
+    }
+    const view = viewRef.current;
+    if (!view) return;
+    const text = view.state.doc.toString();
+    if (text === lastText.current) return;
+    lastText.current = text;
+    onChangeRef.current(text);
+  }, []);
 
   useLayoutEffect(() => {
     const host = hostRef.current;
@@ -150,7 +175,7 @@ export const BatchEditor = forwardRef<BatchEditorHandle, Props>(function BatchEd
           highlightActiveLine(),
           highlightSelectionMatches(),
           EditorState.tabSize.of(2),
-          json(),
+          batchLanguage(),
           syntaxHighlighting(highlight),
           theme,
           // Mod-Enter publishes (PublisherView's window shortcut), so it must not insert a line here.
@@ -158,19 +183,31 @@ export const BatchEditor = forwardRef<BatchEditorHandle, Props>(function BatchEd
           labels.current.of([]),
           EditorView.updateListener.of((u) => {
             if (!u.docChanged) return;
-            const text = u.state.doc.toString();
-            lastText.current = text;
-            onChangeRef.current(text);
+            if (u.state.doc.length < LARGE_DOC) {
+              const text = u.state.doc.toString();
+              lastText.current = text;
+              onChangeRef.current(text);
+              return;
+            }
+            if (pending.current !== null) clearTimeout(pending.current);
+            pending.current = setTimeout(emit, EMIT_IDLE_MS);
+          }),
+          EditorView.domEventHandlers({
+            blur: () => {
+              emit();
+              return false;
+            },
           }),
         ],
       }),
     });
     viewRef.current = view;
     return () => {
+      emit();
       view.destroy();
       viewRef.current = null;
     };
-  }, []);
+  }, [emit]);
 
   // Label and placeholder follow the format.
   useEffect(() => {
@@ -186,6 +223,10 @@ export const BatchEditor = forwardRef<BatchEditorHandle, Props>(function BatchEd
   useEffect(() => {
     const view = viewRef.current;
     if (!view || value === lastText.current) return;
+    if (pending.current !== null) {
+      clearTimeout(pending.current);
+      pending.current = null;
+    }
     lastText.current = value;
     view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: value } });
   }, [value]);
@@ -214,8 +255,9 @@ export const BatchEditor = forwardRef<BatchEditorHandle, Props>(function BatchEd
         view.focus();
       },
       focus: () => viewRef.current?.focus(),
+      flush: emit,
     }),
-    [],
+    [emit],
   );
 
   return <div ref={hostRef} className={`pub-editor${problem ? ' has-problem' : ''}`} data-publisher-editor data-problem-offset={problem?.offset ?? ''} />;

@@ -159,6 +159,8 @@ export function PublisherView() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey || dialog) return;
+      // A long source typed a moment ago may not be in the draft yet.
+      if (e.key === 'Enter' || e.key === 'P' || e.key === 'p') editorRef.current?.flush();
       if (e.key === 'Enter' && !e.shiftKey) {
         e.preventDefault();
         void doPublish();
