@@ -20,7 +20,7 @@ const paths = {
   collision: 'M9 1.5 4 9h4l-1 5.5L12 7H8l1-5.5Z',
   gap: 'M1.5 8h3M11.5 8h3M6.5 5v6M9.5 5v6',
   misrouted: 'M2.5 13.5V9a3 3 0 0 1 3-3h8M10.5 3l3 3-3 3',
-  search: 'M7 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10ZM10.7 10.7 14 14',
+  search: 'M7 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10ZM10.6 10.6l3.4 3.4',
 } as const;
 
 export type IconName = keyof typeof paths;
