@@ -120,18 +120,18 @@ describe('shard sidebar on the demo bus', () => {
     await page.locator('[data-view-tab="browse"]').click();
   });
 
-  it('is driven from the keyboard: Ctrl+K, typing, arrows and Enter', async () => {
+  it('is driven from the keyboard: Ctrl+G, typing, arrows and Enter', async () => {
     const { page } = app;
     const gap = manifest.samples.gap.shard;
     await page.locator('body').click({ position: { x: 900, y: 600 } });
-    await page.keyboard.press('Control+k');
+    await page.keyboard.press('Control+g');
     expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-shard-filter'))).toBe(true);
     await page.keyboard.type(`#${gap}`);
     await waitForRows(app, [gap]);
     await page.keyboard.press('Enter');
     await page.locator(`[data-lane-shard="${gap}"] [data-entry-id]`).first().waitFor();
     // Arrows move row to row; Enter opens the focused one.
-    await page.keyboard.press('Control+k');
+    await page.keyboard.press('Control+g');
     await page.keyboard.press('Escape');
     const all = manifest.shards.map((s) => s.shard);
     await waitForRows(app, all);
@@ -227,6 +227,7 @@ describe('shard sidebar at 20,000 shards', () => {
     expect(await page.locator('[data-combo-shard]').count()).toBeLessThan(40);
     expect(await nodes(app)).toBeLessThan(2000);
     await page.locator('[data-add-lane-input]').fill('19998');
+    await page.locator('[data-combo-shard="19998"]').waitFor();
     await page.keyboard.press('Enter');
     await page.locator('[data-lane-shard="19998"] [data-entry-id]').first().waitFor();
 

@@ -107,7 +107,7 @@ export function ShardCombobox(p: ShardComboboxProps) {
     scrollIntoView: () => {},
     getA11yStatusMessage: ({ isOpen }) => (isOpen ? `${items.length} shard${items.length === 1 ? '' : 's'} match` : ''),
   });
-  const { isOpen, highlightedIndex, getInputProps, getMenuProps, getItemProps, getToggleButtonProps } = cb;
+  const { isOpen, highlightedIndex, getInputProps, getMenuProps, getItemProps, getToggleButtonProps, selectItem, closeMenu } = cb;
   const virtualItems = isOpen ? virtualizer.getVirtualItems() : [];
 
   return (
@@ -120,6 +120,15 @@ export function ShardCombobox(p: ShardComboboxProps) {
             placeholder: p.placeholder,
             'aria-label': p.ariaLabel,
             spellCheck: false,
+            onKeyDown: (e) => {
+              // Enter with nothing highlighted (the pointer left the list, a new list arrived) picks the first match.
+              if (e.key === 'Enter' && highlightedIndex < 0 && items.length > 0 && text.trim() !== '') {
+                e.preventDefault();
+                const first = items[0];
+                if (first) selectItem(first);
+                closeMenu();
+              }
+            },
             ...p.inputData,
           })}
           className={`input input-sm input-mono shard-combo-input${p.invalid ? ' is-invalid' : ''}`}

@@ -177,10 +177,10 @@ export function ShardSidebar() {
     getItemKey: (i) => view[i]?.shard ?? i,
   });
 
-  // Keyboard: Ctrl/⌘+K focuses the filter from anywhere.
+  // Keyboard: Ctrl/⌘+G ("go to shard") focuses the filter from anywhere (Ctrl+K is Find's).
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.key === 'k' || e.key === 'K')) {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.key === 'g' || e.key === 'G')) {
         e.preventDefault();
         filterRef.current?.focus();
         filterRef.current?.select();
@@ -321,7 +321,7 @@ export function ShardSidebar() {
               autoComplete="off"
               data-shard-filter
             />
-            {filter === '' ? <kbd className="keycap sidebar-filter-key">{isMac ? '⌘K' : 'Ctrl K'}</kbd> : null}
+            {filter === '' ? <kbd className="keycap sidebar-filter-key">{isMac ? '⌘G' : 'Ctrl G'}</kbd> : null}
           </div>
           <div className="sidebar-tools-row">
             <select className="input input-sm select sidebar-sort" value={sort} onChange={(e) => setSort(e.target.value as ShardSort)} aria-label="Sort shards" data-shard-sort>
