@@ -41,9 +41,10 @@ export async function indexedFilterStep(
     if (st.state === 'idle') void index.refresh();
     return { shard, entries: [], cursor: req.cursor, done: false, scanned: 0, duplicatesReady: false, pending: true, index: st };
   }
-  const list = index.filterList(req.query.status);
+  // Grouped lists come in the order they are shown either way (collisions first): never reversed.
+  const list = index.filterList(req.query.status, req.direction === 'backward');
   const n = list.positions.length;
-  const backward = req.direction === 'backward';
+  const backward = req.direction === 'backward' && !list.grouped;
   let j = req.cursor === null ? 0 : await resumeAt(c, list, req.cursor, backward, h);
   // Other criteria (text, JSON path) apply to the entries read; the status is the list itself.
   const rest = h.compileFilter({ ...req.query, status: undefined }, index);
@@ -86,15 +87,14 @@ function isDuplicate(e: MeshEntry, index: BrowseContext['index'], status: Filter
 
 /** Where a step after `cursor` goes on in `list` (an index into the list in the step's direction). */
 async function resumeAt(c: BrowseContext, list: FilterList, cursor: string, backward: boolean, h: BrowseHelpers): Promise<number> {
-  const known = list.resume.get(`${backward ? 'backward' : 'forward'}:${cursor}`);
+  const known = list.resume.get(`${backward ? 'backward' : 'forward'}:${cursor}`) ?? list.resume.get(`backward:${cursor}`);
   if (known !== undefined) return known;
   const loc = await h.locateId(c, cursor);
   const n = list.positions.length;
   const p = loc.position;
   if (list.grouped) {
     const k = list.positions.indexOf(p);
-    if (k < 0) return 0;
-    return backward ? n - k : k + 1;
+    return k < 0 ? 0 : k + 1;
   }
   // Sorted: count the listed positions before the cursor's entry (and it, when it still exists).
   const countBelow = (x: number, inclusive: boolean) => {

@@ -60,7 +60,7 @@ export class ShardIndex {
   /** Corrupt and misrouted positions, where gaps lie (lane-marks.ts). */
   private marks: LaneMarks;
   /** The last position list built per status filter, valid while `count` is unchanged. */
-  private lists = new Map<FilterStatus, FilterList>();
+  private lists = new Map<string, FilterList>();
 
   constructor(
     private readonly adapter: MeshAdapter,
@@ -188,8 +188,10 @@ export class ShardIndex {
    * the same list object is handed out until the index grows (paging through it stays consistent).
    * Only meaningful once `ready`.
    */
-  filterList(status: FilterStatus): FilterList {
-    const cached = this.lists.get(status);
+  filterList(status: FilterStatus, newestFirst = false): FilterList {
+    const grouped = status === 'duplicate' || status === 'retry' || status === 'collision';
+    const cacheKey = grouped && newestFirst ? `${status}:newest` : status;
+    const cached = this.lists.get(cacheKey);
     if (cached && cached.builtAt === this.count) return cached;
     let positions: Uint32Array;
     let places: GapPlace[] | undefined;
@@ -198,9 +200,9 @@ export class ShardIndex {
     else if (status === 'gap') {
       places = this.marks.gapPlaces(this.analyzer.result().gaps);
       positions = this.marks.gapBoundPositions(places);
-    } else positions = this.duplicatePositions(status);
-    const list: FilterList = { status, builtAt: this.count, positions, grouped: status === 'duplicate' || status === 'retry' || status === 'collision', resume: new Map() };
-    this.lists.set(status, list);
+    } else positions = this.duplicatePositions(status, newestFirst);
+    const list: FilterList = { status, builtAt: this.count, positions, grouped, resume: new Map() };
+    this.lists.set(cacheKey, list);
     return list;
   }
 
@@ -219,11 +221,12 @@ export class ShardIndex {
   }
 
   /**
-   * Every copy of every duplicated dedup_id (of one kind, or both), grouped: groups in order of
-   * their first copy, collisions before retries, copies in position order. Found with one pass
-   * over the per-position hashes (a hash shared by another id is weeded out when read).
+   * Every copy of every duplicated dedup_id (of one kind, or both), grouped: collisions before
+   * retries whatever the order, groups in order of their first copy (newest first: the latest
+   * first copy first), copies in position order. Found with one pass over the per-position hashes
+   * (a hash shared by another id is weeded out when read).
    */
-  private duplicatePositions(kind: 'duplicate' | 'retry' | 'collision'): Uint32Array {
+  private duplicatePositions(kind: 'duplicate' | 'retry' | 'collision', newestFirst: boolean): Uint32Array {
     const groupOf = new Map<number, number>();
     const collision: number[] = [];
     for (const g of this.analyzer.duplicates()) {
@@ -242,7 +245,7 @@ export class ShardIndex {
       counts[g]!++;
       total++;
     });
-    const order = Array.from({ length: groups }, (_, g) => g).sort((a, b) => collision[b]! - collision[a]! || first[a]! - first[b]!);
+    const order = Array.from({ length: groups }, (_, g) => g).sort((a, b) => collision[b]! - collision[a]! || (newestFirst ? first[b]! - first[a]! : first[a]! - first[b]!));
     const start = new Uint32Array(groups);
     let at = 0;
     for (const g of order) {

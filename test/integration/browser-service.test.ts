@@ -174,7 +174,8 @@ describe('events:filter', () => {
     expect((await scanAll({ status: 'duplicate' })).found).toEqual([10, 4000, 20, 4500].map(idOf));
     expect((await scanAll({ status: 'collision' })).found).toEqual([10, 4000, 20, 4500].map(idOf));
     expect((await scanAll({ status: 'retry' })).found).toEqual([]);
-    expect((await scanAll({ status: 'duplicate' }, 'backward')).found).toEqual([4500, 20, 4000, 10].map(idOf));
+    // Newest first: the group whose first copy is newest first; copies stay oldest first within it.
+    expect((await scanAll({ status: 'duplicate' }, 'backward')).found).toEqual([20, 4500, 10, 4000].map(idOf));
     expect((await scanAll({ status: 'corrupt', text: 'nothing' })).found).toEqual([]);
     const bad = await call('events:filter', { shard: 1, direction: 'forward', cursor: null, query: { pathEquals: 'order.id == 1' }, limit: 5, scanLimit: 10 });
     expect(bad.ok).toBe(false);
