@@ -89,19 +89,15 @@ export class DedupHints {
     return out;
   }
 
-  /**
-   * Every position whose hash is a key of `groups`, in position order, with that key's value
-   * (one pass over the hashes: the positions of all duplicated ids at once, for Browse's filters).
-   */
-  forEachMatch(groups: Map<number, number>, hit: (position: number, group: number) => void): void {
+  /** Calls `visit` with every position that has a dedup_id and its hash, in position order. */
+  forEachHash(visit: (position: number, hash: number) => void): void {
     for (let c = 0; c < this.chunks.length; c++) {
       const chunk = this.chunks[c] as Uint32Array;
       const n = Math.min(CHUNK, this.count - c * CHUNK);
+      const base = c * CHUNK;
       for (let k = 0; k < n; k++) {
         const h = chunk[k]!;
-        if (h === NONE) continue;
-        const g = groups.get(h);
-        if (g !== undefined) hit(c * CHUNK + k, g);
+        if (h !== NONE) visit(base + k, h);
       }
     }
   }

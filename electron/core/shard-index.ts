@@ -15,7 +15,7 @@ import type { GapRange, MeshEntry } from '../../shared/types';
 import { storedPayload, type MeshAdapter } from './adapter';
 import { isCommandTimeout } from './classify';
 import { DedupHints, hashDedupId } from './dedup-hints';
-import { LaneMarks } from './lane-marks';
+import { LaneMarks, U32List } from './lane-marks';
 import type { ScanConnection } from './scan-connection';
 import { entryVerdict } from './scan-page';
 import { readDeletionEvidence } from './stream-facts';
@@ -227,25 +227,21 @@ export class ShardIndex {
    * (a hash shared by another id is weeded out when read).
    */
   private duplicatePositions(kind: 'duplicate' | 'retry' | 'collision', newestFirst: boolean): Uint32Array {
-    const groupOf = new Map<number, number>();
-    const collision: number[] = [];
-    for (const g of this.analyzer.duplicates()) {
-      if (kind !== 'duplicate' && g.kind !== kind) continue;
-      const h = hashDedupId(g.dedupId);
-      if (groupOf.has(h)) continue;
-      groupOf.set(h, collision.length);
-      collision.push(g.kind === 'collision' ? 1 : 0);
-    }
+    const scan = this.duplicateScan();
+    const { collision, first, matchPos, matchGroup } = scan;
     const groups = collision.length;
+    const wanted = (g: number) => kind === 'duplicate' || (kind === 'collision') === (collision[g] === 1);
     const counts = new Uint32Array(groups);
-    const first = new Float64Array(groups).fill(Infinity);
     let total = 0;
-    this.hints.forEachMatch(groupOf, (p, g) => {
-      if (counts[g] === 0) first[g] = p;
+    for (let k = 0; k < matchGroup.length; k++) {
+      const g = matchGroup[k]!;
+      if (!wanted(g)) continue;
       counts[g]!++;
       total++;
-    });
-    const order = Array.from({ length: groups }, (_, g) => g).sort((a, b) => collision[b]! - collision[a]! || (newestFirst ? first[b]! - first[a]! : first[a]! - first[b]!));
+    }
+    const order: number[] = [];
+    for (let g = 0; g < groups; g++) if (counts[g]! > 0) order.push(g);
+    order.sort((a, b) => collision[b]! - collision[a]! || (newestFirst ? first[b]! - first[a]! : first[a]! - first[b]!));
     const start = new Uint32Array(groups);
     let at = 0;
     for (const g of order) {
@@ -253,10 +249,61 @@ export class ShardIndex {
       at += counts[g]!;
     }
     const out = new Uint32Array(total);
-    this.hints.forEachMatch(groupOf, (p, g) => {
-      out[start[g]!++] = p;
-    });
+    for (let k = 0; k < matchGroup.length; k++) {
+      const g = matchGroup[k]!;
+      if (counts[g]! > 0) out[start[g]!++] = matchPos[k]!;
+    }
     return out;
+  }
+
+  /**
+   * One pass for every duplicate filter: each duplicated id's hash in a small open-addressing
+   * table (typed arrays: a Map keyed by 32-bit hashes boxes most of them), then every position
+   * whose hash is in it, with its group. Cached until the index grows.
+   */
+  private dupScanCache: { builtAt: number; collision: Uint8Array; first: Float64Array; matchPos: Uint32Array; matchGroup: Uint32Array } | null = null;
+  private duplicateScan() {
+    if (this.dupScanCache && this.dupScanCache.builtAt === this.count) return this.dupScanCache;
+    const hashes: number[] = [];
+    const kinds: number[] = [];
+    for (const g of this.analyzer.duplicates()) {
+      hashes.push(hashDedupId(g.dedupId));
+      kinds.push(g.kind === 'collision' ? 1 : 0);
+    }
+    let size = 16;
+    while (size < hashes.length * 2) size *= 2;
+    const keys = new Uint32Array(size);
+    const vals = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    const collision: number[] = [];
+    for (let k = 0; k < hashes.length; k++) {
+      const h = hashes[k]!;
+      let s = Math.imul(h, 0x9e3779b1) & mask;
+      while (vals[s]! >= 0 && keys[s] !== h) s = (s + 1) & mask;
+      if (vals[s]! >= 0) continue; // two ids, one hash: one group (reads tell them apart)
+      keys[s] = h;
+      vals[s] = collision.length;
+      collision.push(kinds[k]!);
+    }
+    const first = new Float64Array(collision.length).fill(-1);
+    const pos = new U32List();
+    const grp = new U32List();
+    this.hints.forEachHash((p, h) => {
+      let s = Math.imul(h, 0x9e3779b1) & mask;
+      for (;;) {
+        const v = vals[s]!;
+        if (v < 0) return;
+        if (keys[s] === h) {
+          if (first[v]! < 0) first[v] = p;
+          pos.push(p);
+          grp.push(v);
+          return;
+        }
+        s = (s + 1) & mask;
+      }
+    });
+    this.dupScanCache = { builtAt: this.count, collision: Uint8Array.from(collision), first, matchPos: pos.view(), matchGroup: grp.view() };
+    return this.dupScanCache;
   }
 
   /** Bytes the index holds (sparse ids excluded): the duplicate index, the per-position hashes, the marks. */
@@ -417,6 +464,7 @@ export class ShardIndex {
     this.analyzer = new ShardAnalyzer(this.shard, this.key);
     this.marks = new LaneMarks(this.shard);
     this.lists.clear();
+    this.dupScanCache = null;
     this.evidence = null;
     this.pastMaxDeleted = true;
   }
