@@ -10,10 +10,11 @@ import { startRedis } from '../test/helpers/redis-server';
 import { analyzerBench, cliStartBench, parallelScanBench, publishBench, scanBench, scanJsonBench } from './core-cases';
 import { uiBrowserBench, uiTailBench } from './ui-browser';
 import { laneFiltersBench, laneMemoryBench } from './lane-cases';
+import { laneVirtualBench } from './lane-virtual';
 import type { BenchCase, BenchResult } from './harness';
 
 /** Every bench case, in run order. UI benches append theirs here. */
-const CASES: BenchCase[] = [scanBench, parallelScanBench, scanJsonBench, cliStartBench, publishBench, analyzerBench, uiBrowserBench, uiTailBench, laneMemoryBench, laneFiltersBench];
+const CASES: BenchCase[] = [scanBench, parallelScanBench, scanJsonBench, cliStartBench, publishBench, analyzerBench, uiBrowserBench, uiTailBench, laneMemoryBench, laneFiltersBench, laneVirtualBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);

@@ -27,6 +27,7 @@
  */
 import { useCallback, useLayoutEffect, useReducer, useRef, type RefObject } from 'react';
 import { flushSync } from 'react-dom';
+import { useTanstackWindow } from './use-tanstack-window';
 
 /** Rows rendered beyond each edge of the viewport: a short scroll never shows an empty edge. */
 export const OVERSCAN_ROWS = 6;
@@ -86,7 +87,22 @@ export interface RowWindow {
  */
 let lastSize = { width: 0, height: 0 };
 
-export function useRowWindow(opts: { count: number; rowHeight: number; scrollRef: RefObject<HTMLDivElement | null>; overscanRows?: number }): RowWindow {
+/**
+ * The lanes' row window: this file's own, or (`localStorage['mesh.rowWindow'] = 'tanstack'`, read
+ * once per page, for bench `lane-virtual`) the one on @tanstack/react-virtual.
+ */
+export const useRowWindow: (opts: { count: number; rowHeight: number; scrollRef: RefObject<HTMLDivElement | null>; overscanRows?: number }) => RowWindow =
+  rowWindowChoice() === 'tanstack' ? useTanstackWindow : useOwnRowWindow;
+
+function rowWindowChoice(): string | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage.getItem('mesh.rowWindow');
+  } catch {
+    return null;
+  }
+}
+
+function useOwnRowWindow(opts: { count: number; rowHeight: number; scrollRef: RefObject<HTMLDivElement | null>; overscanRows?: number }): RowWindow {
   const { count, rowHeight, scrollRef } = opts;
   const fullOverscan = opts.overscanRows ?? OVERSCAN_ROWS;
   const [, rerender] = useReducer((x: number) => x + 1, 0);
