@@ -170,4 +170,37 @@ describe('gap rows, misrouted flags and index-served filters on the demo bus', (
       await l.locator('[data-filter-status="all"]').click();
     }
   });
+
+  it('draws gap rows, misrouted flags and duplicate groups at 1440 and 1024 px in both themes', async () => {
+    const g = manifest.samples.gap;
+    const afterId = await idOf(g.key, `${g.nonce}:7:${g.to + 1}:0`);
+    const m = manifest.samples.misrouted;
+    const strayId = await idOf(m.key, m.dedupId);
+    for (const theme of ['dark', 'light'] as const) {
+      if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) {
+        await page.locator('[data-theme-toggle]').first().click();
+        await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
+      }
+      for (const width of [1440, 1024]) {
+        await page.setViewportSize({ width, height: 800 });
+        await openShard(7);
+        await lane(7).locator('[data-jump-input]').fill(afterId);
+        await lane(7).locator('[data-jump-input]').press('Enter');
+        await lane(7).locator(`[data-marker="gap"][data-gap-from="${g.from}"]`).waitFor();
+        await shot(page, `lane-gap-row-${width}-${theme}`);
+        await openShard(12);
+        await lane(12).locator('[data-jump-input]').fill(strayId);
+        await lane(12).locator('[data-jump-input]').press('Enter');
+        await lane(12).locator(`[data-entry-id="${strayId}"] [data-misrouted-to]`).waitFor();
+        await shot(page, `lane-misrouted-${width}-${theme}`);
+        const dup = manifest.samples.collision.shard;
+        await openShard(dup);
+        await lane(dup).locator('[data-filter-status="duplicate"]').click();
+        await lane(dup).locator('[data-marker="group"][data-group-kind]').first().waitFor();
+        await shot(page, `lane-duplicates-${width}-${theme}`);
+        await lane(dup).locator('[data-filter-status="all"]').click();
+      }
+    }
+    expect(app.problems).toEqual([]);
+  }, 60_000);
 });

@@ -69,9 +69,12 @@ export function ListBody({ laneKey, model, stream, streamLength }: { laneKey: st
     <>
       {filtered ? (
         <div className="scan" data-scan-state={done ? 'done' : model.stopped ? 'stopped' : 'scanning'} data-scan-filter={encodeURIComponent(JSON.stringify(model.filter))} data-scan-matches={rows.length}>
-          <span className="ibar ibar-wide">
-            <span className="ibar-fill" style={{ width: `${done ? 100 : pct}%` }} />
-          </span>
+          {/* Index-served lists know their size: the bar shows the index's progress while it builds, or the scan's. */}
+          {!fromIndex || indexing ? (
+            <span className="ibar ibar-wide">
+              <span className="ibar-fill" style={{ width: `${done ? 100 : pct}%` }} />
+            </span>
+          ) : null}
           {indexing ? (
             <span data-index-wait>
               {ix.state === 'failed' ? 'The shard index failed: ' : 'Indexing the shard: '}
