@@ -66,8 +66,21 @@ export function causeLabel(cause: GapRange['cause']): string {
   }
 }
 
-/** The shard an entry belongs to when it is not `shard` (its dedup_id's shard part, else its payload's `s`). */
+/**
+ * The shard an entry belongs to when it is not `shard` (its dedup_id's shard part, else its
+ * payload's `s`); computed once per entry and lane shard (rows re-render on every scroll frame).
+ */
 export function misroutedTo(entry: MeshEntry, shard: number): { shard: number; why: string } | null {
+  const cached = misroutedCache.get(entry);
+  if (cached && cached.lane === shard) return cached.to;
+  const to = judgeMisrouted(entry, shard);
+  misroutedCache.set(entry, { lane: shard, to });
+  return to;
+}
+
+const misroutedCache = new WeakMap<MeshEntry, { lane: number; to: { shard: number; why: string } | null }>();
+
+function judgeMisrouted(entry: MeshEntry, shard: number): { shard: number; why: string } | null {
   const id = entry.dedupId !== undefined ? parseDedupId(entry.dedupId) : null;
   if (id && id.shard !== shard) {
     const s = entry.status === 'ok' && entry.s !== shard && entry.s !== id.shard ? `; its payload says s=${entry.s}` : '';
