@@ -18,7 +18,9 @@ export const laneVirtualBench: BenchCase = {
     const metrics: Array<{ name: string; value: number; unit: string }> = [];
     const was = process.env.MESH_ROW_WINDOW;
     try {
-      for (const choice of ['own', 'tanstack'] as const) {
+      // MESH_LANE_VIRTUAL_FIRST=tanstack runs the library first (to see what the order does).
+      const order = process.env.MESH_LANE_VIRTUAL_FIRST === 'tanstack' ? (['tanstack', 'own'] as const) : (['own', 'tanstack'] as const);
+      for (const choice of order) {
         if (choice === 'tanstack') process.env.MESH_ROW_WINDOW = 'tanstack';
         else delete process.env.MESH_ROW_WINDOW;
         const checks: BenchCheck[] = [];
