@@ -118,7 +118,8 @@ export class ListModel extends ViewModel {
     this.offs.push(this.api.on('tail:entries', (b) => this.onTailEvent(b)));
     if (this.filter?.status !== undefined) {
       this.offs.push(this.api.on('index:changed', (st) => this.onIndex(st)));
-      if (this.filter.status === 'gap') void this.readGaps();
+      // Gap rows in one shard's lane; the merged view lists the bounding entries without them.
+      if (this.filter.status === 'gap' && this.sources.length === 1) void this.readGaps();
     }
     this.fill();
   }
@@ -149,7 +150,7 @@ export class ListModel extends ViewModel {
           woke = true;
         }
       }
-      if (woke && this.filter?.status === 'gap') void this.readGaps();
+      if (woke && this.filter?.status === 'gap' && this.sources.length === 1) void this.readGaps();
       if (woke) this.fill();
     }
     this.changed();
@@ -310,13 +311,18 @@ export class ListModel extends ViewModel {
   /** Moves entries from the per-shard buffers to the rows while the next one is certain. */
   private drain(): void {
     const newest = this.order === 'newest';
+    // Duplicates come grouped by dedup_id, not in id order: shard after shard, never interleaved.
+    const st = this.filter?.status;
+    const grouped = st === 'duplicate' || st === 'retry' || st === 'collision';
     const added: ListRow[] = [];
     while (this.rows.length + added.length < MAX_ROWS) {
       let best: Source | null = null;
       let blocked = false;
       for (const s of this.sources) {
+        if (grouped && best) break;
         if (s.buffer.length === 0) {
           if (!s.done) blocked = true;
+          if (grouped && !s.done) break;
           continue;
         }
         if (!best) best = s;
