@@ -36,7 +36,7 @@ export async function indexedFilterStep(
   h: BrowseHelpers,
 ): Promise<FilterPage> {
   const { index, shard } = c;
-  if (!index.ready) {
+  if (!index.servable) {
     const st = index.status();
     if (st.state === 'idle') void index.refresh();
     return { shard, entries: [], cursor: req.cursor, done: false, scanned: 0, duplicatesReady: false, pending: true, index: st };

@@ -90,6 +90,17 @@ export class ShardIndex {
     return this.state === 'ready';
   }
 
+  /**
+   * Whether the status filters can answer from it: ready, or extending an index that was complete
+   * (a live shard's growth, every couple of seconds) — what it knew then is still exact.
+   */
+  get servable(): boolean {
+    return this.state === 'ready' || (this.state === 'building' && this.complete);
+  }
+
+  /** The index covered the whole stream once since it was last started over. */
+  private complete = false;
+
   get indexedCount(): number {
     return this.count;
   }
@@ -349,6 +360,7 @@ export class ShardIndex {
         }
       }
       this.state = this.stopped ? 'idle' : 'ready';
+      if (this.state === 'ready') this.complete = true;
     } catch (e) {
       this.state = 'failed';
       this.error = toErrorInfo(e);
@@ -463,6 +475,7 @@ export class ShardIndex {
     this.hints.clear();
     this.analyzer = new ShardAnalyzer(this.shard, this.key);
     this.marks = new LaneMarks(this.shard);
+    this.complete = false;
     this.lists.clear();
     this.dupScanCache = null;
     this.evidence = null;
