@@ -45,7 +45,7 @@ export function EntryHead({ showShard }: { showShard: boolean }) {
       <div className="ecell c-dedup" role="columnheader">
         dedup_id
       </div>
-      <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, large payloads">
+      <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, misrouted entries (→ the shard they belong to), large payloads">
         Flags
       </div>
       <div className="ecell c-payload" role="columnheader">
