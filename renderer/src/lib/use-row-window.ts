@@ -18,7 +18,9 @@
  * each, whenever the count changes, which under a live tail of a million-row stream is every
  * frame; blocks of rows avoided that but made windows of up to 80 rows, and those frames were the
  * 60-130 ms long tasks bench/ui-browser.ts measured. With one row height the window is plain
- * arithmetic, so it is done here.
+ * arithmetic, so it is done here. Measured again against 3.14.28 (issue 14, bench `lane-virtual`,
+ * use-tanstack-window.ts): within the shared machine's noise of this window, missing the same
+ * budgets, and unable to scale past the element height cap below; this window stays.
  *
  * Why scaling: browsers cap an element's height (Chromium at 33,554,428 px, measured), which at
  * 28 px rows is ~1.2 million rows. Past MAX_CANVAS_PX the canvas is capped and scroll offsets are
