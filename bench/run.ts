@@ -11,10 +11,28 @@ import { analyzerBench, cliStartBench, parallelScanBench, publishBench, scanBenc
 import { uiBrowserBench, uiTailBench } from './ui-browser';
 import { laneFiltersBench, laneMemoryBench } from './lane-cases';
 import { laneVirtualBench } from './lane-virtual';
+import { findBench, scanDetailsBench } from './find-case';
+import { uiEditorBench, uiGapsBench } from './ui-lists';
 import type { BenchCase, BenchResult } from './harness';
 
 /** Every bench case, in run order. UI benches append theirs here. */
-const CASES: BenchCase[] = [scanBench, parallelScanBench, scanJsonBench, cliStartBench, publishBench, analyzerBench, uiBrowserBench, uiTailBench, laneMemoryBench, laneFiltersBench, laneVirtualBench];
+const CASES: BenchCase[] = [
+  scanBench,
+  parallelScanBench,
+  scanJsonBench,
+  cliStartBench,
+  publishBench,
+  analyzerBench,
+  uiBrowserBench,
+  uiTailBench,
+  findBench,
+  scanDetailsBench,
+  uiEditorBench,
+  uiGapsBench,
+  laneMemoryBench,
+  laneFiltersBench,
+  laneVirtualBench,
+];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
