@@ -360,6 +360,8 @@ export interface ShardGaps {
    * (ordinal `from - 1` and `to + 1` of its nonce, as the index met them), null when not known.
    */
   places?: GapPlace[];
+  /** Where each of `headGaps` lies (same order, additive): `after` is the nonce's lowest ordinal here. */
+  headPlaces?: GapPlace[];
 }
 
 export interface GapPlace {

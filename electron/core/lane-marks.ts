@@ -69,6 +69,10 @@ interface NonceState {
   /** dedup_id of the last entry (only turned into text when a jump is recorded). */
   lastSeq: number;
   lastI: number;
+  /** The lowest ordinal seen and where (for head gaps: ordinals 0..lowest-1). */
+  lowOrd: number;
+  lowPos: number;
+  lowId: string;
 }
 
 export class LaneMarks {
@@ -134,6 +138,11 @@ export class LaneMarks {
     // Gaps: only this shard's own ordinals (the counter is per (nonce, shard), contract item 6).
     if (idShard !== this.shard || ordinal < 0) return;
     const st = this.pState!;
+    if (st.lowOrd < 0 || ordinal < st.lowOrd) {
+      st.lowOrd = ordinal;
+      st.lowPos = position;
+      st.lowId = `${st.nonce}:${this.shard}:${this.pSeq}:${this.lastI}`;
+    }
     if (st.last >= 0 && ordinal <= st.last) return;
     if (st.last >= 0 && ordinal > st.last + 1) {
       this.jNonce.push(st.index);
@@ -202,7 +211,7 @@ export class LaneMarks {
     for (let k = 0; k < prefixText.length; k++) this.prefix[k] = prefixText.charCodeAt(k);
     let st = this.byNonce.get(parsed.nonce);
     if (!st) {
-      st = { nonce: parsed.nonce, index: this.nonces.length, last: -1, lastPos: 0, lastSeq: 0, lastI: 0 };
+      st = { nonce: parsed.nonce, index: this.nonces.length, last: -1, lastPos: 0, lastSeq: 0, lastI: 0, lowOrd: -1, lowPos: 0, lowId: '' };
       this.nonces.push(st);
       this.byNonce.set(parsed.nonce, st);
     }
@@ -231,6 +240,15 @@ export class LaneMarks {
       const k = byKey.get(`${g.nonce}:${g.from - 1}:${g.to + 1}`);
       if (k === undefined) return { before: null, after: null };
       return { before: this.jBeforePos.at(k), after: this.jAfterPos.at(k), beforeDedupId: this.jIds[2 * k], afterDedupId: this.jIds[2 * k + 1] };
+    });
+  }
+
+  /** Where each head gap (ordinals 0..lowest-1 of a nonce) lies: above the nonce's lowest ordinal here. */
+  headPlaces(headGaps: GapRange[]): GapPlace[] {
+    return headGaps.map((g) => {
+      const st = this.byNonce.get(g.nonce);
+      if (!st || st.lowOrd !== g.to + 1) return { before: null, after: null };
+      return { before: null, after: st.lowPos, afterDedupId: st.lowId };
     });
   }
 

@@ -173,7 +173,7 @@ export class ShardIndex {
    * still being built (the gaps found so far are returned) or when entries were deleted since it
    * was built, which also moved positions: the index then starts over, and a later call answers.
    */
-  async gapReport(): Promise<{ ready: boolean; gaps: GapRange[]; headGaps: GapRange[]; places?: GapPlace[] }> {
+  async gapReport(): Promise<{ ready: boolean; gaps: GapRange[]; headGaps: GapRange[]; places?: GapPlace[]; headPlaces?: GapPlace[] }> {
     const now = await readDeletionEvidence(this.adapter.client, this.key, this.adapter.serverVersion, this.adapter.secretTexts);
     const built = this.evidence;
     if (built && deletedBetween(built, now) !== undefined) {
@@ -190,6 +190,7 @@ export class ShardIndex {
       gaps: result.gaps.map((g) => explainGap(g, evidence, this.analyzer.seenAtOrBelowMaxDeleted(g.nonce, g.from - 1))),
       headGaps: this.analyzer.headGaps().map((g) => explainHeadGap(g, now.known ? now : evidence)),
       places: this.marks.gapPlaces(result.gaps),
+      headPlaces: this.marks.headPlaces(this.analyzer.headGaps()),
     };
   }
 
@@ -209,7 +210,7 @@ export class ShardIndex {
     if (status === 'corrupt') positions = this.marks.corrupt.view().slice();
     else if (status === 'misrouted') positions = this.marks.misrouted.view().slice();
     else if (status === 'gap') {
-      places = this.marks.gapPlaces(this.analyzer.result().gaps);
+      places = [...this.marks.gapPlaces(this.analyzer.result().gaps), ...this.marks.headPlaces(this.analyzer.headGaps())];
       positions = this.marks.gapBoundPositions(places);
     } else positions = this.duplicatePositions(status, newestFirst);
     const list: FilterList = { status, builtAt: this.count, positions, grouped, resume: new Map() };

@@ -18,6 +18,7 @@ import { ShardAnalyzer } from '../../shared/analysis';
 import { parseDedupId } from '../../shared/dedup-id';
 import { encodePayload } from '../../shared/wire';
 import { MemorySecrets, serviceGate, wire } from '../helpers/service-gate';
+import { waitFor } from '../helpers/wait';
 
 const PREFIX = 'lanef';
 const SHARD = 4;
@@ -209,6 +210,22 @@ describe('status filters from the shard index', () => {
       expect(place.beforeDedupId).toBe(all[place.before!]!.dedupId);
       expect(place.afterDedupId).toBe(all[place.after!]!.dedupId);
     });
+  });
+
+  it('places a trimmed head gap above the lowest ordinal left of its nonce, and lists that entry under Gaps', async () => {
+    const key = `${PREFIX}:shard:8`;
+    const p = admin.pipeline();
+    for (let i = 0; i < 1000; i++) p.xadd(key, '*', 'd', encodePayload(`{"i":${i}}`, BigInt(i + 1), 8), 'dedup_id', `d4:8:0:${i}`);
+    await p.exec();
+    await admin.xtrim(key, 'MAXLEN', 900);
+    await waitFor('shard 8 indexed', async () => (await ok('index:status', { shard: 8 })).state === 'ready');
+    const res = await ok('gaps:list', { shard: 8 });
+    expect(res.gaps).toEqual([]);
+    expect(res.headGaps).toMatchObject([{ nonce: 'd4', from: 0, to: 99, cause: 'trimmed' }]);
+    expect(res.headPlaces).toEqual([{ before: null, after: 0, afterDedupId: 'd4:8:0:100' }]);
+    const page = await ok('events:filter', { shard: 8, direction: 'forward', cursor: null, query: { status: 'gap' }, limit: 10, scanLimit: 100 });
+    expect(page.positions).toEqual([0]);
+    expect(page.entries.map((e) => e.dedupId)).toEqual(['d4:8:0:100']);
   });
 
   it('answers pending with the index progress while the index is being built', async () => {

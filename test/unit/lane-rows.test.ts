@@ -50,6 +50,11 @@ describe('LaneMarks', () => {
         { before: 50, after: 56, beforeDedupId: 'b2:7:0:0', afterDedupId: 'b2:7:5:0' },
       ]);
       expect([...marks.gapBoundPositions(marks.gapPlaces(gaps))]).toEqual([49, 50, 51, 56]);
+      // Head gaps: above each nonce's lowest ordinal here.
+      expect(marks.headPlaces([{ nonce: 'a1', from: 0, to: 499 }, { nonce: 'zz', from: 0, to: 3 }])).toEqual([
+        { before: null, after: 0, afterDedupId: 'a1:7:500:0' },
+        { before: null, after: null },
+      ]);
       expect([...marks.corrupt.view()]).toEqual([53]);
       expect([...marks.misrouted.view()]).toEqual([54, 55]);
       expect([...marks.misroutedTo.view()]).toEqual([12, 9]);
@@ -98,6 +103,18 @@ describe('GapRows', () => {
     expect(seq).toEqual([9, 8, 'gap50', 7, 6, 5, 'gap30', 'gap10', 4, 3, 2, 1, 0]);
     for (let p = 0; p < 10; p++) expect(rows.at(rows.indexOf(p))).toEqual({ kind: 'entry', position: p });
     expect(new GapRows(markers, 5, false).count).toBe(5);
+  });
+
+  it('puts a head gap above the first entry: the first row oldest first, the last newest first', () => {
+    const head = gapMarkers([], [], [{ nonce: 'a1', from: 0, to: 9, cause: 'trimmed', reason: 't' }], [{ before: null, after: 0 }]);
+    const oldest = new GapRows(head, 3, false);
+    expect(oldest.count).toBe(4);
+    expect(oldest.at(0)).toMatchObject({ kind: 'marker' });
+    expect(oldest.indexOf(0)).toBe(1);
+    expect(oldest.positionNear(0)).toBe(0);
+    const newest = new GapRows(head, 3, true);
+    expect(newest.at(3)).toMatchObject({ kind: 'marker' });
+    expect(newest.indexOf(0)).toBe(2);
   });
 
   it('says how many events are missing, which ordinals, nonce and batch', () => {

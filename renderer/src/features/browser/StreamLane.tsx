@@ -163,7 +163,7 @@ function useGapMarkers(shard: number, ready: boolean, indexed: number): Array<Ga
     void api
       .invoke('gaps:list', { shard })
       .then((res) => {
-        if (live && res.ready) setMarkers(gapMarkers(res.gaps, res.places));
+        if (live && res.ready) setMarkers(gapMarkers(res.gaps, res.places, res.headGaps, res.headPlaces));
       })
       .catch(() => {});
     return () => {

@@ -92,15 +92,23 @@ function judgeMisrouted(entry: MeshEntry, shard: number): { shard: number; why: 
   return null;
 }
 
-/** One gap marker per placed gap, sorted by slot (the position it follows). */
-export function gapMarkers(gaps: GapRange[], places: GapPlace[] | undefined): Array<GapMarker & { slot: number }> {
-  if (!places) return [];
+/**
+ * One gap marker per placed gap, sorted by slot (the position it follows; -1: before the first).
+ * `gaps:list`'s interior gaps and head gaps (ordinals 0..lowest-1, above the nonce's lowest) alike.
+ */
+export function gapMarkers(
+  gaps: GapRange[],
+  places: GapPlace[] | undefined,
+  headGaps: GapRange[] = [],
+  headPlaces: GapPlace[] = [],
+): Array<GapMarker & { slot: number }> {
   const out: Array<GapMarker & { slot: number }> = [];
-  gaps.forEach((gap, k) => {
-    const place = places[k];
+  const all = [...gaps.map((g, k) => [g, places?.[k]] as const), ...headGaps.map((g, k) => [g, headPlaces[k]] as const)];
+  all.forEach(([gap, place]) => {
     if (!place) return;
+    // Before position 0 (a head gap above the stream's first entry): slot -1, the very first row.
     const slot = place.before ?? (place.after !== null ? place.after - 1 : null);
-    if (slot === null || slot < 0) return;
+    if (slot === null || slot < -1) return;
     out.push({ kind: 'gap', key: `gap:${gap.nonce}:${gap.from}`, gap, place, slot });
   });
   out.sort((a, b) => a.slot - b.slot);
@@ -151,7 +159,7 @@ export class GapRows {
   /** The position row `i` shows, or for a marker the position it follows. */
   positionNear(i: number): number {
     const r = this.at(i);
-    return r.kind === 'entry' ? r.position : (this.slots[this.markers.indexOf(r.marker)] ?? 0);
+    return r.kind === 'entry' ? r.position : Math.max(0, this.slots[this.markers.indexOf(r.marker)] ?? 0);
   }
 
   /** The row of position `q`. */

@@ -172,7 +172,7 @@ export class ListModel extends ViewModel {
       if (!this.started || !res.ready) return;
       this.gapAfter.clear();
       this.gapBefore.clear();
-      for (const m of gapMarkers(res.gaps, res.places)) {
+      for (const m of gapMarkers(res.gaps, res.places, res.headGaps, res.headPlaces)) {
         const { before, after } = m.place;
         if (before !== null) this.gapAfter.set(before, [...(this.gapAfter.get(before) ?? []), m]);
         else if (after !== null) this.gapBefore.set(after, [...(this.gapBefore.get(after) ?? []), m]);
