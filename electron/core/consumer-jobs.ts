@@ -10,7 +10,9 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumerFilter, ConsumerProgress, ConsumerRowsPage } from '../../shared/consumer';
 import { MeshError, toErrorInfo } from '../../shared/errors';
 import { streamKey } from '../../shared/stream-key';
+import type { EventSink } from '../../shared/contract';
 import { clampCapacity, ConsumerReplayState, replayShard, type PageSource } from './consumer-replay';
+import type { Session } from './session';
 
 /** At most one `consumer:progress` event per this many ms while a replay runs (the last one always goes). */
 const PROGRESS_EVERY_MS = 150;
@@ -29,6 +31,22 @@ export interface ConsumerDeps {
   emit(progress: ConsumerProgress): void;
   /** Scrubs secrets from an error message. */
   scrub?(message: string): string;
+}
+
+/**
+ * The deps of a session: pages through the adapter's poll (its failures go to the health error log
+ * like every other read), progress to the sink, messages scrubbed of the session's secrets.
+ */
+export function consumerDeps(s: Session, sink: EventSink): ConsumerDeps {
+  return {
+    adapter: {
+      prefix: s.adapter.prefix,
+      client: s.adapter.client as unknown as ConsumerDeps['adapter']['client'],
+      poll: (shard, after, limit) => s.redis('XRANGE', () => s.adapter.poll(shard, after, limit)),
+    },
+    emit: (p) => sink('consumer:progress', p),
+    scrub: (message) => s.scrub({ kind: 'fatal', message }).message,
+  };
 }
 
 interface Job {

@@ -8,9 +8,10 @@
  * reach the window.
  *
  * Per entry it keeps one verdict byte, the previous copy's position and the window a duplicate
- * needed, plus the entry's id and dedup_id as bytes in one arena: about 14 bytes + the id texts
- * (~60 bytes in all for producer-shaped ids), never an object per entry, so a million-entry shard
- * replays in well under 100 MB. Whether a dedup_id was ever seen is decided by a 64-bit digest of
+ * needed, plus the entry's id and dedup_id as bytes in one arena: 18 bytes + the id texts + the
+ * seen-id table (about 150 bytes in all with growth slack for producer-shaped ids, measured in
+ * test/unit/consumer-replay.test.ts), never an object per entry, so a million-entry shard replays
+ * in about 150 MB of typed arrays. Whether a dedup_id was ever seen is decided by a 64-bit digest of
  * its text in an open-addressing table (two independent 32-bit hashes; a false "seen before" needs
  * both to collide, about 1 in 2^64 per pair); the window itself compares exact strings.
  */
@@ -167,7 +168,7 @@ export class ConsumerReplayState {
   /** Arena offset of entry i's stream id; its dedup_id follows it. */
   private textAt = new Uint32Array(1024);
   private idLen = new Uint8Array(1024);
-  /** Byte length of the dedup_id, 0xffff... -1 stored as 0 with the flag below. */
+  /** Byte length of the dedup_id; -1 when the entry has none. */
   private dedupLen = new Int32Array(1024);
   private arena = new Uint8Array(1 << 16);
   private arenaUsed = 0;

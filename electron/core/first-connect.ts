@@ -15,8 +15,6 @@ export interface FirstConnectDeps {
   open(profile: StoredProfile): Promise<ConnectionStatus>;
   /** Closes the current session. */
   close(): Promise<void>;
-  /** The session now belongs to the saved profile (same id, no longer ephemeral). */
-  rebind(profile: StoredProfile): void;
 }
 
 export async function tryFirstConnect(deps: FirstConnectDeps, input: ProfileInput): Promise<{ status: ConnectionStatus; saved: ProfileView | null }> {
@@ -30,8 +28,8 @@ export async function tryFirstConnect(deps: FirstConnectDeps, input: ProfileInpu
     throw e;
   }
   if (status.state === 'ready') {
+    // Same id: the open session (and `profiles:list`'s activeProfileId) keep pointing at it.
     const saved = await deps.profiles.persist(trial.id);
-    deps.rebind(saved);
     return { status, saved: viewOf(saved) };
   }
   // Not reached on the first attempt (refused, timed out, wrong password, TLS): nothing is kept.
