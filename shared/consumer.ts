@@ -106,7 +106,10 @@ export interface ConsumerRow {
   /** Duplicates: the replay position and stream id of the previous copy of this dedup_id. */
   prevIndex?: number;
   prevId?: string;
-  /** Duplicates: the smallest window capacity that still holds the first copy at this point. */
+  /**
+   * Duplicates: the smallest window that holds the first copy at this point when no earlier
+   * duplicate was let through (a lower bound otherwise: copies let through take window slots too).
+   */
   windowNeeded?: number;
   /** Duplicates: what a default (4096) consumer did with it, when the chosen capacity differs. */
   defaultVerdict?: 'dropped' | 'let-through';

@@ -439,8 +439,8 @@ function RowDetail({ row, capacity, onPrev }: { row: ConsumerRow; capacity: numb
   if (row.windowNeeded !== undefined) {
     why +=
       row.verdict === 'dropped'
-        ? ` The first copy was ${formatCount(row.windowNeeded)} distinct ids back; a window of ${formatCount(capacity)} still held it.`
-        : ` The first copy was ${formatCount(row.windowNeeded)} distinct ids back; a window of ${formatCount(capacity)} had evicted it (needs at least ${formatCount(row.windowNeeded)}).`;
+        ? ` A window of ${formatCount(capacity)} still held the previous copy, ${formatCount(row.index - (row.prevIndex ?? row.index))} entries earlier.`
+        : ` A window of ${formatCount(capacity)} had already evicted the previous copy, ${formatCount(row.index - (row.prevIndex ?? row.index))} entries earlier; catching it takes a window of at least ${formatCount(row.windowNeeded)}.`;
     if (row.defaultVerdict) why += ` A default consumer (${formatCount(DEFAULT_DEDUP_CAPACITY)}) ${row.defaultVerdict === 'dropped' ? 'drops it' : 'delivers it again'}.`;
   }
   return (
