@@ -287,7 +287,7 @@ export function ConsumerView() {
               </div>
               {counts ? (
                 <div className="cv-tiles">
-                  <Tile id="delivered" label="Delivered" value={counts.delivered + counts.noId} sub={counts.noId > 0 ? `${formatCount(counts.noId)} without dedup_id` : 'first copies'} />
+                  <Tile id="delivered" label="Delivered first copies" value={counts.delivered + counts.noId} sub={counts.noId > 0 ? `${formatCount(counts.noId)} without dedup_id` : 'each id once'} />
                   <Tile id="dropped" label="Dropped as duplicate" value={counts.dropped} sub="caught by the window" />
                   <Tile id="let-through" label="Let through" value={counts.letThrough} sub="duplicates delivered again" tone="danger" />
                   <Tile id="skipped" label="Skipped as corrupt" value={counts.skipped} sub="cursor moved past" tone="warn" />
@@ -324,7 +324,7 @@ export function ConsumerView() {
                   ))}
                 </div>
                 <span className="spacer" />
-                <span className="muted small">
+                <span className="muted small cv-keys">
                   <kbd className="kbd">j</kbd>/<kbd className="kbd">k</kbd> move · <kbd className="kbd">p</kbd> previous copy · <kbd className="kbd">1</kbd>–<kbd className="kbd">5</kbd> filter
                 </span>
               </div>
@@ -336,8 +336,8 @@ export function ConsumerView() {
                 <span role="columnheader">dedup_id</span>
                 <span role="columnheader">Consumer</span>
                 <span role="columnheader">Previous copy</span>
-                <span role="columnheader" className="cv-num" title="The smallest window that still held the first copy when this one arrived">
-                  Needs window
+                <span role="columnheader" className="cv-num" title="Duplicates: the smallest dedup window that catches this copy">
+                  Window ≥
                 </span>
               </div>
               <div className="cv-scroll" ref={listRef} tabIndex={0} onKeyDown={onListKey} role="grid" aria-label="Replayed entries" aria-rowcount={total} data-consumer-list data-total={total}>
@@ -363,7 +363,9 @@ export function ConsumerView() {
 function Tile({ id, label, value, sub, tone }: { id: string; label: string; value: number; sub: string; tone?: 'warn' | 'danger' }) {
   return (
     <div className={`cv-tile${value > 0 && tone ? ` tone-${tone}` : ''}`} data-consumer-total={id} data-value={value}>
-      <span className="caps-label">{label}</span>
+      <span className="caps-label" title={label}>
+        {label}
+      </span>
       <span className="cv-tile-value mono">{formatCount(value)}</span>
       <span className="cv-tile-sub">{sub}</span>
     </div>
