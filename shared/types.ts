@@ -105,5 +105,11 @@ export interface ShardAnalysis {
    * the scan (additive in `scan --json`).
    */
   headGaps?: GapRange[];
+  /**
+   * Ok entries a default consumer (4096-id dedup window) would deliver twice: copies farther apart
+   * than its window. Set by the app's analysis (not by `scan --json`); absent when the shard was
+   * read by parallel workers, out of stream order (issue 13).
+   */
+  defaultConsumerRedeliveries?: number;
 }
 

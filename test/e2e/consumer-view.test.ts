@@ -158,6 +158,21 @@ describe('the consumer view on the seeded demo bus', () => {
     await page.locator('[data-theme-toggle]').first().click();
   });
 
+  it('Analysis counts the duplicates a default consumer would deliver twice, as the independent replay does', async () => {
+    const { page } = app;
+    await page.keyboard.press('Alt+3');
+    await page.locator('[data-action="run-analysis"]').click();
+    const note = page.locator('[data-analysis-redeliveries]');
+    await note.waitFor();
+    let want = 0;
+    for (const s of manifest.shards) {
+      const lastId = ((await e2e.redis.admin().xrevrange(s.key, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>)[0]![0];
+      want += (await independentReplay(e2e.redis, s.shard, 1000, 4096, lastId)).letThrough;
+    }
+    expect(Number(await note.getAttribute('data-analysis-redeliveries'))).toBe(want);
+    expect(await note.textContent()).toContain('would deliver twice');
+  });
+
   it('runs under the CSP with no console errors', () => {
     expect(app.problems).toEqual([]);
   });

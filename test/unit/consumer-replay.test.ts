@@ -133,3 +133,35 @@ describe('ConsumerReplayState', () => {
     expect(st.memoryBytes() / 200_000).toBeLessThan(160);
   });
 });
+
+describe('ShardAnalyzer: duplicates a default consumer would deliver twice', () => {
+  it('equals an independent 4096-id window over the ok entries, fed as text or as bytes', async () => {
+    const { ShardAnalyzer } = await import('../../shared/analysis');
+    // Canonical ids of one producer; copies 10 apart (caught) and 5,000 apart (let through).
+    const entries: MeshEntry[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      let id = `abc:3:0:${i}`;
+      if (i % 11 === 10) id = ids[i - 10]!;
+      if (i % 501 === 500 && i >= 5000) id = ids[i - 5000]!;
+      ids.push(id);
+      entries.push(i % 97 === 0 ? bad(i, id) : ok(i, id));
+    }
+    const want = naiveReplay(entries, 4096).filter((v) => v === 'let-through').length;
+    expect(want).toBeGreaterThan(0);
+    const text = new ShardAnalyzer(3, 'net:shard:3', { defaultConsumer: true });
+    const bytes = new ShardAnalyzer(3, 'net:shard:3', { defaultConsumer: true });
+    const enc = new TextEncoder();
+    for (const e of entries) {
+      text.add(e, e.status === 'ok' ? `{"r":${e.r}}` : 'x');
+      bytes.addParts(e.status === 'ok', 3, enc.encode(e.dedupId!), enc.encode(e.status === 'ok' ? `{"r":${e.r}}` : 'x'));
+    }
+    expect(text.defaultConsumerRedeliveries()).toBe(want);
+    expect(bytes.defaultConsumerRedeliveries()).toBe(want);
+    // Off unless asked for: the scan's own figures do not change.
+    const plain = new ShardAnalyzer(3, 'net:shard:3');
+    for (const e of entries) plain.add(e, 'x');
+    expect(plain.defaultConsumerRedeliveries()).toBeNull();
+    expect(plain.result()).not.toHaveProperty('defaultConsumerRedeliveries');
+  });
+});

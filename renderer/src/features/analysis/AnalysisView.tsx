@@ -1,3 +1,4 @@
+import { DefaultConsumerNote } from '../consumer/DefaultConsumerNote';
 import { Fragment, useEffect, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
 import type { ShardAnalysis } from '../../../../shared/types';
@@ -135,6 +136,7 @@ function Results({ report }: { report: AnalysisReport }) {
           </div>
         ))}
       </div>
+      <DefaultConsumerNote shards={shards} />
 
       <section className="card" aria-label="Results per shard">
         <div className="card-head">
