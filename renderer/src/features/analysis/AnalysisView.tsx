@@ -1,4 +1,4 @@
-import { DefaultConsumerNote } from '../consumer/DefaultConsumerNote';
+import { DefaultConsumerNote } from './DefaultConsumerNote';
 import { Fragment, useEffect, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
 import type { ShardAnalysis } from '../../../../shared/types';

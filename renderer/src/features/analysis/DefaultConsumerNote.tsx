@@ -2,10 +2,9 @@ import type { ShardAnalysis } from '../../../../shared/types';
 import { DEFAULT_DEDUP_CAPACITY } from '../../../../shared/dedup-window';
 import { formatCount } from '../../lib/format';
 import { useApp } from '../../store';
-import './consumer.css';
 
 /**
- * The Analysis view's line for issue 13: duplicates a default consumer (a 4096-id dedup window)
+ * The Analysis view's line for issue 13 (its own; the Consumer view is features/consumer): duplicates a default consumer (a 4096-id dedup window)
  * would deliver twice, in all and per shard, each shard a link to its consumer replay (Alt+5).
  * Shards read out of order (parallel workers) carry no figure and are named as such.
  */
@@ -18,7 +17,7 @@ export function DefaultConsumerNote({ shards }: { shards: ShardAnalysis[] }) {
   const worst = known.filter((s) => (s.defaultConsumerRedeliveries ?? 0) > 0).sort((a, b) => (b.defaultConsumerRedeliveries ?? 0) - (a.defaultConsumerRedeliveries ?? 0));
   const unknown = shards.length - known.length;
   return (
-    <div className={`cv-note${total > 0 ? ' tone-danger' : ''}`} data-analysis-redeliveries={total}>
+    <div className={`an-consumer${total > 0 ? ' tone-danger' : ''}`} data-analysis-redeliveries={total}>
       <span>
         Duplicates a default consumer ({formatCount(DEFAULT_DEDUP_CAPACITY)}-id window) would deliver twice: <b className="mono">{formatCount(total)}</b>
       </span>
@@ -26,7 +25,7 @@ export function DefaultConsumerNote({ shards }: { shards: ShardAnalysis[] }) {
         <button
           key={s.shard}
           type="button"
-          className="cv-link mono"
+          className="an-consumer-link mono"
           onClick={() => {
             selectShard(s.shard);
             setView('consumer');
