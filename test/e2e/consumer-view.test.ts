@@ -156,6 +156,11 @@ describe('the consumer view on the seeded demo bus', () => {
     await page.locator('[data-consumer-filter="let-through"]').click();
     await shot(page, 'consumer-let-through-1440-light');
     await page.locator('[data-theme-toggle]').first().click();
+    // A skipped entry says why net-mesh's reader refuses it.
+    await page.locator('[data-consumer-filter="skipped"]').click();
+    await page.locator('[data-consumer-list]').focus();
+    await page.keyboard.press('j');
+    await expect.poll(() => page.locator('[data-consumer-detail]').textContent()).toContain('Reason:');
   });
 
   it('Analysis counts the duplicates a default consumer would deliver twice, as the independent replay does', async () => {

@@ -77,10 +77,12 @@ export function ConsumerView() {
   const jobIdRef = useRef<string | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
 
-  // Opening the view follows the shard selected in the sidebar, unless a replay is on screen.
+  // Opening the view (Alt+5) follows the shard selected in the sidebar, unless a replay runs; the
+  // last replay stays on screen, named by its shard, until the next one starts.
+  const runningNow = job?.state === 'running';
   useEffect(() => {
-    if (view === 'consumer' && job === null && selectedShard !== null) setShard(selectedShard);
-  }, [view, selectedShard, job]);
+    if (view === 'consumer' && !runningNow && selectedShard !== null) setShard(selectedShard);
+  }, [view, selectedShard, runningNow]);
 
   // Another connection: the core dropped the replay.
   useEffect(() => {
@@ -287,18 +289,12 @@ export function ConsumerView() {
               </div>
               {counts ? (
                 <div className="cv-tiles">
-                  <Tile id="delivered" label="Delivered first copies" value={counts.delivered + counts.noId} sub={counts.noId > 0 ? `${formatCount(counts.noId)} without dedup_id` : 'each id once'} />
-                  <Tile id="dropped" label="Dropped as duplicate" value={counts.dropped} sub="caught by the window" />
+                  <Tile id="delivered" label="Delivered" value={counts.delivered + counts.noId} sub={counts.noId > 0 ? `first copies; ${formatCount(counts.noId)} without dedup_id` : 'first copies, each id once'} />
+                  <Tile id="dropped" label="Dropped" value={counts.dropped} sub="caught by the window" />
                   <Tile id="let-through" label="Let through" value={counts.letThrough} sub="duplicates delivered again" tone="danger" />
-                  <Tile id="skipped" label="Skipped as corrupt" value={counts.skipped} sub="cursor moved past" tone="warn" />
-                  <Tile
-                    id="default-let-through"
-                    label="Default consumer delivers twice"
-                    value={counts.defaultLetThrough}
-                    sub={`with a ${formatCount(DEFAULT_DEDUP_CAPACITY)}-id window`}
-                    tone="danger"
-                  />
-                  <Tile id="window-needed" label="Window that catches all" value={counts.windowNeeded} sub={counts.windowNeeded === 0 ? 'no duplicates' : 'ids, at least'} />
+                  <Tile id="skipped" label="Skipped" value={counts.skipped} sub="corrupt, cursor moves on" tone="warn" />
+                  <Tile id="default-let-through" label="Default consumer" value={counts.defaultLetThrough} sub={`delivers twice (${formatCount(DEFAULT_DEDUP_CAPACITY)} ids)`} tone="danger" />
+                  <Tile id="window-needed" label="Window for all" value={counts.windowNeeded} sub={counts.windowNeeded === 0 ? 'no duplicates' : 'ids catch them all'} />
                 </div>
               ) : null}
             </section>
@@ -351,7 +347,7 @@ export function ConsumerView() {
                   </div>
                 )}
               </div>
-              {selectedRow ? <RowDetail row={selectedRow} capacity={job.capacity} onPrev={reveal} /> : null}
+              {selectedRow ? <RowDetail row={selectedRow} shard={job.shard} capacity={job.capacity} onPrev={reveal} /> : null}
             </section>
           </>
         )}
@@ -367,7 +363,9 @@ function Tile({ id, label, value, sub, tone }: { id: string; label: string; valu
         {label}
       </span>
       <span className="cv-tile-value mono">{formatCount(value)}</span>
-      <span className="cv-tile-sub">{sub}</span>
+      <span className="cv-tile-sub" title={sub}>
+        {sub}
+      </span>
     </div>
   );
 }
@@ -435,9 +433,26 @@ function ConsumerRowView({ position, start, row, selected, onSelect, onPrev }: {
   );
 }
 
-function RowDetail({ row, capacity, onPrev }: { row: ConsumerRow; capacity: number; onPrev(index: number): void }) {
+function RowDetail({ row, shard, capacity, onPrev }: { row: ConsumerRow; shard: number; capacity: number; onPrev(index: number): void }) {
+  const api = useApp((s) => s.api);
   const v = VERDICTS[row.verdict];
+  // A skipped entry: why net-mesh's reader refuses it (read from the entry itself, on demand).
+  const [reason, setReason] = useState<{ id: string; text: string } | null>(null);
+  useEffect(() => {
+    if (row.verdict !== 'skipped') return;
+    let live = true;
+    api
+      .invoke('events:entry', { shard, id: row.id })
+      .then((e) => {
+        if (live) setReason({ id: row.id, text: e === null ? 'the entry is gone (trimmed or deleted since the replay)' : e.status === 'corrupt' ? e.reason : 'it decodes now' });
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [api, shard, row.id, row.verdict]);
   let why = v.help + '.';
+  if (row.verdict === 'skipped' && reason?.id === row.id) why += ` Reason: ${reason.text}.`;
   if (row.windowNeeded !== undefined) {
     why +=
       row.verdict === 'dropped'
