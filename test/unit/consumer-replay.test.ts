@@ -165,3 +165,17 @@ describe('ShardAnalyzer: duplicates a default consumer would deliver twice', () 
     expect(plain.result()).not.toHaveProperty('defaultConsumerRedeliveries');
   });
 });
+
+describe('DigestWindow (the analysis scan window)', () => {
+  it.each([1, 5, 64, 4096])('answers as the contract window does, capacity %i, under heavy churn', async (capacity) => {
+    const { DigestWindow, idDigestText } = await import('../../shared/consumer-window');
+    const w = new DigestWindow(capacity);
+    const naive = naiveWindow(capacity);
+    let x = capacity;
+    for (let i = 0; i < 50_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const id = `n:0:0:${x % (capacity * 3 + 7)}`;
+      expect(w.isDuplicate(idDigestText(id))).toBe(naive(id));
+    }
+  });
+});
