@@ -3,6 +3,7 @@ import { useApp, type ViewName } from '../../store';
 import { AnalysisView } from '../analysis/AnalysisView';
 import { ConsumerView } from '../consumer/ConsumerView';
 import { EventPane } from '../events/EventPane';
+import { FindHost } from '../find/FindDialog';
 import { HealthView } from '../health/HealthView';
 import { PublisherView } from '../publisher/PublisherView';
 import { ShardSidebar } from '../shards/ShardSidebar';
@@ -42,6 +43,7 @@ export function AppShell() {
         </ViewSlot>
       </div>
       <StatusBar />
+      <FindHost />
     </div>
   );
 }
