@@ -13,6 +13,7 @@ import { createService } from '../../electron/core/service';
 import type { MeshService } from '../../electron/core/service-api';
 import type { ConsumerProgress } from '../../shared/consumer';
 import { MemorySecrets, serviceGate, wire } from '../helpers/service-gate';
+import { buildCli, jsonDoc, runCli } from '../helpers/cli-run';
 
 const PREFIX = 'cr';
 let redis: TestRedis;
@@ -244,5 +245,30 @@ describe('consumer replay', () => {
     const env = await call('consumer:start', { shard: 9, from: null, limit: 10, capacity: 4096 });
     expect(env.ok).toBe(false);
     if (!env.ok) expect(env.error.message).toMatch(/WRONGTYPE/);
+  });
+});
+
+describe('mesh-inspector consumer-replay', () => {
+  beforeAll(() => buildCli());
+
+  it('--json: the same counts as an independent consumer, and the let-through list', async () => {
+    const run = await runCli(['consumer-replay', '--url', redis.url, '--prefix', PREFIX, '--shard', '2', '--limit', '7', '--window', '100', '--list', '5', '--json'], home);
+    const doc = jsonDoc(run) as { counts: Record<string, number>; letThrough: Array<{ id: string; dedupId: string; prevId: string }>; until: string; window: number };
+    const want = naive(written, 100);
+    expect(doc).toMatchObject({ shard: 2, key: `${PREFIX}:shard:2`, after: null, limit: 7, window: 100, until: written.at(-1)!.id });
+    expect(doc.counts).toMatchObject({ entries: 3000, pages: Math.ceil(3000 / 7), ...want.counts });
+    expect(doc.letThrough).toHaveLength(Math.min(5, want.counts.letThrough));
+    const firstLet = want.verdicts.indexOf('let-through');
+    expect(doc.letThrough[0]).toMatchObject({ id: written[firstLet]!.id, dedupId: written[firstLet]!.dedupId });
+  });
+
+  it('human output names every count; a bad window is a usage error', async () => {
+    const run = await runCli(['consumer-replay', '--url', redis.url, '--prefix', PREFIX, '--shard', '2', '--after', written[2499]!.id], home);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('500 entries');
+    expect(run.stdout).toMatch(/dropped as duplicate/);
+    expect(run.stdout).toMatch(/default 4,096-id consumer delivers twice/);
+    const bad = await runCli(['consumer-replay', '--url', redis.url, '--shard', '2', '--window', '0'], home);
+    expect(bad.code).toBe(64);
   });
 });
