@@ -13,6 +13,7 @@ import { laneFiltersBench, laneMemoryBench } from './lane-cases';
 import { laneVirtualBench } from './lane-virtual';
 import { findBench, scanDetailsBench } from './find-case';
 import { uiEditorBench, uiGapsBench } from './ui-lists';
+import { consumerBench } from './consumer-case';
 import type { BenchCase, BenchResult } from './harness';
 
 /** Every bench case, in run order. UI benches append theirs here. */
@@ -29,6 +30,7 @@ const CASES: BenchCase[] = [
   scanDetailsBench,
   uiEditorBench,
   uiGapsBench,
+  consumerBench,
   laneMemoryBench,
   laneFiltersBench,
   laneVirtualBench,
