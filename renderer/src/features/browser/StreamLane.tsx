@@ -163,7 +163,10 @@ function useGapMarkers(shard: number, ready: boolean, indexed: number): Array<Ga
     void api
       .invoke('gaps:list', { shard })
       .then((res) => {
-        if (live && res.ready) setMarkers(gapMarkers(res.gaps, res.places, res.headGaps, res.headPlaces));
+        if (!live || !res.ready) return;
+        const next = gapMarkers(res.gaps, res.places, res.headGaps, res.headPlaces);
+        // The same (or no) gaps again: keep the rows as they are, nothing re-renders.
+        setMarkers((prev) => (next.length === prev.length && next.every((m, k) => m.key === prev[k]?.key && m.slot === prev[k]?.slot) ? prev : next.length === 0 ? NO_MARKERS : next));
       })
       .catch(() => {});
     return () => {
