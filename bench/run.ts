@@ -9,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { startRedis } from '../test/helpers/redis-server';
 import { analyzerBench, cliStartBench, parallelScanBench, publishBench, scanBench, scanJsonBench } from './core-cases';
 import { uiBrowserBench, uiTailBench } from './ui-browser';
+import { laneFiltersBench, laneMemoryBench } from './lane-cases';
+import { laneVirtualBench } from './lane-virtual';
 import { findBench, scanDetailsBench } from './find-case';
 import { uiScaleBench } from './ui-scale';
 import { uiEditorBench, uiGapsBench } from './ui-lists';
+import { consumerBench } from './consumer-case';
 import type { BenchCase, BenchResult } from './harness';
 
 /** Every bench case, in run order. UI benches append theirs here. */
@@ -28,6 +31,10 @@ const CASES: BenchCase[] = [
   scanDetailsBench,
   uiEditorBench,
   uiGapsBench,
+  consumerBench,
+  laneMemoryBench,
+  laneFiltersBench,
+  laneVirtualBench,
   uiScaleBench,
 ];
 

@@ -18,6 +18,8 @@ import type {
   ShardPage,
   SkippedKey,
 } from './types';
+import { CONSUMER_FILTERS, type ConsumerProgress, type ConsumerRowsPage } from './consumer';
+import { MAX_DEDUP_CAPACITY } from './dedup-window';
 
 // ---------- shared building blocks ----------
 
@@ -322,8 +324,17 @@ export interface FilterQuery {
   text?: string;
   /** `$.path == literal`, compared on the raw text (numbers digit for digit, strings decoded). */
   pathEquals?: string;
-  status?: 'corrupt' | 'duplicate';
+  /**
+   * Entries the shard's background index flagged (issue 13/14; answered from the index's
+   * positions, no scan): `duplicate` (every copy, grouped by dedup_id: collisions first, then
+   * retries), `retry` / `collision` (one kind only), `gap` (the two entries bounding each gap of a
+   * nonce's ordinals), `misrouted` (dedup_id shard part or payload `s` names another shard).
+   */
+  status?: FilterStatus;
 }
+
+export const FILTER_STATUSES = ['corrupt', 'duplicate', 'retry', 'collision', 'gap', 'misrouted'] as const;
+export type FilterStatus = (typeof FILTER_STATUSES)[number];
 
 /** One bounded step of a filter scan: resume with `cursor` until `done`. */
 export interface FilterPage {
@@ -337,6 +348,15 @@ export interface FilterPage {
   scanned: number;
   /** False while the shard's duplicate index is still being built (a duplicates filter may miss entries). */
   duplicatesReady: boolean;
+  /**
+   * Status filters answered from the shard's index (additive): the position of each entry (same
+   * order as `entries`), the number of matches in all, and while the index is still being built
+   * `pending` true with its progress (no entries yet: ask again when `index:changed` says ready).
+   */
+  positions?: number[];
+  matchTotal?: number;
+  pending?: boolean;
+  index?: IndexStatus;
 }
 
 /** The entries of a shard carrying one dedup_id (`duplicates:copies`). */
@@ -366,6 +386,21 @@ export interface ShardGaps {
   ready: boolean;
   gaps: GapRange[];
   headGaps: GapRange[];
+  /**
+   * Where each of `gaps` lies (same order, additive): the positions of the entries bounding it
+   * (ordinal `from - 1` and `to + 1` of its nonce, as the index met them), null when not known.
+   */
+  places?: GapPlace[];
+  /** Where each of `headGaps` lies (same order, additive): `after` is the nonce's lowest ordinal here. */
+  headPlaces?: GapPlace[];
+}
+
+export interface GapPlace {
+  before: number | null;
+  after: number | null;
+  /** dedup_ids of the bounding entries, for the marker's text. */
+  beforeDedupId?: string;
+  afterDedupId?: string;
 }
 
 export interface DuplicateMark {
@@ -672,7 +707,7 @@ const filterRequest = z
       .object({
         text: z.string().min(1).max(1000).optional(),
         pathEquals: z.string().min(1).max(1000).optional(),
-        status: z.enum(['corrupt', 'duplicate']).optional(),
+        status: z.enum(FILTER_STATUSES).optional(),
       })
       .strict(),
     /** At most this many matches per call. */
@@ -859,6 +894,43 @@ export const channels = {
    * link state; the Sentinel master and its replicas; or the one server) and the failovers seen.
    */
   'topology:status': { request: empty, response: returns<TopologyStatus>() },
+  /**
+   * Consumer view (issue 13): replays a shard from `from` (exclusive; null = the oldest entry) as
+   * net-mesh's `poll_shard` with `limit` reads it, through a dedup window of `capacity` ids, up to
+   * the stream's last entry at the start. One replay at a time; a new one replaces the last.
+   * Progress comes as `consumer:progress` events (the last one with a final state).
+   */
+  'consumer:start': {
+    request: z
+      .object({
+        shard: shardId,
+        from: streamId.nullable(),
+        limit: z.number().int().min(1).max(10_000),
+        capacity: z.number().int().min(1).max(MAX_DEDUP_CAPACITY),
+      })
+      .strict(),
+    response: returns<ConsumerProgress>(),
+  },
+  'consumer:cancel': { request: z.object({ jobId: z.string().min(1).max(64) }).strict(), response: returns<{ cancelled: boolean }>() },
+  'consumer:status': { request: z.object({ jobId: z.string().min(1).max(64) }).strict(), response: returns<ConsumerProgress>() },
+  /** Rows `offset..offset+count` of the replay's entries matching `filter`, oldest first. */
+  'consumer:rows': {
+    request: z
+      .object({ jobId: z.string().min(1).max(64), filter: z.enum(CONSUMER_FILTERS), offset: z.number().int().min(0), count: z.number().int().min(0).max(MAX_PAGE_LIMIT) })
+      .strict(),
+    response: returns<ConsumerRowsPage>(),
+  },
+  /** Where replay position `index` falls among `filter`'s rows (-1: it does not match the filter). */
+  'consumer:locate': {
+    request: z.object({ jobId: z.string().min(1).max(64), filter: z.enum(CONSUMER_FILTERS), index: z.number().int().min(0) }).strict(),
+    response: returns<{ position: number }>(),
+  },
+  /**
+   * Connects with a profile's values without saving them (issue 13, first connection): on success
+   * the profile is saved and stays connected (`saved`); on failure nothing is saved, the
+   * connection is closed and `status` is `down` with Redis' reason.
+   */
+  'connection:try': { request: profileInputSchema, response: returns<{ status: ConnectionStatus; saved: ProfileView | null }>() },
 } as const;
 
 /** Events pushed from the core to the UI: facts, named `domain:changed`-style. */
@@ -885,6 +957,8 @@ export const events = {
   'notify:show': returns<Notice>(),
   /** Pushed when a role, an address, a link or the failover list changed (Cluster and Sentinel, checked every 5 s). */
   'topology:changed': returns<TopologyStatus>(),
+  /** A consumer replay's progress, at most every 150 ms, and once more with its final state. */
+  'consumer:progress': returns<ConsumerProgress>(),
 } as const;
 
 export type ChannelName = keyof typeof channels;

@@ -11,6 +11,7 @@ import { matchesPathEquals, parsePathEquals, type PathEquals } from '../../share
 import { compareStreamIds, parseStreamId, streamIdPredecessor } from '../../shared/stream-id';
 import type { MeshEntry } from '../../shared/types';
 import { MAX_POLL_LIMIT, type MeshAdapter } from './adapter';
+import { indexedFilterStep, servedByIndex } from './lane-filter';
 import type { ShardIndex } from './shard-index';
 
 /** What a browse read needs: the adapter, the shard's index, and the service's error-logging wrapper. */
@@ -226,6 +227,9 @@ export async function filterStep(
   req: { direction: 'forward' | 'backward'; cursor: string | null; query: FilterQuery; limit: number; scanLimit: number; previewChars?: number },
 ): Promise<FilterPage> {
   const { adapter, index, shard } = c;
+  // Status filters: the index knows the positions (lane-filter.ts), no scan.
+  const q = req.query;
+  if (servedByIndex(q)) return indexedFilterStep(c, { ...req, query: q }, { capEntry, compileFilter, locateId });
   const filter = compileFilter(req.query, index);
   const started = performance.now();
   const entries: PageEntry[] = [];

@@ -212,6 +212,7 @@ export function EntryList(p: EntryListProps) {
         selected={p.selectedIndex === i}
         showShard={p.showShard}
         chars={chars}
+        marker={r.marker}
       />,
     );
   }

@@ -3,6 +3,8 @@ import type { DuplicateMark, PageEntry } from '../../../../shared/contract';
 import { formatCount, formatDate, formatTime, formatTimestamp, previewLine } from '../../lib/format';
 import { formatBytes } from '../../lib/hex';
 import { streamIdTime } from '../../lib/stream-id';
+import { misroutedTo, type RowMarker } from './lane-rows';
+import { MarkerRow } from './MarkerRow';
 
 /** Fixed row height (px): rows never change size, so nothing moves while data arrives. */
 export const ROW_HEIGHT = 28;
@@ -20,6 +22,8 @@ export interface RowProps {
   showShard: boolean;
   /** Payload characters worth laying out: about what the list is wide (every one is shaped). */
   chars: number;
+  /** A row between entries (gap marker, dedup_id group header: lane-rows.ts) instead of an entry. */
+  marker?: RowMarker;
 }
 
 /** The column headers, aligned with the rows through the same grid template. */
@@ -41,7 +45,7 @@ export function EntryHead({ showShard }: { showShard: boolean }) {
       <div className="ecell c-dedup" role="columnheader">
         dedup_id
       </div>
-      <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, large payloads">
+      <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, misrouted entries (→ the shard they belong to), large payloads">
         Flags
       </div>
       <div className="ecell c-payload" role="columnheader">
@@ -83,9 +87,15 @@ function payloadText(e: PageEntry, chars: number): string {
   return line.length > chars ? `${line.slice(0, chars)}…` : line;
 }
 
-function Flags({ entry, mark }: { entry: PageEntry; mark: DuplicateMark | undefined }) {
+function Flags({ entry, mark, shard }: { entry: PageEntry; mark: DuplicateMark | undefined; shard: number }) {
+  const wrong = misroutedTo(entry, shard);
   return (
     <>
+      {wrong ? (
+        <span className="flag flag-misrouted" title={wrong.why} data-misrouted-to={wrong.shard}>
+          → #{wrong.shard}
+        </span>
+      ) : null}
       {entry.status === 'corrupt' ? (
         <span className="flag flag-corrupt" title={entry.reason}>
           corrupt
@@ -125,6 +135,7 @@ const NO_TEXT: RowText = { date: '', time: '', title: '', preview: '' };
  */
 export const EntryRow = memo(function EntryRow(p: RowProps) {
   const { entry, mark } = p;
+  if (p.marker) return <MarkerRow marker={p.marker} top={p.top} index={p.index} />;
   const style = { transform: `translateY(${p.top}px)` };
   if (!entry && p.state !== 'loading') {
     return (
@@ -182,7 +193,7 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
         {entry ? (entry.dedupId ?? 'no dedup_id') : ''}
       </div>
       <div className="ecell c-flags" role="cell">
-        {entry ? <Flags entry={entry} mark={mark} /> : null}
+        {entry ? <Flags entry={entry} mark={mark} shard={p.shard} /> : null}
       </div>
       <div className="ecell c-payload" role="cell">
         {entry?.status === 'corrupt' ? (
@@ -212,6 +223,7 @@ const ROW_FIELDS = Object.keys({
   selected: true,
   showShard: true,
   chars: true,
+  marker: true,
 } satisfies Record<keyof RowProps, true>) as Array<keyof RowProps>;
 
 /** memo's comparison without allocating (rows are compared on every scroll frame). */
