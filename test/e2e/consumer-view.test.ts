@@ -178,6 +178,26 @@ describe('the consumer view on the seeded demo bus', () => {
     expect(await note.textContent()).toContain('would deliver twice');
   });
 
+  it('picks the shard by typing its id in a searchable list (no option element per shard)', async () => {
+    const { page } = app;
+    await page.keyboard.press('Alt+5');
+    await page.locator('[data-view="consumer"]').waitFor();
+    expect(await page.locator('[data-view="consumer"] option').count()).toBe(0);
+    const other = manifest.shards.find((s) => s.shard !== manifest.samples.retry.shard && s.entries > 0)!;
+    const input = page.locator('[data-consumer-shard]');
+    await input.fill(`#${other.shard}`);
+    await page.locator(`[data-view="consumer"] [data-combo-shard="${other.shard}"]`).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-view="consumer"] [data-shard-combo-menu]').waitFor({ state: 'hidden' });
+    expect(await input.inputValue()).toBe(String(other.shard));
+    await runReplay(app, 100, 4096);
+    expect(Number(await page.locator('[data-consumer-state]').getAttribute('data-consumer-entries'))).toBe(other.entries);
+    expect(await page.locator('[data-consumer-state]').textContent()).toContain(`#${other.shard}`);
+    // Text that names no shard: Replay waits for a pick.
+    await input.fill('nothing-here');
+    expect(await page.locator('[data-action="run-consumer"]').isDisabled()).toBe(true);
+  });
+
   it('runs under the CSP with no console errors', () => {
     expect(app.problems).toEqual([]);
   });

@@ -300,6 +300,21 @@ describe('shard sidebar at 20,000 shards', () => {
     await page.locator('[data-pick-none]').click();
     // Clear matching: every selected id starts with 1.
     await page.locator('[data-pick-count="0"]').waitFor();
+
+    // The consumer's shard picker: the same searchable list, a small DOM, and typing picks.
+    await page.locator('[data-view-tab="consumer"]').click();
+    await page.locator('[data-consumer-shard]').fill('1999');
+    await page.locator('[data-shard-combo-menu] [data-combo-shard]').first().waitFor();
+    expect(await page.locator('[data-view="consumer"] option').count()).toBe(0);
+    expect(await page.locator('[data-combo-shard]').count()).toBeLessThan(40);
+    expect(await nodes(app)).toBeLessThan(2000);
+    await page.locator('[data-consumer-shard]').fill('#19997');
+    await page.locator('[data-combo-shard="19997"]').waitFor();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('[data-consumer-shard]').inputValue()).toBe('19997');
+    await page.locator('[data-action="run-consumer"]').click();
+    await page.locator('[data-consumer-state="done"][data-consumer-entries="1"]').waitFor();
+    expect(await page.locator('[data-consumer-state]').textContent()).toContain('#19997');
     expect(app.problems).toEqual([]);
   });
 });
