@@ -97,7 +97,7 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
                 <span className="age-dot" aria-hidden="true" />
                 <span data-age-text />
               </span>
-              <ProblemBadges problems={p.problems} />
+              <ProblemBadges problems={p.problems} max={3} />
               {shard.appendRate !== null ? (
                 <span className={`shard-rate mono${shard.appendRate > 0 ? ' is-growing' : ''}`} data-rate title="Appended per second since the previous refresh">
                   {formatRate(shard.appendRate)}
@@ -108,7 +108,7 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
         ) : (
           <span className="shard-row shard-row-sub">
             <span className="shard-span">empty stream</span>
-            <ProblemBadges problems={p.problems} />
+            <ProblemBadges problems={p.problems} max={3} />
           </span>
         )}
       </button>
@@ -120,6 +120,9 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
     </div>
   );
 });
+
+/** Why the problem toggle and sort have nothing to work with (tester report #11). */
+const NO_COUNTS = 'No problem counts yet: run an analysis (Analysis tab) or open shards to count problems';
 
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 
@@ -343,8 +346,8 @@ export function ShardSidebar() {
           <div className="sidebar-tools-row">
             <select className="input input-sm select sidebar-sort" value={sort} onChange={(e) => setSort(e.target.value as ShardSort)} aria-label="Sort shards" data-shard-sort>
               {SHARD_SORTS.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
+                <option key={o.value} value={o.value} title={o.value === 'problems' && problems.size === 0 ? NO_COUNTS : undefined}>
+                  {o.value === 'problems' && problems.size === 0 ? `${o.label} (no counts yet)` : o.label}
                 </option>
               ))}
             </select>
@@ -354,11 +357,7 @@ export function ShardSidebar() {
               aria-pressed={problemsOnly}
               onClick={() => setProblemsOnly((v) => !v)}
               disabled={problems.size === 0}
-              title={
-                problems.size === 0
-                  ? 'No problem counts yet: run a whole-bus analysis (Analysis) to count corrupt, duplicate, collision, gap and misrouted entries per shard'
-                  : `Only shards with problems (${withProblems} of ${problems.size} analysed)`
-              }
+              title={problems.size === 0 ? `${NO_COUNTS} (corrupt, duplicate, collision, gap and misrouted entries per shard)` : `Only shards with problems (${withProblems} of ${problems.size} analysed)`}
               data-shard-problems-only
             >
               <Icon name="alert" className="icon-xs" />
@@ -370,6 +369,12 @@ export function ShardSidebar() {
               ) : null}
             </button>
           </div>
+          {problems.size === 0 && (sort === 'problems' || problemsOnly) ? (
+            <p className="sidebar-hint" data-shard-sort-hint>
+              <Icon name="alert" className="icon-xs" />
+              No problem counts yet: run an analysis or open shards to count problems. Sorted by shard id meanwhile.
+            </p>
+          ) : null}
         </div>
       ) : null}
       {error ? (
