@@ -126,4 +126,32 @@ describe('the frame at 1024 px', () => {
       });
     }
   }
+
+  it('keeps the Health tab on one line with its error badge at 1024 px', async () => {
+    const app = await e2e.open({ colorScheme: 'dark', viewport: { width: 1024, height: 768 } });
+    const { page } = app;
+    await page.locator('[data-shard]').first().waitFor();
+    // Redis refuses the lane's reads (an ACL): the errors land in the Health log and its tab badge.
+    const admin = e2e.redis.admin();
+    await admin.call('ACL', 'SETUSER', 'default', '-xrange', '-xrevrange');
+    try {
+      await page.locator(`[data-shard="${MANY}"]`).click();
+      await page.locator('[data-health-badge]').waitFor();
+      expect(await outside(app)).toEqual([]);
+      const health = await page.locator('[data-view-tab="health"]').evaluate((e) => ({ h: e.getBoundingClientRect().height, line: parseFloat(getComputedStyle(e).lineHeight) || 18 }));
+      expect(health.h).toBeLessThan(health.line * 2);
+      const browse = await page.locator('[data-view-tab="browse"]').boundingBox();
+      const badge = await page.locator('[data-health-badge]').boundingBox();
+      const tab = await page.locator('[data-view-tab="health"]').boundingBox();
+      // Inline: the badge sits inside its tab, on the label's line, the tab as high as the others.
+      expect(badge!.x + badge!.width).toBeLessThanOrEqual(tab!.x + tab!.width);
+      expect(badge!.y).toBeGreaterThanOrEqual(tab!.y);
+      expect(badge!.y + badge!.height).toBeLessThanOrEqual(tab!.y + tab!.height);
+      expect(tab!.height).toBe(browse!.height);
+      await shot(page, 'shell-fit-health-badge-1024-dark');
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'default', '+@all');
+    }
+    await app.close();
+  });
 });
