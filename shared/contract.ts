@@ -293,6 +293,10 @@ export interface FilterQuery {
   /** `$.path == literal`, compared on the raw text (numbers digit for digit, strings decoded). */
   pathEquals?: string;
   status?: 'corrupt' | 'duplicate';
+  /** Analysis evidence (issue 13): entries whose dedup_id is a collision, or misrouted entries (as `scan` counts them). */
+  anomaly?: 'collision' | 'misrouted';
+  /** Analysis evidence: the entry whose dedup_id is `nonce`'s ordinal `value` (seq + i) on this shard (a gap's bounding entry). */
+  ordinal?: { nonce: string; value: number };
 }
 
 /** One bounded step of a filter scan: resume with `cursor` until `done`. */
@@ -643,6 +647,11 @@ const filterRequest = z
         text: z.string().min(1).max(1000).optional(),
         pathEquals: z.string().min(1).max(1000).optional(),
         status: z.enum(['corrupt', 'duplicate']).optional(),
+        anomaly: z.enum(['collision', 'misrouted']).optional(),
+        ordinal: z
+          .object({ nonce: z.string().regex(/^[0-9a-f]{1,16}$/), value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })
+          .strict()
+          .optional(),
       })
       .strict(),
     /** At most this many matches per call. */

@@ -11,6 +11,7 @@ import { matchesPathEquals, parsePathEquals, type PathEquals } from '../../share
 import { compareStreamIds, parseStreamId, streamIdPredecessor } from '../../shared/stream-id';
 import type { MeshEntry } from '../../shared/types';
 import { MAX_POLL_LIMIT, type MeshAdapter } from './adapter';
+import { evidenceTests } from './evidence-filter';
 import type { ShardIndex } from './shard-index';
 
 /** What a browse read needs: the adapter, the shard's index, and the service's error-logging wrapper. */
@@ -188,8 +189,8 @@ interface CompiledFilter {
 }
 
 /** Compiles a filter query; a malformed JSON-path expression is a usage error naming the problem. */
-export function compileFilter(q: FilterQuery, index: ShardIndex): CompiledFilter {
-  const tests: Array<(e: MeshEntry) => boolean> = [];
+export function compileFilter(q: FilterQuery, index: ShardIndex, shard = -1): CompiledFilter {
+  const tests: Array<(e: MeshEntry) => boolean> = evidenceTests(q, shard, index);
   if (q.status === 'corrupt') tests.push((e) => e.status === 'corrupt');
   if (q.status === 'duplicate') {
     tests.push((e) => e.dedupId !== undefined && index.duplicateMarks([e.dedupId]).length > 0);
@@ -212,7 +213,7 @@ export function compileFilter(q: FilterQuery, index: ShardIndex): CompiledFilter
       return fold ? hay.toLowerCase().includes(needle) : hay.includes(needle);
     });
   }
-  return { test: (e) => tests.every((t) => t(e)), usesDuplicates: q.status === 'duplicate' };
+  return { test: (e) => tests.every((t) => t(e)), usesDuplicates: q.status === 'duplicate' || q.anomaly === 'collision' };
 }
 
 /**
@@ -226,7 +227,7 @@ export async function filterStep(
   req: { direction: 'forward' | 'backward'; cursor: string | null; query: FilterQuery; limit: number; scanLimit: number; previewChars?: number },
 ): Promise<FilterPage> {
   const { adapter, index, shard } = c;
-  const filter = compileFilter(req.query, index);
+  const filter = compileFilter(req.query, index, shard);
   const started = performance.now();
   const entries: PageEntry[] = [];
   let cursor = req.cursor;

@@ -1,12 +1,14 @@
 import { Fragment, useEffect, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
-import type { ShardAnalysis } from '../../../../shared/types';
+import type { GapRange, ShardAnalysis } from '../../../../shared/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
 import { formatClock, formatCount, formatTimestamp } from '../../lib/format';
 import { useApp } from '../../store';
 import type { AnalysisJob } from '../../store/analysis-slice';
 import './analysis.css';
+import { AnomalyIcon } from '../../components/AnomalyIcon';
+import { evidenceQuery, openEvidence, type EvidenceKind } from '../browser/evidence';
 import { GapList } from './GapList';
 import { downloadText, exportFileName, missingOrdinals, reportCsv, reportJson } from './report-export';
 
@@ -75,25 +77,39 @@ function Progress({ job, onCancel }: { job: AnalysisJob; onCancel(): void }) {
   );
 }
 
-/** The browse lane's status filter a count opens with. */
-type BrowserFilter = 'corrupt' | 'duplicate';
-
-const COUNT_COLUMNS: Array<{ key: keyof ShardAnalysis; label: string; title: string; tone?: 'danger' | 'warn'; filter?: BrowserFilter }> = [
+/** The anomaly a count opens: Browse at its first entry, selected and ringed (features/browser/evidence). */
+const COUNT_COLUMNS: Array<{ key: keyof ShardAnalysis; label: string; title: string; tone?: 'danger' | 'warn'; kind?: EvidenceKind }> = [
   { key: 'entries', label: 'Entries', title: 'Entries read' },
   { key: 'ok', label: 'OK', title: 'Entries the net-mesh reader accepts' },
-  { key: 'corrupt', label: 'Corrupt', title: 'Entries the net-mesh reader would skip', tone: 'danger', filter: 'corrupt' },
-  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', filter: 'duplicate' },
-  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', filter: 'duplicate' },
-  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', filter: 'duplicate' },
+  { key: 'corrupt', label: 'Corrupt', title: 'Entries the net-mesh reader would skip', tone: 'danger', kind: 'corrupt' },
+  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', kind: 'duplicate' },
+  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', kind: 'duplicate' },
+  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', kind: 'collision' },
 ];
 
-function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_COLUMNS)[number]; onOpen(filter?: BrowserFilter): void }) {
+const KIND_NAME: Record<EvidenceKind, string> = {
+  corrupt: 'Corrupt entry',
+  duplicate: 'Duplicate dedup_id',
+  collision: 'Collision',
+  misrouted: 'Misrouted entry',
+  gap: 'Gap',
+};
+
+function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_COLUMNS)[number]; onOpen(kind?: EvidenceKind): void }) {
   const v = s[col.key] as number;
   const cls = `an-num${v > 0 && col.tone ? ` tone-${col.tone}` : ''}`;
   return (
     <span role="cell" className={cls} data-col={col.key} data-value={v}>
       {v > 0 && col.key !== 'ok' ? (
-        <button type="button" className="an-count" onClick={() => onOpen(col.filter)} title={`${col.title}: open shard ${s.shard} in the browser`}>
+        <button
+          type="button"
+          className="an-count"
+          onClick={() => onOpen(col.kind)}
+          data-kind={col.kind}
+          data-evidence-open={col.kind}
+          title={col.kind ? `${col.title}: open the first one in shard ${s.shard}, selected` : `${col.title}: open shard ${s.shard} in the browser`}
+        >
+          {col.kind ? <AnomalyIcon kind={col.kind} /> : null}
           {formatCount(v)}
         </button>
       ) : (
@@ -103,8 +119,26 @@ function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_CO
   );
 }
 
+/**
+ * The entry bounding a gap: for ordinals missing between present ones, the last present before
+ * them (`from - 1`); for missing first ordinals, the first present after them (`to + 1`).
+ */
+function gapBound(g: GapRange, head: boolean): { nonce: string; ordinal: number; label: string } {
+  const ordinal = head ? g.to + 1 : g.from - 1;
+  const range = g.from === g.to ? `ordinal ${formatCount(g.from)}` : `ordinals ${formatCount(g.from)}–${formatCount(g.to)}`;
+  return { nonce: g.nonce, ordinal, label: `Gap: ${range} of nonce ${g.nonce} missing, ${head ? 'first entry after it' : 'last entry before it'}` };
+}
+
 function Results({ report }: { report: AnalysisReport }) {
   const open = useApp((s) => s.showInBrowser);
+  const api = useApp((s) => s.api);
+  const openKind = (shard: number, kind: EvidenceKind, gap?: { nonce: string; ordinal: number; label: string }) =>
+    void openEvidence(api, (sh, id) => open(sh, { entryId: id }), {
+      kind,
+      shard,
+      label: gap ? gap.label : KIND_NAME[kind],
+      query: evidenceQuery(kind, gap),
+    });
   const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
   const shards = report.shards;
   const sum = (k: keyof ShardAnalysis) => shards.reduce((n, s) => n + (s[k] as number), 0);
@@ -174,7 +208,7 @@ function Results({ report }: { report: AnalysisReport }) {
                       </button>
                     </span>
                     {COUNT_COLUMNS.map((c) => (
-                      <CountCell key={c.key} s={s} col={c} onOpen={(filter) => open(s.shard, filter ? { filter } : {})} />
+                      <CountCell key={c.key} s={s} col={c} onOpen={(kind) => (kind ? openKind(s.shard, kind) : open(s.shard))} />
                     ))}
                     <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
                       {s.gaps.length > 0 || (s.headGaps?.length ?? 0) > 0 ? (
@@ -194,7 +228,8 @@ function Results({ report }: { report: AnalysisReport }) {
                     </span>
                     <span role="cell" className={`an-num${s.misrouted > 0 ? ' tone-danger' : ''}`} data-col="misrouted" data-value={s.misrouted}>
                       {s.misrouted > 0 ? (
-                        <button type="button" className="an-count" onClick={() => open(s.shard)}>
+                        <button type="button" className="an-count" onClick={() => openKind(s.shard, 'misrouted')} data-kind="misrouted" data-evidence-open="misrouted" title={`Open the first misrouted entry of shard ${s.shard}, selected`}>
+                          <AnomalyIcon kind="misrouted" />
                           {formatCount(s.misrouted)}
                         </button>
                       ) : (
@@ -204,7 +239,7 @@ function Results({ report }: { report: AnalysisReport }) {
                   </div>
                   {gapsOpen ? (
                     <div className="an-gaps" role="row" data-analysis-gaps={s.shard}>
-                      <GapList shard={s} />
+                      <GapList shard={s} onOpen={(g, head) => openKind(s.shard, 'gap', gapBound(g, head))} />
                     </div>
                   ) : null}
                 </Fragment>

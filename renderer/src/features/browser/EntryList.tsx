@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useReducer, useRef, type KeyboardEvent, type MouseEvent, type ReactElement, type Ref } from 'react';
 import { useRowWindow } from '../../lib/use-row-window';
+import { monoCharWidth } from './columns';
 import { EntryHead, EntryRow, ROW_HEIGHT, type RowProps } from './EntryRow';
 import { RowSlots } from './row-slots';
 
@@ -62,6 +63,7 @@ export function EntryList(p: EntryListProps) {
   const lastInserted = useRef(p.topInserted);
   const lastCount = useRef(p.count);
   const following = useRef(true);
+  const dedupChars = useRef(12);
   const { onFollow, onRange } = p;
 
   useImperativeHandle(p.listRef, () => ({
@@ -197,6 +199,12 @@ export function EntryList(p: EntryListProps) {
   const sources: Array<ReturnType<RowSource>> = [];
   for (let i = rw.start; i < rw.end; i++) sources.push(p.rowAt(i));
   const slotOf = slots.current.assign(sources.map((r) => r.key));
+  // The dedup_id column fits the longest dedup_id seen in this list (it only grows, so scrolling never jiggles the columns).
+  for (const r of sources) {
+    const n = r.entry?.dedupId?.length ?? 0;
+    if (n > dedupChars.current) dedupChars.current = Math.min(64, n);
+  }
+  const dedupPx = Math.ceil(dedupChars.current * monoCharWidth(scrollRef.current) + 22);
   for (let i = rw.start; i < rw.end; i++) {
     const r = sources[i - rw.start] as ReturnType<RowSource>;
     rows.push(
@@ -217,7 +225,7 @@ export function EntryList(p: EntryListProps) {
   }
 
   return (
-    <div className="elist" role="table" aria-label={p.label} aria-rowcount={p.count + 1}>
+    <div className="elist" role="table" aria-label={p.label} aria-rowcount={p.count + 1} style={{ ['--w-dedup-auto' as string]: `${dedupPx}px` }}>
       <div className="elist-head" role="rowgroup">
         <EntryHead showShard={p.showShard} />
       </div>

@@ -3,6 +3,9 @@ import type { DuplicateMark, PageEntry } from '../../../../shared/contract';
 import { formatCount, formatDate, formatTime, formatTimestamp, previewLine } from '../../lib/format';
 import { formatBytes } from '../../lib/hex';
 import { streamIdTime } from '../../lib/stream-id';
+import { AnomalyFlag } from '../../components/AnomalyIcon';
+import { ColumnGrip } from './columns';
+import { useEvidence } from './evidence';
 
 /** Fixed row height (px): rows never change size, so nothing moves while data arrives. */
 export const ROW_HEIGHT = 28;
@@ -28,6 +31,7 @@ export function EntryHead({ showShard }: { showShard: boolean }) {
     <div className={`erow erow-head${showShard ? ' with-shard' : ''}`} role="row">
       <div className="ecell c-time" role="columnheader" title="Wall-clock time from the stream id's milliseconds (t is not wall time)">
         Time
+        <ColumnGrip column="time" />
       </div>
       {showShard ? (
         <div className="ecell c-shard" role="columnheader" title="Shard">
@@ -37,12 +41,15 @@ export function EntryHead({ showShard }: { showShard: boolean }) {
       ) : null}
       <div className="ecell c-id" role="columnheader">
         Stream id
+        <ColumnGrip column="id" />
       </div>
       <div className="ecell c-dedup" role="columnheader">
         dedup_id
+        <ColumnGrip column="dedup" />
       </div>
       <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, large payloads">
         Flags
+        <ColumnGrip column="flags" />
       </div>
       <div className="ecell c-payload" role="columnheader">
         Payload <span className="th-note">r</span>
@@ -86,14 +93,10 @@ function payloadText(e: PageEntry, chars: number): string {
 function Flags({ entry, mark }: { entry: PageEntry; mark: DuplicateMark | undefined }) {
   return (
     <>
-      {entry.status === 'corrupt' ? (
-        <span className="flag flag-corrupt" title={entry.reason}>
-          corrupt
-        </span>
-      ) : null}
+      {entry.status === 'corrupt' ? <AnomalyFlag kind="corrupt" title={entry.reason} /> : null}
       {mark ? (
-        <span
-          className={`flag flag-${mark.kind}`}
+        <AnomalyFlag
+          kind={mark.kind === 'collision' ? 'collision' : 'duplicate'}
           title={
             mark.kind === 'collision'
               ? `Collision: ${mark.copies} entries carry this dedup_id with different payloads. Consumers that dedup will drop a real event.`
@@ -101,7 +104,7 @@ function Flags({ entry, mark }: { entry: PageEntry; mark: DuplicateMark | undefi
           }
         >
           {mark.kind === 'collision' ? 'collision' : 'retry'} ×{mark.copies}
-        </span>
+        </AnomalyFlag>
       ) : null}
       {entry.truncated !== undefined ? (
         <span className="flag flag-size" title={`${formatCount(entry.truncated)} characters; the row shows the start, the detail the whole payload`}>
@@ -125,6 +128,7 @@ const NO_TEXT: RowText = { date: '', time: '', title: '', preview: '' };
  */
 export const EntryRow = memo(function EntryRow(p: RowProps) {
   const { entry, mark } = p;
+  const evidence = useEvidence((s) => (entry && s.target?.state === 'found' && s.target.id === entry.id && s.target.shard === p.shard ? s.target.kind : null));
   const style = { transform: `translateY(${p.top}px)` };
   if (!entry && p.state !== 'loading') {
     return (
@@ -151,6 +155,7 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
   if (entry?.status === 'corrupt') cls += ' is-corrupt';
   if (mark) cls += mark.kind === 'collision' ? ' is-collision' : ' is-retry';
   if (p.selected) cls += ' is-selected';
+  if (evidence) cls += ' is-evidence';
   return (
     <div
       className={cls}
@@ -160,6 +165,8 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
       data-entry-id={entry?.id}
       data-status={entry?.status}
       data-duplicate={mark?.kind}
+      data-evidence={evidence ?? undefined}
+      data-kind={evidence ?? undefined}
       data-position={p.position ?? undefined}
       data-entry-shard={entry ? p.shard : undefined}
       data-placeholder={entry ? undefined : 'loading'}

@@ -1,0 +1,45 @@
+import { AnomalyIcon } from '../../components/AnomalyIcon';
+import { useApp } from '../../store';
+import { clearEvidence, openEvidence, useEvidence } from './evidence';
+
+/**
+ * Above the lanes while an Analysis figure's entry is shown: what it is, which match of the
+ * shard, "Next" to the following one, and a close button (the ring on the row goes with it).
+ */
+export function EvidenceBar() {
+  const target = useEvidence((s) => s.target);
+  const api = useApp((s) => s.api);
+  const show = useApp((s) => s.showInBrowser);
+  if (!target) return null;
+  const next = () => void openEvidence(api, (shard, id) => show(shard, { entryId: id }), target, true);
+  return (
+    <div className="evidence-bar" role="status" data-kind={target.kind} data-evidence-bar={target.kind} data-evidence-state={target.state} data-evidence-id={target.id ?? undefined}>
+      <span className="evidence-kind">
+        <AnomalyIcon kind={target.kind} />
+      </span>
+      <span className="evidence-label">{target.label}</span>
+      <span className="evidence-where">
+        shard <b className="mono">#{target.shard}</b>
+        {target.id ? (
+          <>
+            {' · '}
+            <span className="mono">{target.id}</span>
+          </>
+        ) : null}
+        {target.nth > 0 ? <span className="muted"> · match {target.nth}</span> : null}
+      </span>
+      {target.state === 'searching' ? <span className="muted small">looking through the shard…</span> : null}
+      {target.state === 'none' ? <span className="muted small">{target.nth > 0 ? 'no more matches in this shard' : 'no such entry in the shard now (written or removed since the analysis?)'}</span> : null}
+      {target.state === 'error' ? <span className="evidence-error small">{target.error}</span> : null}
+      <span className="spacer" />
+      {target.state === 'found' && !target.last && target.kind !== 'gap' ? (
+        <button type="button" className="btn btn-soft btn-sm" onClick={next} data-action="evidence-next">
+          Next match
+        </button>
+      ) : null}
+      <button type="button" className="btn btn-ghost btn-icon btn-sm" onClick={clearEvidence} aria-label="Close" title="Stop highlighting" data-action="evidence-close">
+        ×
+      </button>
+    </div>
+  );
+}

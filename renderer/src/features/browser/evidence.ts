@@ -1,0 +1,124 @@
+/**
+ * "Open the exact entry" (issue 13): an Analysis figure (corrupt, duplicate groups, collisions,
+ * misrouted, a gap range) is resolved to the entries behind it by the core's filter scan
+ * (events:filter with `status`, `anomaly` or `ordinal`), and Browse opens the shard at the first
+ * one, selected, with its detail open and the row ringed in the anomaly's colour. The evidence bar
+ * above the lanes (EvidenceBar) names what is shown and steps to the next match.
+ *
+ * Kept apart from the app store (a small store of its own), so the hot store files stay untouched.
+ */
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { MAX_FILTER_SCAN, type FilterQuery } from '../../../../shared/contract';
+import type { ApiClient } from '../../api';
+
+/** The anomaly kinds a figure can name; each has its colour and icon (components/AnomalyIcon). */
+export type EvidenceKind = 'corrupt' | 'duplicate' | 'collision' | 'misrouted' | 'gap';
+
+export interface EvidenceTarget {
+  kind: EvidenceKind;
+  shard: number;
+  /** The entry shown, or null while it is being looked for / when none matched. */
+  id: string | null;
+  /** What the bar says, e.g. "Collision" or "Gap 9f3a…: ordinals 120–129 missing". */
+  label: string;
+  /** The core filter that finds these entries, and where the next search starts (exclusive). */
+  query: FilterQuery;
+  cursor: string | null;
+  /** 1-based number of the entry shown among the matches found so far. */
+  nth: number;
+  state: 'searching' | 'found' | 'none' | 'error';
+  /** No match after the one shown (the scan reached the end). */
+  last: boolean;
+  error?: string;
+  /** Changes with each new target: a row's highlight animation restarts. */
+  token: number;
+}
+
+interface EvidenceState {
+  target: EvidenceTarget | null;
+}
+
+export const evidenceStore = createStore<EvidenceState>()(() => ({ target: null }));
+
+export function useEvidence<T>(selector: (s: EvidenceState) => T): T {
+  return useStore(evidenceStore, selector);
+}
+
+let token = 0;
+
+/**
+ * The next entry of `shard` matching `query` after `cursor` (oldest first), scanning in bounded
+ * steps; null when none is left. `onStep` sees each step's progress (entries looked at).
+ */
+export async function findNext(api: ApiClient, shard: number, query: FilterQuery, cursor: string | null, isCurrent: () => boolean): Promise<{ id: string | null; done: boolean }> {
+  let from = cursor;
+  for (;;) {
+    const page = await api.invoke('events:filter', { shard, direction: 'forward', cursor: from, query, limit: 1, scanLimit: MAX_FILTER_SCAN, previewChars: 64 });
+    if (!isCurrent()) return { id: null, done: true };
+    const hit = page.entries[0];
+    if (hit) return { id: hit.id, done: page.done && page.cursor === hit.id };
+    if (page.done || page.cursor === null || page.cursor === from) return { id: null, done: true };
+    from = page.cursor;
+  }
+}
+
+/** The query that finds a kind's entries (a gap: the entry carrying the ordinal before it). */
+export function evidenceQuery(kind: EvidenceKind, gap?: { nonce: string; ordinal: number }): FilterQuery {
+  switch (kind) {
+    case 'corrupt':
+      return { status: 'corrupt' };
+    case 'duplicate':
+      return { status: 'duplicate' };
+    case 'collision':
+      return { anomaly: 'collision' };
+    case 'misrouted':
+      return { anomaly: 'misrouted' };
+    case 'gap':
+      if (!gap) throw new Error('a gap needs its nonce and bounding ordinal');
+      return { ordinal: { nonce: gap.nonce, value: gap.ordinal } };
+  }
+}
+
+/**
+ * Looks for the first (or, with `next`, the following) match and opens it in Browse through
+ * `reveal` (the store's showInBrowser with an entry id). Returns when the search ends.
+ */
+export async function openEvidence(
+  api: ApiClient,
+  reveal: (shard: number, id: string) => void,
+  spec: { kind: EvidenceKind; shard: number; label: string; query: FilterQuery },
+  next = false,
+): Promise<void> {
+  const prev = evidenceStore.getState().target;
+  const continuing = next && prev !== null && prev.shard === spec.shard && JSON.stringify(prev.query) === JSON.stringify(spec.query);
+  const mine = ++token;
+  const base: EvidenceTarget = {
+    ...spec,
+    id: continuing ? prev.id : null,
+    cursor: continuing ? prev.cursor : null,
+    nth: continuing ? prev.nth : 0,
+    state: 'searching',
+    last: false,
+    token: mine,
+  };
+  evidenceStore.setState({ target: base });
+  const isCurrent = () => evidenceStore.getState().target?.token === mine;
+  try {
+    const r = await findNext(api, spec.shard, spec.query, base.cursor, isCurrent);
+    if (!isCurrent()) return;
+    if (r.id === null) {
+      evidenceStore.setState({ target: { ...base, state: 'none', last: true } });
+      return;
+    }
+    evidenceStore.setState({ target: { ...base, id: r.id, cursor: r.id, nth: base.nth + 1, state: 'found', last: r.done } });
+    reveal(spec.shard, r.id);
+  } catch (e) {
+    if (isCurrent()) evidenceStore.setState({ target: { ...base, state: 'error', error: (e as Error).message } });
+  }
+}
+
+export function clearEvidence(): void {
+  token++;
+  evidenceStore.setState({ target: null });
+}
