@@ -132,13 +132,15 @@ function gapBound(g: GapRange, head: boolean): { nonce: string; ordinal: number;
 function Results({ report }: { report: AnalysisReport }) {
   const open = useApp((s) => s.showInBrowser);
   const api = useApp((s) => s.api);
+  const setView = useApp((s) => s.setView);
   const openKind = (shard: number, kind: EvidenceKind, gap?: { nonce: string; ordinal: number; label: string }) =>
-    void openEvidence(api, (sh, id) => open(sh, { entryId: id }), {
-      kind,
-      shard,
-      label: gap ? gap.label : KIND_NAME[kind],
-      query: evidenceQuery(kind, gap),
-    });
+    void openEvidence(
+      api,
+      (sh, id) => open(sh, { entryId: id }),
+      { kind, shard, label: gap ? gap.label : KIND_NAME[kind], query: evidenceQuery(kind, gap) },
+      false,
+      () => setView('browse'),
+    );
   const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
   const shards = report.shards;
   const sum = (k: keyof ShardAnalysis) => shards.reduce((n, s) => n + (s[k] as number), 0);

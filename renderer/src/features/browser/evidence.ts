@@ -49,19 +49,33 @@ let token = 0;
 
 /**
  * The next entry of `shard` matching `query` after `cursor` (oldest first), scanning in bounded
- * steps; null when none is left. `onStep` sees each step's progress (entries looked at).
+ * steps; null when none is left.
  */
 export async function findNext(api: ApiClient, shard: number, query: FilterQuery, cursor: string | null, isCurrent: () => boolean): Promise<{ id: string | null; done: boolean }> {
   let from = cursor;
+  // Duplicate and collision tests read the shard's background index: while it is still being
+  // built a scan can miss them, so a scan that ends without a match while it was not ready starts
+  // again once it is (asked again every INDEX_WAIT_MS, for at most INDEX_WAIT_TRIES).
+  let waits = 0;
   for (;;) {
     const page = await api.invoke('events:filter', { shard, direction: 'forward', cursor: from, query, limit: 1, scanLimit: MAX_FILTER_SCAN, previewChars: 64 });
     if (!isCurrent()) return { id: null, done: true };
     const hit = page.entries[0];
     if (hit) return { id: hit.id, done: page.done && page.cursor === hit.id };
-    if (page.done || page.cursor === null || page.cursor === from) return { id: null, done: true };
+    if (page.done || page.cursor === null || page.cursor === from) {
+      if (page.duplicatesReady || waits >= INDEX_WAIT_TRIES) return { id: null, done: true };
+      waits++;
+      await new Promise((r) => setTimeout(r, INDEX_WAIT_MS));
+      if (!isCurrent()) return { id: null, done: true };
+      from = cursor;
+      continue;
+    }
     from = page.cursor;
   }
 }
+
+const INDEX_WAIT_MS = 250;
+const INDEX_WAIT_TRIES = 240;
 
 /** The query that finds a kind's entries (a gap: the entry carrying the ordinal before it). */
 export function evidenceQuery(kind: EvidenceKind, gap?: { nonce: string; ordinal: number }): FilterQuery {
@@ -89,6 +103,7 @@ export async function openEvidence(
   reveal: (shard: number, id: string) => void,
   spec: { kind: EvidenceKind; shard: number; label: string; query: FilterQuery },
   next = false,
+  onStart?: () => void,
 ): Promise<void> {
   const prev = evidenceStore.getState().target;
   const continuing = next && prev !== null && prev.shard === spec.shard && JSON.stringify(prev.query) === JSON.stringify(spec.query);
@@ -103,6 +118,7 @@ export async function openEvidence(
     token: mine,
   };
   evidenceStore.setState({ target: base });
+  onStart?.();
   const isCurrent = () => evidenceStore.getState().target?.token === mine;
   try {
     const r = await findNext(api, spec.shard, spec.query, base.cursor, isCurrent);
