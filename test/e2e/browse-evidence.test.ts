@@ -119,4 +119,147 @@ describe('Browse evidence', () => {
     expect(got.shard).toBe(g.shard);
     await shot(page, 'evidence-gap-1440-dark');
   });
+
+  /** Opens `shard` in one lane (Browse, lanes view) from the sidebar. */
+  async function openShard(shard: number): Promise<void> {
+    await page.locator('[data-view-tab="browse"]').click();
+    await page.locator(`[data-shard="${shard}"]`).first().click();
+    await page.locator(`[data-lane-shard="${shard}"] .erow[data-entry-id]`).first().waitFor();
+  }
+
+  /** Every rendered dedup_id cell of `scope` that is cut or hidden (its text wider than its box). */
+  const cutDedupIds = (scope: string) =>
+    page.locator(`${scope} .erow[data-entry-id] .c-dedup`).evaluateAll((els) =>
+      els.filter((el) => el.getBoundingClientRect().width === 0 || el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent),
+    );
+
+  it('compares a collision\'s copies side by side and marks the differing field', async () => {
+    const col = manifest.samples.collision;
+    const got = await openFromAnalysis(`[data-analysis-shard="${col.shard}"] [data-evidence-open="collision"]`, 'collision');
+    await page.locator('[data-action="compare-copies"]').click();
+    const compare = page.locator('[data-compare]');
+    await compare.waitFor();
+    expect(Number(await compare.getAttribute('data-compare-count'))).toBeGreaterThan(0);
+    const left = compare.locator('[data-compare-side="left"]');
+    const right = compare.locator('[data-compare-side="right"]');
+    expect(await left.getAttribute('data-compare-id')).toBe(got.id);
+    const otherId = (await right.getAttribute('data-compare-id')) as string;
+    expect(otherId).not.toBe(got.id);
+    // Both copies really carry the dedup_id, and the marked field really differs between them.
+    const copies = (await admin.xrange(`${PREFIX}:shard:${col.shard}`, '-', '+')).filter(([, f]) => f[f.indexOf('dedup_id') + 1] === got.dedupId).map(([id]) => id);
+    expect(copies).toEqual(expect.arrayContaining([got.id, otherId]));
+    // Each side marks what differs: a field only on the left is absent on the right, a changed one differs in text.
+    const marked = (side: typeof left) =>
+      side.locator('.jt-row[data-diff]:not([data-diff="inner"])').evaluateAll((els) => els.map((el) => ({ path: el.getAttribute('data-path') as string, diff: el.getAttribute('data-diff'), text: el.textContent })));
+    const l = await marked(left);
+    const r = await marked(right);
+    expect(l.length).toBeGreaterThan(0);
+    expect(r.length).toBeGreaterThan(0);
+    const rightPaths = await right.locator('.jt-row[data-path]').evaluateAll((els) => els.map((el) => el.getAttribute('data-path')));
+    for (const m of l) {
+      if (m.diff === 'removed') expect(rightPaths).not.toContain(m.path);
+      else expect(r.find((x) => x.path === m.path)?.text).not.toBe(m.text);
+    }
+    await page.locator('[data-compare-paths] [data-diff-path]').first().waitFor();
+    await shot(page, 'evidence-collision-compare-1440-dark');
+    await page.keyboard.press('Escape');
+    await compare.waitFor({ state: 'detached' });
+  });
+
+  it('highlights the bytes a corrupt entry\'s reason names', async () => {
+    const sample = manifest.samples.corrupt.find((c) => c.kind === 'duplicate-key');
+    if (!sample?.d) throw new Error('the demo bus has no duplicate-key entry');
+    const shard = Number(sample.key.split(':').pop());
+    const entry = (await admin.xrange(sample.key, '-', '+')).find(([, f]) => f[f.indexOf('dedup_id') + 1] === sample.dedupId);
+    if (!entry) throw new Error('duplicate-key entry not found');
+    await openShard(shard);
+    const lane = page.locator(`[data-lane-shard="${shard}"]`);
+    await lane.locator('[data-jump-input]').fill(entry[0]);
+    await lane.locator('[data-jump-input]').press('Enter');
+    const row = lane.locator(`.erow[data-entry-id="${entry[0]}"]`);
+    await row.click();
+    await page.locator(`[data-detail-id="${entry[0]}"] [data-corrupt-reason]`).waitFor();
+    const reason = (await page.locator('[data-corrupt-reason] b').textContent()) as string;
+    const byte = Number(/at byte (\d+)/.exec(reason)?.[1]);
+    const d = sample.d.toString('utf8');
+    // The reader names the second "r" key: that is what is marked, and exactly it.
+    expect(byte).toBe(Buffer.byteLength(d.slice(0, d.lastIndexOf('"r"'))));
+    const blame = page.locator('[data-payload-view="text"] mark.blame');
+    expect(await blame.textContent()).toBe('"r"');
+    expect(await blame.getAttribute('data-blame')).toBe(`${byte}-${byte + 3}`);
+    await page.locator('[data-blame-note]').waitFor();
+    await shot(page, 'evidence-corrupt-1440-dark');
+  });
+
+  it('keeps every dedup_id whole at 1024 px with the detail open, and in two lanes', async () => {
+    await page.setViewportSize({ width: 1024, height: 768 });
+    try {
+      const shard = manifest.samples.collision.shard;
+      await openShard(shard);
+      const lane = `[data-lane-shard="${shard}"]`;
+      await page.locator(`${lane} .erow[data-entry-id]`).nth(3).click();
+      await page.locator('[data-detail]').waitFor();
+      await expect.poll(() => cutDedupIds(lane)).toEqual([]);
+      // The filter stays usable: its input is wider than a few characters.
+      const filterWidth = await page.locator(`${lane} [data-filter-input]`).evaluate((el) => el.getBoundingClientRect().width);
+      expect(filterWidth).toBeGreaterThan(160);
+      await shot(page, 'evidence-detail-1024-dark');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+    // Two lanes side by side at 1440 px: each keeps its dedup_ids whole.
+    await page.keyboard.press('Escape');
+    await page.locator('[data-add-lane-select]').selectOption(String(manifest.samples.retry.shard));
+    await page.locator(`[data-lane-shard="${manifest.samples.retry.shard}"] .erow[data-entry-id]`).first().waitFor();
+    await expect.poll(() => cutDedupIds('[data-lane]')).toEqual([]);
+    await shot(page, 'evidence-two-lanes-1440-dark');
+  });
+
+  it('clears the results of an invalid filter', async () => {
+    const shard = manifest.samples.retry.shard;
+    const lane = page.locator(`[data-lane-shard="${shard}"]`);
+    await lane.locator('[data-filter-input]').fill('$.nope ==');
+    await lane.locator('[data-filter-input]').press('Enter');
+    await lane.locator('[data-filter-invalid]').waitFor();
+    await lane.locator('.filter-error[role="alert"]').waitFor();
+    expect(await lane.locator('.erow[data-entry-id]').count()).toBe(0);
+    // Clearing it brings the stream back.
+    await lane.locator('[data-filter-input]').press('Escape');
+    await lane.locator('.erow[data-entry-id]').first().waitFor();
+  });
+
+  it('keeps a selected row in view while the live tail writes, and resumes on request', async () => {
+    const shard = manifest.shards[0]!.shard;
+    await openShard(shard);
+    const lane = page.locator(`[data-lane-shard="${shard}"]`);
+    const before = Number(await lane.locator('[data-lane-length]').getAttribute('data-lane-length'));
+    const row = lane.locator('.erow[data-entry-id]').nth(2);
+    const id = (await row.getAttribute('data-entry-id')) as string;
+    await row.click();
+    await lane.locator(`.erow[data-entry-id="${id}"][aria-selected="true"]`).waitFor();
+    const N = 300;
+    const key = `${PREFIX}:shard:${shard}`;
+    for (let k = 0; k < N; k += 50) {
+      const p = admin.pipeline();
+      for (let j = k; j < k + 50; j++) p.xadd(key, '*', 'd', encodePayload(`{"tail":${j}}`, BigInt(j + 1), shard), 'dedup_id', `7a11:${shard}:0:${j}`);
+      await p.exec();
+    }
+    await lane.locator(`[data-lane-length="${before + N}"]`).waitFor();
+    await lane.locator('[data-following="paused"]').waitFor();
+    // The selected row is still on screen, inside the list's box.
+    const inView = async () => {
+      const body = await lane.locator('.elist-body').boundingBox();
+      const box = await lane.locator(`.erow[data-entry-id="${id}"]`).boundingBox();
+      return !!body && !!box && box.y >= body.y - 1 && box.y + box.height <= body.y + body.height + 1;
+    };
+    await expect.poll(inView).toBe(true);
+    // The pill sits over the payload column, never over a dedup_id.
+    const pill = await lane.locator('[data-following="paused"]').boundingBox();
+    const dedup = await lane.locator('.erow-head .c-dedup').boundingBox();
+    expect(pill && dedup && pill.x >= dedup.x + dedup.width).toBe(true);
+    await shot(page, 'evidence-tail-paused-1440-dark');
+    await lane.locator('[data-following="paused"]').click();
+    await lane.locator('.erow[aria-selected="true"]').waitFor({ state: 'detached' });
+    await expect.poll(() => lane.locator('.erow[data-entry-id]').first().getAttribute('data-row-index')).toBe('0');
+  });
 });

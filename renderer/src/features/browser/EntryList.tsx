@@ -82,10 +82,12 @@ export function EntryList(p: EntryListProps) {
     const grew = p.count !== lastCount.current;
     lastInserted.current = p.topInserted;
     lastCount.current = p.count;
-    if (inserted !== 0 && !(p.liveEdge === 'top' && following.current)) {
+    // A selected row pins the view: the live tail does not carry it off screen (following pauses; the pill says so).
+    const follow = following.current && p.selectedIndex === null;
+    if (inserted !== 0 && !(p.liveEdge === 'top' && follow)) {
       rw.shiftBy(inserted);
       forceRender();
-    } else if (grew && p.liveEdge === 'bottom' && following.current) {
+    } else if (grew && p.liveEdge === 'bottom' && follow) {
       rw.scrollToRow(p.count - 1, 'end');
       forceRender();
     }

@@ -110,7 +110,18 @@ function queryText(f: FilterQuery | null): string {
  * The filter row: one box for a payload substring (smart case) or `$.path == value`, and the
  * status filter. Filters run in the core over the whole shard (events:filter), never here.
  */
-export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery | null; onApply(f: FilterQuery | null): void; inputRef?: Ref<HTMLInputElement> }) {
+export function FilterBar({
+  filter,
+  onApply,
+  inputRef,
+  onInvalid,
+}: {
+  filter: FilterQuery | null;
+  onApply(f: FilterQuery | null): void;
+  inputRef?: Ref<HTMLInputElement>;
+  /** An invalid filter (its message) or a valid one applied (null): the lane hides its results meanwhile. */
+  onInvalid?(message: string | null): void;
+}) {
   const [text, setText] = useState(queryText(filter));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -125,6 +136,7 @@ export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery |
         parsePathEquals(trimmed);
       } catch (e) {
         setError((e as Error).message);
+        onInvalid?.((e as Error).message);
         return 'invalid';
       }
       q.pathEquals = trimmed;
@@ -136,6 +148,7 @@ export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery |
     const q = build(t, st);
     if (q !== 'invalid') {
       setError(null);
+      onInvalid?.(null);
       onApply(q);
     }
   };
@@ -210,12 +223,50 @@ export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery |
   );
 }
 
-/** "N new" above (newest first) or below (oldest first) the list: a click goes to the live end. */
-export function NewPill({ count, edge, onClick }: { count: number; edge: 'top' | 'bottom'; onClick(): void }) {
-  if (count <= 0) return null;
+/**
+ * "N new" at the live end of the list (top: newest first, bottom: oldest first), over the payload
+ * column so it never hides a dedup_id; a click goes to the live end. While a row is selected the
+ * live tail does not move the list (`paused`): the pill says so even before anything new arrived,
+ * and a click resumes following (the selection is let go).
+ */
+export function NewPill({ count, edge, onClick, paused }: { count: number; edge: 'top' | 'bottom'; onClick(): void; paused?: boolean }) {
+  if (count <= 0 && !paused) return null;
   return (
-    <button type="button" className={`new-pill new-pill-${edge}`} onClick={onClick} data-new-count={count}>
-      {edge === 'top' ? '↑' : '↓'} {formatCount(count)} new
+    <button
+      type="button"
+      className={`new-pill new-pill-${edge}${paused ? ' is-paused' : ''}`}
+      onClick={onClick}
+      data-new-count={count}
+      data-following={paused ? 'paused' : undefined}
+      title={paused ? 'A row is selected, so the live tail does not move the list. Click to let it go and follow the newest entries again.' : 'Go to the newest entries'}
+    >
+      {count > 0 ? (
+        <span>
+          {edge === 'top' ? '↑' : '↓'} {formatCount(count)} new
+        </span>
+      ) : null}
+      {paused ? (
+        <span className="new-pill-paused">
+          <svg className="icon icon-xs" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+            <path d="M5.5 3.5v9M10.5 3.5v9" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+          </svg>
+          following paused · resume
+        </span>
+      ) : null}
     </button>
+  );
+}
+
+/** In place of a lane's results while its filter is invalid: results of another filter would mislead. */
+export function InvalidFilter({ message }: { message: string }) {
+  return (
+    <div className="lane-list">
+      <div className="lane-empty" data-filter-invalid>
+        <div className="empty-title">Filter not applied</div>
+        <div className="empty-text">
+          {message}. Fix it and press Enter, or press Escape to clear it.
+        </div>
+      </div>
+    </div>
   );
 }

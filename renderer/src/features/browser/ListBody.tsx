@@ -113,7 +113,17 @@ export function ListBody({ laneKey, model, stream, streamLength }: { laneKey: st
           }}
           onEscape={() => setDetailOpen(false)}
         />
-        {liveEdge ? <NewPill count={model.newCount} edge="top" onClick={() => listRef.current?.scrollToIndex(0, 'start')} /> : null}
+        {liveEdge ? (
+          <NewPill
+            count={model.newCount}
+            edge="top"
+            paused={selectedIndex !== null}
+            onClick={() => {
+              if (selectedIndex !== null) select(null);
+              listRef.current?.scrollToIndex(0, 'start');
+            }}
+          />
+        ) : null}
       </div>
       <footer className="lane-foot">
         <span className={`live-dot${model.live ? ' is-live' : ''}`} data-live={model.live ? 'on' : 'off'} />

@@ -3,7 +3,7 @@ import { Icon } from '../../components/Icon';
 import { formatCount } from '../../lib/format';
 import { useApp } from '../../store';
 import { MERGED_LANE } from '../../store/events-slice';
-import { FilterBar, OrderToggle } from './LaneParts';
+import { FilterBar, InvalidFilter, OrderToggle } from './LaneParts';
 import { ListBody } from './ListBody';
 import { ListModel } from './list-model';
 
@@ -24,6 +24,7 @@ export function MergedLane({ filterRef }: { filterRef: RefObject<HTMLInputElemen
   const idsKey = ids.join(',');
   const total = shards?.reduce((n, s) => n + s.length, 0) ?? 0;
   const [model, setModel] = useState<ListModel | null>(null);
+  const [invalidFilter, setInvalidFilter] = useState<string | null>(null);
   const filterKey = merged.filter ? JSON.stringify(merged.filter) : '';
 
   useEffect(() => {
@@ -57,9 +58,9 @@ export function MergedLane({ filterRef }: { filterRef: RefObject<HTMLInputElemen
         </button>
       </header>
       <div className="lane-tools">
-        <FilterBar filter={merged.filter} onApply={setFilter} inputRef={filterRef} />
+        <FilterBar filter={merged.filter} onApply={setFilter} inputRef={filterRef} onInvalid={setInvalidFilter} />
       </div>
-      {model ? <ListBody key={`${idsKey}|${merged.order}|${filterKey}|${bump}`} laneKey={MERGED_LANE} model={model} stream={null} streamLength={total} /> : <div className="lane-empty">No shards to merge.</div>}
+      {invalidFilter !== null ? <InvalidFilter message={invalidFilter} /> : model ? <ListBody key={`${idsKey}|${merged.order}|${filterKey}|${bump}`} laneKey={MERGED_LANE} model={model} stream={null} streamLength={total} /> : <div className="lane-empty">No shards to merge.</div>}
     </section>
   );
 }

@@ -8,7 +8,7 @@ import type { JumpTarget } from '../../lib/jump-target';
 import { useApp } from '../../store';
 import type { LaneSpec } from '../../store/events-slice';
 import { EntryList, type EntryListHandle, type RowSource } from './EntryList';
-import { FilterBar, IndexBadge, JumpBox, NewPill, OrderToggle } from './LaneParts';
+import { FilterBar, IndexBadge, InvalidFilter, JumpBox, NewPill, OrderToggle } from './LaneParts';
 import { ListModel } from './list-model';
 import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
@@ -40,6 +40,7 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
   const [listModel, setListModel] = useState<ListModel | null>(null);
   const [rescan, setRescan] = useState(0);
   const [factsOpen, setFactsOpen] = useState(false);
+  const [invalidFilter, setInvalidFilter] = useState<string | null>(null);
 
   // A layout effect: the first reads leave before the browser paints the new lane.
   useLayoutEffect(() => {
@@ -127,7 +128,7 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
       </header>
       {factsOpen ? <StreamFacts shard={spec.shard} /> : null}
       <div className="lane-tools">
-        <FilterBar filter={spec.filter} onApply={(f: FilterQuery | null) => setFilter(spec.key, f)} inputRef={focused ? filterRef : undefined} />
+        <FilterBar filter={spec.filter} onApply={(f: FilterQuery | null) => setFilter(spec.key, f)} inputRef={focused ? filterRef : undefined} onInvalid={setInvalidFilter} />
         <JumpBox key={spec.shard} onJump={jump} disabled={spec.filter !== null} />
       </div>
       {error && !listModel ? (
@@ -135,7 +136,9 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
           <ErrorNotice error={error} compact title={`Could not read shard ${spec.shard}`} />
         </div>
       ) : null}
-      {listModel ? (
+      {invalidFilter !== null ? (
+        <InvalidFilter message={invalidFilter} />
+      ) : listModel ? (
         <ListBody laneKey={spec.key} model={listModel} stream={spec.shard} streamLength={length} />
       ) : (
         <StreamBody spec={spec} model={model} key={`${spec.shard}:${spec.order}`} />
@@ -310,7 +313,9 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
         <NewPill
           count={model.newCount}
           edge={liveEdge}
+          paused={selectedIndex !== null && model.tailActive}
           onClick={() => {
+            if (selectedIndex !== null) select(null);
             listRef.current?.scrollToIndex(newest ? 0 : n - 1, newest ? 'start' : 'end');
             model.setFollowing(true);
           }}
