@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/summary-reporter.ts'],
+    // One build of the command line for the whole run (test/global-setup.ts).
+    globalSetup: ['./test/global-setup.ts'],
   },
 });

@@ -366,6 +366,19 @@ export class MeshAdapter {
     return this.readClient;
   }
 
+  /** Whether init() succeeded (and shutdown() has not run since). */
+  get isInitialized(): boolean {
+    return this.initialized;
+  }
+
+  /**
+   * What a caller hears when it asks before the first connection succeeded (or while it is still
+   * being retried): a state to wait out, said with the server's redacted address.
+   */
+  notConnectedYet(): MeshError {
+    return new MeshError('transient', `not connected yet: the first connection to ${this.redactedUrl} has not succeeded`, { code: 'NOT_CONNECTED' });
+  }
+
   /** `standalone`, `cluster` or `sentinel`; before `init()` an `auto` profile reads `standalone`. */
   get topology(): ResolvedTopology {
     return this.mode === 'auto' ? 'standalone' : this.mode;
@@ -887,7 +900,7 @@ export class MeshAdapter {
   async health(): Promise<HealthResult> {
     if (this.closed) return { healthy: false, latencyMs: null, error: toErrorInfo(shutDownError()) };
     if (!this.initialized) {
-      return { healthy: false, latencyMs: null, error: { kind: 'transient', message: 'not connected: the adapter is not initialized' } };
+      return { healthy: false, latencyMs: null, error: toErrorInfo(this.notConnectedYet()) };
     }
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -946,6 +959,10 @@ export class MeshAdapter {
 
   private assertUsable(): void {
     if (this.closed) throw shutDownError();
+    // Said to the user when a view asks before the first connection succeeded (or while it is
+    // still being retried): a state to wait out, not a programming error.
+    // Contract 3.34: before init the adapter refuses like a shut-down one (fatal). The session
+    // answers views that ask while it is still connecting before they get here (notConnectedYet).
     if (!this.initialized) throw new MeshError('fatal', 'adapter is not initialized: call init() first');
   }
 

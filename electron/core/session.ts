@@ -291,6 +291,9 @@ export class Session {
 
   /** Runs a Redis operation; failures are logged in the health error log, then rethrown. */
   async redis<T>(command: string, fn: () => Promise<T>): Promise<T> {
+    // Before the first connect succeeded there is nothing to ask; the connect error is already
+    // the status' cause, so this is not logged again.
+    if (!this.adapter.isInitialized && !this.closed) throw this.adapter.notConnectedYet();
     try {
       return await fn();
     } catch (e) {

@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliBin = path.join(repoRoot, 'bin/mesh-inspector.js');
 
-/** Builds the command line (dist/cli) from the current source; once per test file, before runCli. */
+/**
+ * Builds the command line (dist/cli) from the current source, before runCli. Under `vitest run` the
+ * global setup already built it once for every file (test/global-setup.ts): rebuilding here would
+ * rewrite the files under another file's running child processes.
+ */
 export function buildCli(): void {
+  if (process.env.MESH_TEST_CLI_BUILT === '1') return;
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), 'cli'], { cwd: repoRoot, stdio: 'inherit' });
 }
 

@@ -62,6 +62,16 @@ async function adapterFor(overrides: Partial<ConnectionProfile> = {}, opts: Cons
 }
 
 /** Waits until MONITOR has shown a command that marks the end of the test's traffic. */
+/**
+ * Forgets what the monitor saw so far, after everything sent before this call reached it: MONITOR
+ * output arrives on its own connection, so an init PING can otherwise land after a bare clear().
+ */
+let settles = 0;
+async function clearMonitor(): Promise<void> {
+  await monitored(`settle-${++settles}`);
+  monitor.clear();
+}
+
 async function monitored(marker: string): Promise<MonitoredCommand[]> {
   await admin.echo(marker);
   await monitor.waitFor((c) => c.text[0]?.toUpperCase() === 'ECHO' && c.text[1] === marker);
@@ -268,7 +278,7 @@ describe('poll: contract 1.5 page semantics', () => {
   it('3.16-3.18: pages of limit entries, exclusive cursor, COUNT limit+1, hasMore and nextId until the end', async () => {
     const a = await adapterFor();
     const out = await a.publish({ shard: 2, events: Array.from({ length: 25 }, (_, i) => `{"i":${i}}`), nonce: 1n, sequenceStart: 0n });
-    monitor.clear();
+    await clearMonitor();
     const pages = [];
     let after: string | null = null;
     for (;;) {
@@ -308,7 +318,7 @@ describe('poll: contract 1.5 page semantics', () => {
 
   it(`limit above ${MAX_POLL_LIMIT}, a negative limit, a bad cursor or shard are usage errors and send nothing`, async () => {
     const a = await adapterFor();
-    monitor.clear();
+    await clearMonitor();
     expect((await rejection(a.poll(0, null, MAX_POLL_LIMIT + 1))).message).toBe(`limit must be 0..${MAX_POLL_LIMIT} (got ${MAX_POLL_LIMIT + 1})`);
     expect((await rejection(a.poll(0, null, -1))).kind).toBe('usage');
     expect((await rejection(a.poll(0, '12', 5))).kind).toBe('usage');
@@ -527,7 +537,7 @@ describe('lifecycle', () => {
 
   it('3.36: health is a PING on the established connection with its latency; info parses INFO', async () => {
     const a = await adapterFor();
-    monitor.clear();
+    await clearMonitor();
     const h = await a.health();
     expect(h.healthy).toBe(true);
     expect(h.error).toBeNull();
@@ -548,7 +558,7 @@ describe('lifecycle', () => {
   it('a single poll sends exactly one XRANGE (no read-ahead unless the caller is scanning)', async () => {
     const a = await adapterFor();
     await a.publish({ shard: 1, events: Array.from({ length: 30 }, (_, i) => String(i)), nonce: 1n, sequenceStart: 0n });
-    monitor.clear();
+    await clearMonitor();
     const p1 = await a.poll(1, null, 5);
     await a.poll(1, p1.entries[2]!.id, 5); // not a continuation of p1
     const cmds = (await monitored('end-single')).filter((c) => c.text[0]!.toUpperCase() === 'XRANGE' && c.text[1] === `${a.prefix}:shard:1`);

@@ -3,7 +3,7 @@
  * format, warnings, errors and their exit kinds, shutdown), then the built binary as a child
  * process with the real service (first line, page, contract over the socket, SIGTERM → exit 0).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { DEFAULT_PREFIX, DEFAULT_TIMEOUT_MS, DEFAULT_URL, type GlobalOptions, ty
 import type { CommandContext } from '../../electron/cli/commands';
 import type { CreateService } from '../../electron/core/service-api';
 import { packageRoot, runServe, serveCommand, UI_LINE_PREFIX } from '../../electron/cli/cmd-serve';
+import { buildCli } from '../helpers/cli-run';
 
 const root = packageRoot();
 const UI_LINE = /^Mesh Inspector UI: http:\/\/127\.0\.0\.1:(\d{1,5})\/\?token=([A-Za-z0-9_-]{43})$/;
@@ -257,8 +258,7 @@ describe('mesh-inspector serve (child process)', () => {
   let home: string;
 
   beforeAll(() => {
-    const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), 'cli'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`building the command line failed:\n${build.stderr}`);
+    buildCli();
     home = path.join(base, 'child-home');
     mkdirSync(home);
   }, 120_000);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Redis from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis-server';
 import { createService } from '../../electron/core/service';
 import { dispatch } from '../../electron/core/dispatch';
 import type { MeshService } from '../../electron/core/service-api';
@@ -147,6 +147,25 @@ describe('profiles and connection', () => {
       await ok('profiles:delete', { id: view.id });
     } finally {
       await protectedRedis.stop();
+    }
+  });
+
+  it('answers a view that asks before the first connection succeeded with "not connected yet", naming the server, never the adapter', async () => {
+    const port = await freePort();
+    const view = await ok('profiles:save', { name: 'dead', url: `redis://127.0.0.1:${port}`, prefix: 'net', commandTimeoutMs: 1000, readOnly: false });
+    try {
+      const status = await ok('connection:open', { profileId: view.id });
+      expect(status.state).not.toBe('ready');
+      const env = await call('shards:list', {});
+      expect(env.ok).toBe(false);
+      if (!env.ok) {
+        expect(env.error.kind).toBe('transient');
+        expect(env.error.code).toBe('NOT_CONNECTED');
+        expect(env.error.message).toBe(`not connected yet: the first connection to redis://127.0.0.1:${port} has not succeeded`);
+      }
+    } finally {
+      await ok('connection:close', {});
+      await ok('profiles:delete', { id: view.id });
     }
   });
 
