@@ -253,12 +253,12 @@ describe('Browse evidence', () => {
       return !!body && !!box && box.y >= body.y - 1 && box.y + box.height <= body.y + body.height + 1;
     };
     await expect.poll(inView).toBe(true);
-    // The pill sits over the payload column, never over a dedup_id.
-    const pill = await lane.locator('[data-following="paused"]').boundingBox();
+    // The "N new" pill sits over the payload column, never over a dedup_id.
+    const pill = await lane.locator('[data-new-count]').boundingBox({ timeout: 5000 });
     const dedup = await lane.locator('.erow-head .c-dedup').boundingBox();
     expect(pill && dedup && pill.x >= dedup.x + dedup.width).toBe(true);
     await shot(page, 'evidence-tail-paused-1440-dark');
-    await lane.locator('[data-following="paused"]').click();
+    await lane.locator('[data-action="resume-follow"]').click();
     await lane.locator('.erow[aria-selected="true"]').waitFor({ state: 'detached' });
     await expect.poll(() => lane.locator('.erow[data-entry-id]').first().getAttribute('data-row-index')).toBe('0');
   });

@@ -93,6 +93,20 @@ export function EntryList(p: EntryListProps) {
     }
   });
 
+  // A selected row pauses following at once (the model then counts what arrives as "N new"); letting it go at the live edge resumes.
+  const pinned = p.selectedIndex !== null && p.liveEdge !== null;
+  useEffect(() => {
+    if (p.liveEdge === null) return;
+    if (pinned && following.current) {
+      following.current = false;
+      onFollow(false);
+    } else if (!pinned && !following.current && (p.liveEdge === 'top' ? rw.atTop() : rw.atBottom())) {
+      following.current = true;
+      onFollow(true);
+    }
+    // rw's functions read the scroll element; only the pin and the edge matter here.
+  }, [pinned, p.liveEdge, onFollow]);
+
   useLayoutEffect(() => {
     onRange(rw.start, rw.end);
   }, [rw.start, rw.end, p.count, p.version, onRange]);

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { AnomalyIcon } from '../../components/AnomalyIcon';
 import { useApp } from '../../store';
 import { clearEvidence, openEvidence, useEvidence } from './evidence';
@@ -10,6 +11,12 @@ export function EvidenceBar() {
   const target = useEvidence((s) => s.target);
   const api = useApp((s) => s.api);
   const show = useApp((s) => s.showInBrowser);
+  // Browsing elsewhere (another shard in every lane, or the merged view) ends the highlight.
+  const shown = useApp((s) => target === null || (s.browseMode === 'lanes' && s.lanes.some((l) => l.shard === target.shard && l.filter === null)));
+  const settled = target !== null && target.state !== 'searching';
+  useEffect(() => {
+    if (settled && !shown) clearEvidence();
+  }, [settled, shown]);
   if (!target) return null;
   const next = () => void openEvidence(api, (shard, id) => show(shard, { entryId: id }), target, true);
   return (

@@ -225,35 +225,36 @@ export function FilterBar({
 
 /**
  * "N new" at the live end of the list (top: newest first, bottom: oldest first), over the payload
- * column so it never hides a dedup_id; a click goes to the live end. While a row is selected the
- * live tail does not move the list (`paused`): the pill says so even before anything new arrived,
- * and a click resumes following (the selection is let go).
+ * column so it never hides a dedup_id; a click goes to the live end (and, while following is
+ * paused for a selected row, lets the selection go).
  */
-export function NewPill({ count, edge, onClick, paused }: { count: number; edge: 'top' | 'bottom'; onClick(): void; paused?: boolean }) {
-  if (count <= 0 && !paused) return null;
+export function NewPill({ count, edge, onClick }: { count: number; edge: 'top' | 'bottom'; onClick(): void }) {
+  if (count <= 0) return null;
   return (
-    <button
-      type="button"
-      className={`new-pill new-pill-${edge}${paused ? ' is-paused' : ''}`}
-      onClick={onClick}
-      data-new-count={count}
-      data-following={paused ? 'paused' : undefined}
-      title={paused ? 'A row is selected, so the live tail does not move the list. Click to let it go and follow the newest entries again.' : 'Go to the newest entries'}
-    >
-      {count > 0 ? (
-        <span>
-          {edge === 'top' ? '↑' : '↓'} {formatCount(count)} new
-        </span>
-      ) : null}
-      {paused ? (
-        <span className="new-pill-paused">
-          <svg className="icon icon-xs" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
-            <path d="M5.5 3.5v9M10.5 3.5v9" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
-          </svg>
-          following paused · resume
-        </span>
-      ) : null}
+    <button type="button" className={`new-pill new-pill-${edge}`} onClick={onClick} data-new-count={count} title="Go to the newest entries">
+      {edge === 'top' ? '↑' : '↓'} {formatCount(count)} new
     </button>
+  );
+}
+
+/**
+ * The lane footer's live state. While a row is selected the live tail does not move the list
+ * (EntryList pins it): the footer says "following paused" with a Resume button that lets the
+ * selection go and returns to the live end.
+ */
+export function FollowState({ live, newCount, paused, idle, onResume }: { live: boolean; newCount: number; paused: boolean; idle: string; onResume(): void }) {
+  if (!live) return <span>{idle}</span>;
+  if (!paused) return <span>{newCount > 0 ? 'live, paused while you read' : 'live'}</span>;
+  return (
+    <span className="follow-paused" data-following="paused">
+      <svg className="icon icon-xs" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+        <path d="M5.5 3.5v9M10.5 3.5v9" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+      </svg>
+      following paused: a row is selected
+      <button type="button" className="follow-resume" onClick={onResume} data-action="resume-follow" title="Let the selection go and follow the newest entries">
+        Resume
+      </button>
+    </span>
   );
 }
 

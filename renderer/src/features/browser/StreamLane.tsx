@@ -8,7 +8,7 @@ import type { JumpTarget } from '../../lib/jump-target';
 import { useApp } from '../../store';
 import type { LaneSpec } from '../../store/events-slice';
 import { EntryList, type EntryListHandle, type RowSource } from './EntryList';
-import { FilterBar, IndexBadge, InvalidFilter, JumpBox, NewPill, OrderToggle } from './LaneParts';
+import { FilterBar, FollowState, IndexBadge, InvalidFilter, JumpBox, NewPill, OrderToggle } from './LaneParts';
 import { ListModel } from './list-model';
 import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
@@ -282,6 +282,12 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
 
   const liveEdge = newest ? 'top' : 'bottom';
   const selectedIndex = selection?.position != null ? toIndex(selection.position) : null;
+  // Back to the live end; a selected row (which pins the list) is let go.
+  const resume = () => {
+    if (selectedIndex !== null) select(null);
+    listRef.current?.scrollToIndex(newest ? 0 : n - 1, newest ? 'start' : 'end');
+    model.setFollowing(true);
+  };
 
   return (
     <>
@@ -310,20 +316,11 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
           }}
           onEscape={() => setDetailOpen(false)}
         />
-        <NewPill
-          count={model.newCount}
-          edge={liveEdge}
-          paused={selectedIndex !== null && model.tailActive}
-          onClick={() => {
-            if (selectedIndex !== null) select(null);
-            listRef.current?.scrollToIndex(newest ? 0 : n - 1, newest ? 'start' : 'end');
-            model.setFollowing(true);
-          }}
-        />
+        <NewPill count={model.newCount} edge={liveEdge} onClick={resume} />
       </div>
       <footer className="lane-foot">
         <span className={`live-dot${model.tailActive ? ' is-live' : ''}`} data-live={model.tailActive ? 'on' : 'off'} />
-        <span>{model.tailActive ? (model.newCount > 0 ? 'live, paused while you read' : 'live') : 'not live'}</span>
+        <FollowState live={model.tailActive} newCount={model.newCount} paused={selectedIndex !== null} idle="not live" onResume={resume} />
         <span className="foot-sep" />
         <span title="Positions count from the oldest entry (#0)">
           {model.exact ? 'positions exact' : 'positions estimated while indexing'}
