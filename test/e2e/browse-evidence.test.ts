@@ -262,4 +262,36 @@ describe('Browse evidence', () => {
     await lane.locator('.erow[aria-selected="true"]').waitFor({ state: 'detached' });
     await expect.poll(() => lane.locator('.erow[data-entry-id]').first().getAttribute('data-row-index')).toBe('0');
   });
+
+  it('keeps the evidence readable in both themes at 1440 and 1024 px: detail, collision comparison, corrupt bytes', async () => {
+    const col = manifest.samples.collision;
+    const sample = manifest.samples.corrupt.find((c) => c.kind === 'duplicate-key')!;
+    const corruptShard = Number(sample.key.split(':').pop());
+    const corruptId = (await admin.xrange(sample.key, '-', '+')).find(([, f]) => f[f.indexOf('dedup_id') + 1] === sample.dedupId)![0];
+    for (const theme of ['dark', 'light'] as const) {
+      if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await page.locator('[data-theme-toggle]').first().click();
+      await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
+      for (const width of [1440, 1024]) {
+        await page.setViewportSize({ width, height: width === 1440 ? 900 : 768 });
+        await openFromAnalysis(`[data-analysis-shard="${col.shard}"] [data-evidence-open="collision"]`, 'collision');
+        await expect.poll(() => cutDedupIds(`[data-lane-shard="${col.shard}"]`)).toEqual([]);
+        await shot(page, `evidence-detail-${width}-${theme}`);
+        await page.locator('[data-action="compare-copies"]').click();
+        await page.locator('[data-compare] [data-compare-side="right"] .jt-row[data-diff]').first().waitFor();
+        await shot(page, `evidence-compare-${width}-${theme}`);
+        await page.keyboard.press('Escape');
+        await page.locator('[data-compare]').waitFor({ state: 'detached' });
+        await openShard(corruptShard);
+        const lane = page.locator(`[data-lane-shard="${corruptShard}"]`);
+        await lane.locator('[data-jump-input]').fill(corruptId);
+        await lane.locator('[data-jump-input]').press('Enter');
+        await lane.locator(`.erow[data-entry-id="${corruptId}"]`).click();
+        await page.locator(`[data-detail-id="${corruptId}"] mark.blame`).waitFor();
+        await expect.poll(() => cutDedupIds(`[data-lane-shard="${corruptShard}"]`)).toEqual([]);
+        await shot(page, `evidence-corrupt-${width}-${theme}`);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(app.problems).toEqual([]);
+  }, 90_000);
 });

@@ -77,6 +77,18 @@ export async function findNext(api: ApiClient, shard: number, query: FilterQuery
 const INDEX_WAIT_MS = 250;
 const INDEX_WAIT_TRIES = 240;
 
+/**
+ * Waits (bounded) for the shard's index: Browse places an entry at its exact position only once
+ * the index is ready; before that positions are estimates and the reveal could select a neighbour.
+ */
+async function indexReady(api: ApiClient, shard: number, isCurrent: () => boolean): Promise<void> {
+  for (let k = 0; k < INDEX_WAIT_TRIES && isCurrent(); k++) {
+    const st = await api.invoke('index:status', { shard });
+    if (st.state === 'ready' || st.state === 'failed') return;
+    await new Promise((r) => setTimeout(r, INDEX_WAIT_MS));
+  }
+}
+
 /** The query that finds a kind's entries (a gap: the entry carrying the ordinal before it). */
 export function evidenceQuery(kind: EvidenceKind, gap?: { nonce: string; ordinal: number }): FilterQuery {
   switch (kind) {
@@ -127,6 +139,8 @@ export async function openEvidence(
       evidenceStore.setState({ target: { ...base, state: 'none', last: true } });
       return;
     }
+    await indexReady(api, spec.shard, isCurrent);
+    if (!isCurrent()) return;
     evidenceStore.setState({ target: { ...base, id: r.id, cursor: r.id, nth: base.nth + 1, state: 'found', last: r.done } });
     reveal(spec.shard, r.id);
   } catch (e) {
