@@ -57,7 +57,13 @@ describe('Browse evidence', () => {
       await page.screenshot({ path: '/tmp/i13b/fail.png' });
       throw e;
     });
-    await expect.poll(() => row.isVisible()).toBe(true);
+    // On screen: inside its list's scroll box, not just rendered.
+    const inList = async () => {
+      const box = await row.boundingBox();
+      const body = await page.locator('.lane', { has: row }).locator('.elist-body').boundingBox();
+      return !!box && !!body && box.y >= body.y - 1 && box.y + box.height <= body.y + body.height + 1;
+    };
+    await expect.poll(inList).toBe(true);
     await page.locator(`[data-detail][data-detail-id="${id}"]`).waitFor();
     const dedupId = ((await row.locator('.c-dedup').textContent()) ?? '').trim();
     const shard = Number(await row.getAttribute('data-entry-shard'));

@@ -93,6 +93,31 @@ export function EntryList(p: EntryListProps) {
     }
   });
 
+  // A selected row that was on screen stays on screen when the list gets shorter (the detail
+  // opening below the lanes, a window resize).
+  const rwRef = useRef(rw);
+  rwRef.current = rw;
+  const selectedRef = useRef(p.selectedIndex);
+  selectedRef.current = p.selectedIndex;
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    let lastH = el.clientHeight;
+    const ro = new ResizeObserver(() => {
+      const h = el.clientHeight;
+      const was = lastH;
+      lastH = h;
+      const i = selectedRef.current;
+      if (i === null || h <= 0 || h >= was) return;
+      const first = rwRef.current.firstVisibleRow();
+      if (i < first || i >= first + Math.max(1, Math.floor(was / ROW_HEIGHT))) return;
+      rwRef.current.scrollToRow(i, 'auto');
+      forceRender();
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
   // A selected row pauses following at once (the model then counts what arrives as "N new"); letting it go at the live edge resumes.
   const pinned = p.selectedIndex !== null && p.liveEdge !== null;
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { AnomalyIcon } from '../../components/AnomalyIcon';
 import { useApp } from '../../store';
 import { clearEvidence, openEvidence, useEvidence } from './evidence';
@@ -17,6 +17,14 @@ export function EvidenceBar() {
   useEffect(() => {
     if (settled && !shown) clearEvidence();
   }, [settled, shown]);
+  // Selecting another entry after the target was shown ends the highlight too.
+  const selectedId = useApp((s) => s.selection?.id ?? null);
+  const seen = useRef<number | null>(null);
+  useEffect(() => {
+    if (!target || target.state !== 'found') return;
+    if (selectedId === target.id) seen.current = target.token;
+    else if (seen.current === target.token && selectedId !== null) clearEvidence();
+  }, [selectedId, target]);
   if (!target) return null;
   const next = () => void openEvidence(api, (shard, id) => show(shard, { entryId: id }), target, true);
   return (
