@@ -37,6 +37,7 @@ describe('Browse evidence', () => {
     await page.locator('[data-view-tab="analysis"]').click();
     await page.locator('[data-action="run-analysis"]').click();
     await page.locator('[data-analysis-report]').waitFor();
+    await shot(page, 'evidence-analysis-1440-dark');
   }, 120_000);
   afterAll(async () => {
     await e2e?.close();

@@ -217,10 +217,12 @@ function Results({ report }: { report: AnalysisReport }) {
                         <button
                           type="button"
                           className="an-count"
+                          data-kind="gap"
                           aria-expanded={gapsOpen}
                           onClick={() => toggle(s.shard)}
                           title={`Show the missing ranges per nonce, with their causes${s.headGaps?.length ? ` (and ${formatCount(s.headGaps.length)} nonce(s) missing their first ordinals)` : ''}`}
                         >
+                          <AnomalyIcon kind="gap" />
                           {formatCount(s.gaps.length)} <span className="an-sub">{s.gaps.length > 0 ? `(${formatCount(missing)} missing)` : '(head only)'}</span>
                           <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
                         </button>
