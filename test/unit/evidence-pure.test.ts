@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { blamedBytes, blamedRange, byteAtCharIndex, charIndexAtByte, reasonByteOffset } from '../../renderer/src/lib/corrupt-range';
+import { fitDedupId } from '../../renderer/src/lib/dedup-fit';
 import { diffJson, pathLabel } from '../../renderer/src/lib/json-diff';
 import { decodePayload } from '../../shared/wire';
 
@@ -100,5 +101,22 @@ describe('corrupt byte ranges', () => {
   it('blames one byte of d that is not UTF-8', () => {
     expect(blamedBytes('d is not valid UTF-8 (byte 7)', 20)).toEqual({ start: 7, end: 8 });
     expect(blamedBytes('d is not valid UTF-8 (byte 70)', 20)).toBeNull();
+  });
+});
+
+describe('fitDedupId', () => {
+  it('keeps a dedup_id that fits, and otherwise shortens only the nonce, in its middle', () => {
+    const id = '9f3a12c4d5e6f708:3:205:239';
+    expect(fitDedupId(id, 0)).toBe(id);
+    expect(fitDedupId(id, 40)).toBe(id);
+    const short = fitDedupId(id, 20);
+    expect(short).toHaveLength(20);
+    expect(short.endsWith(':3:205:239')).toBe(true);
+    expect(short).toBe('9f3a1…f708:3:205:239');
+  });
+
+  it('cuts the start of an id with no room for a nonce, or not in net-mesh form', () => {
+    expect(fitDedupId('9f3a12c4d5e6f708:3:205:239', 12)).toBe('…8:3:205:239');
+    expect(fitDedupId('order-1234567890-abcdef', 10)).toBe('…90-abcdef');
   });
 });

@@ -4,7 +4,7 @@ import { monoCharWidth } from './columns';
 import { EntryHead, EntryRow, ROW_HEIGHT, type RowProps } from './EntryRow';
 import { RowSlots } from './row-slots';
 
-export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars'> & { key: string };
+export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars' | 'dedupFit'> & { key: string };
 
 export interface EntryListHandle {
   scrollToIndex(index: number, align?: 'auto' | 'center' | 'start' | 'end'): void;
@@ -245,7 +245,19 @@ export function EntryList(p: EntryListProps) {
     const n = r.entry?.dedupId?.length ?? 0;
     if (n > dedupChars.current) dedupChars.current = Math.min(64, n);
   }
-  const dedupPx = Math.ceil(dedupChars.current * monoCharWidth(scrollRef.current) + 22);
+  const ch = monoCharWidth(scrollRef.current);
+  let dedupPx = Math.ceil(dedupChars.current * ch + 22);
+  // A lane narrower than a whole dedup_id (four lanes on a laptop): its column takes what the lane
+  // leaves beside a sliver of payload, and the rows shorten the nonce in its middle, so the shard,
+  // seq and i (what tells the rows apart) stay whole; the tooltip has the whole id.
+  let dedupFit = 0;
+  if (rw.width > 0 && rw.width <= 480) {
+    const cap = Math.max(90, rw.width - 56 - (p.showShard ? 52 : 0));
+    if (dedupPx > cap) {
+      dedupPx = cap;
+      dedupFit = Math.max(8, Math.floor((cap - 22) / ch));
+    }
+  }
   for (let i = rw.start; i < rw.end; i++) {
     const r = sources[i - rw.start] as ReturnType<RowSource>;
     rows.push(
@@ -261,6 +273,7 @@ export function EntryList(p: EntryListProps) {
         selected={p.selectedIndex === i}
         showShard={p.showShard}
         chars={chars}
+        dedupFit={dedupFit}
       />,
     );
   }

@@ -3,6 +3,7 @@ import type { DuplicateMark, PageEntry } from '../../../../shared/contract';
 import { formatCount, formatDate, formatTime, formatTimestamp, previewLine } from '../../lib/format';
 import { formatBytes } from '../../lib/hex';
 import { streamIdTime } from '../../lib/stream-id';
+import { fitDedupId } from '../../lib/dedup-fit';
 import { AnomalyFlag } from '../../components/AnomalyIcon';
 import { ColumnGrip } from './columns';
 import { useEvidence } from './evidence';
@@ -23,6 +24,8 @@ export interface RowProps {
   showShard: boolean;
   /** Payload characters worth laying out: about what the list is wide (every one is shaped). */
   chars: number;
+  /** The dedup_id column holds this many characters (0: any dedup_id whole); longer ones are shortened in the nonce. */
+  dedupFit: number;
 }
 
 /** The column headers, aligned with the rows through the same grid template. */
@@ -186,7 +189,7 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
         {entry?.id ?? ''}
       </div>
       <div className={`ecell c-dedup${entry && entry.dedupId === undefined ? ' is-missing' : ''}`} role="cell" title={entry?.dedupId}>
-        {entry ? (entry.dedupId ?? 'no dedup_id') : ''}
+        {entry ? (entry.dedupId === undefined ? 'no dedup_id' : fitDedupId(entry.dedupId, p.dedupFit)) : ''}
       </div>
       <div className="ecell c-flags" role="cell">
         {entry ? <Flags entry={entry} mark={mark} /> : null}
@@ -219,6 +222,7 @@ const ROW_FIELDS = Object.keys({
   selected: true,
   showShard: true,
   chars: true,
+  dedupFit: true,
 } satisfies Record<keyof RowProps, true>) as Array<keyof RowProps>;
 
 /** memo's comparison without allocating (rows are compared on every scroll frame). */
