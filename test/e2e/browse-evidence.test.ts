@@ -270,6 +270,30 @@ describe('Browse evidence', () => {
     await expect.poll(() => lane.locator('.erow[data-entry-id]').first().getAttribute('data-row-index')).toBe('0');
   });
 
+  it('resizes a column by dragging its header edge, and keeps the width after a reload', async () => {
+    const shard = manifest.samples.retry.shard;
+    await openShard(shard);
+    const head = page.locator(`[data-lane-shard="${shard}"] .erow-head .c-dedup`);
+    const before = (await head.boundingBox())!;
+    const grip = (await page.locator(`[data-lane-shard="${shard}"] [data-col-grip="dedup"]`).boundingBox())!;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2 + 60, grip.y + grip.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(async () => Math.round((await head.boundingBox())!.width)).toBe(Math.round(before.width) + 60);
+    await page.reload();
+    await page.locator('[data-app-ready="true"]').waitFor();
+    await openShard(shard);
+    await expect.poll(async () => Math.round((await head.boundingBox())!.width)).toBe(Math.round(before.width) + 60);
+    // Double-click resets it.
+    await page.locator(`[data-lane-shard="${shard}"] [data-col-grip="dedup"]`).dblclick();
+    await expect.poll(async () => Math.round((await head.boundingBox())!.width)).toBe(Math.round(before.width));
+    // The reload dropped the report: run the analysis again for the tests after this one.
+    await page.locator('[data-view-tab="analysis"]').click();
+    await page.locator('[data-action="run-analysis"]').click();
+    await page.locator('[data-analysis-report]').waitFor();
+  });
+
   it('keeps the evidence readable in both themes at 1440 and 1024 px: detail, collision comparison, corrupt bytes', async () => {
     const col = manifest.samples.collision;
     const sample = manifest.samples.corrupt.find((c) => c.kind === 'duplicate-key')!;
