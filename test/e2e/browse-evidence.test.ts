@@ -112,6 +112,9 @@ describe('Browse evidence', () => {
     const shard = shardWith('misrouted');
     const got = await openFromAnalysis(`[data-analysis-shard="${shard}"] [data-evidence-open="misrouted"]`, 'misrouted');
     expect(got.dedupId).toBe(m.dedupId);
+    // The bus-wide total opens the same entry (the first shard that has one).
+    const viaTotal = await openFromAnalysis('[data-analysis-totals] [data-evidence-open="misrouted"]', 'misrouted');
+    expect(viaTotal.dedupId).toBe(m.dedupId);
   });
 
   it('opens the entry bounding a gap', async () => {

@@ -152,24 +152,60 @@ function Results({ report }: { report: AnalysisReport }) {
       else next.add(shard);
       return next;
     });
-  const tiles: Array<{ label: string; value: number; tone?: 'danger' | 'warn'; id: string }> = [
+  const tiles: Array<{ label: string; value: number; tone?: 'danger' | 'warn'; id: string; kind?: EvidenceKind }> = [
     { id: 'entries', label: 'Entries', value: sum('entries') },
-    { id: 'corrupt', label: 'Corrupt', value: sum('corrupt'), tone: 'danger' },
-    { id: 'duplicateEntries', label: 'Duplicate entries', value: sum('duplicateEntries'), tone: 'warn' },
-    { id: 'collisionGroups', label: 'Collisions', value: sum('collisionGroups'), tone: 'danger' },
-    { id: 'missing', label: 'Missing ordinals', value: totalMissing, tone: 'warn' },
-    { id: 'misrouted', label: 'Misrouted', value: sum('misrouted'), tone: 'danger' },
+    { id: 'corrupt', label: 'Corrupt', value: sum('corrupt'), tone: 'danger', kind: 'corrupt' },
+    { id: 'duplicateEntries', label: 'Duplicate entries', value: sum('duplicateEntries'), tone: 'warn', kind: 'duplicate' },
+    { id: 'collisionGroups', label: 'Collisions', value: sum('collisionGroups'), tone: 'danger', kind: 'collision' },
+    { id: 'missing', label: 'Missing ordinals', value: totalMissing, tone: 'warn', kind: 'gap' },
+    { id: 'misrouted', label: 'Misrouted', value: sum('misrouted'), tone: 'danger', kind: 'misrouted' },
   ];
+  // A bus-wide total opens its first entry: in the first shard that has one (for gaps, its first gap).
+  const openTile = (kind: EvidenceKind) => {
+    if (kind === 'gap') {
+      const s = shards.find((x) => x.gaps.length > 0);
+      if (s) openKind(s.shard, 'gap', gapBound(s.gaps[0] as GapRange, false));
+      return;
+    }
+    const key: keyof ShardAnalysis = kind === 'corrupt' ? 'corrupt' : kind === 'duplicate' ? 'duplicateGroups' : kind === 'collision' ? 'collisionGroups' : 'misrouted';
+    const s = shards.find((x) => (x[key] as number) > 0);
+    if (s) openKind(s.shard, kind);
+  };
 
   return (
     <>
       <div className="an-tiles" data-analysis-totals>
-        {tiles.map((t) => (
-          <div key={t.id} className={`card an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`} data-total={t.id} data-value={t.value}>
-            <span className="caps-label">{t.label}</span>
-            <span className="an-tile-value mono">{formatCount(t.value)}</span>
-          </div>
-        ))}
+        {tiles.map((t) => {
+          const body = (
+            <>
+              <span className="caps-label">
+                {t.kind ? <AnomalyIcon kind={t.kind} /> : null}
+                {t.label}
+              </span>
+              <span className="an-tile-value mono">{formatCount(t.value)}</span>
+            </>
+          );
+          const cls = `card an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`;
+          return t.kind && t.value > 0 ? (
+            <button
+              key={t.id}
+              type="button"
+              className={`${cls} an-tile-open`}
+              data-kind={t.kind}
+              data-total={t.id}
+              data-value={t.value}
+              data-evidence-open={t.kind}
+              onClick={() => openTile(t.kind as EvidenceKind)}
+              title="Open the first one in Browse, selected"
+            >
+              {body}
+            </button>
+          ) : (
+            <div key={t.id} className={cls} data-total={t.id} data-value={t.value}>
+              {body}
+            </div>
+          );
+        })}
       </div>
 
       <section className="card" aria-label="Results per shard">
@@ -177,7 +213,7 @@ function Results({ report }: { report: AnalysisReport }) {
           <h2>Per shard</h2>
           <span className="badge badge-count">{shards.length}</span>
           <span className="spacer" />
-          <span className="muted small">Definitions as <code>mesh-inspector scan</code>. Click a count to open the shard.</span>
+          <span className="muted small">Definitions as <code>mesh-inspector scan</code>. Click a count to open its first entry.</span>
         </div>
         {shards.length === 0 ? (
           <div className="card-empty muted">No shard streams were analysed.</div>
