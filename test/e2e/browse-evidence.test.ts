@@ -199,6 +199,26 @@ describe('Browse evidence', () => {
     expect(await blame.getAttribute('data-blame')).toBe(`${byte}-${byte + 3}`);
     await page.locator('[data-blame-note]').waitFor();
     await shot(page, 'evidence-corrupt-1440-dark');
+
+    // A d that is not UTF-8 opens on its bytes, the bad byte marked in the hex dump.
+    const latin1 = manifest.samples.corrupt.find((c) => c.kind === 'invalid-utf8');
+    if (!latin1?.d) throw new Error('the demo bus has no invalid-utf8 entry');
+    const l1 = (await admin.xrangeBuffer(latin1.key, '-', '+')).find(([, f]) => f[f.findIndex((x) => x.toString() === 'dedup_id') + 1]?.toString() === latin1.dedupId);
+    if (!l1) throw new Error('invalid-utf8 entry not found');
+    const l1Id = l1[0].toString();
+    const l1Shard = Number(latin1.key.split(':').pop());
+    await openShard(l1Shard);
+    const l1Lane = page.locator(`[data-lane-shard="${l1Shard}"]`);
+    await l1Lane.locator('[data-jump-input]').fill(l1Id);
+    await l1Lane.locator('[data-jump-input]').press('Enter');
+    await l1Lane.locator(`.erow[data-entry-id="${l1Id}"]`).click();
+    const hexMark = page.locator(`[data-detail-id="${l1Id}"] [data-payload-view="hex"] mark.blame[data-blame]`);
+    await hexMark.waitFor();
+    const bad = Number(/byte (\d+)/.exec((await page.locator('[data-corrupt-reason] b').textContent()) as string)?.[1]);
+    expect(await hexMark.getAttribute('data-blame')).toBe(`${bad}-${bad + 1}`);
+    // The marked hex pair is that byte as stored.
+    expect(Number.parseInt(((await hexMark.textContent()) as string).trim(), 16)).toBe(latin1.d[bad]);
+    await shot(page, 'evidence-corrupt-hex-1440-dark');
   });
 
   it('keeps every dedup_id whole at 1024 px with the detail open, and in two lanes', async () => {

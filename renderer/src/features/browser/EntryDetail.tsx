@@ -476,7 +476,7 @@ function hexWithBlame(dump: string, bytes: Range, markRef: RefObject<HTMLElement
     const he = hexAt(b - 1) + 2;
     out.push(
       line.slice(0, hs),
-      <mark key={`h${l}`} className="blame" ref={l === first ? markRef : undefined}>
+      <mark key={`h${l}`} className="blame" ref={l === first ? markRef : undefined} data-blame={l === first ? `${bytes.start}-${bytes.end}` : undefined}>
         {line.slice(hs, he)}
       </mark>,
       line.slice(he, bar + 1 + a),
