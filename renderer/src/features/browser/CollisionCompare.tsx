@@ -72,6 +72,15 @@ export function CollisionCompare({ dedupId, self, others, onClose, onReveal }: {
             </code>
           ))}
           {diff.paths.length > SHOWN_PATHS ? <span className="muted small">and {formatCount(diff.count - SHOWN_PATHS)} more</span> : null}
+          <span className="spacer" />
+          <span className="compare-legend" aria-hidden="true">
+            <span className="compare-key" data-diff="removed" />
+            only in this entry
+            <span className="compare-key" data-diff="changed" />
+            different
+            <span className="compare-key" data-diff="added" />
+            only in the other copy
+          </span>
         </div>
       ) : null}
       <div className="compare-cols">
