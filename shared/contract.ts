@@ -8,6 +8,7 @@
  * as data (`MeshErrorInfo`: kind + message + code), never as a transport exception.
  */
 import { z } from 'zod';
+import type { FindQuery, FindStep } from './find';
 import type { Notice } from './notify-rules';
 import type {
   GapRange,
@@ -787,6 +788,17 @@ export const channels = {
     response: returns<{ jobId: string }>(),
   },
   'analysis:cancel': { request: z.object({ jobId: z.string().min(1).max(64) }).strict(), response: returns<{ cancelled: boolean }>() },
+  /**
+   * Find (issue 13; electron/core/find.ts): a stream id, a dedup_id or a prefix of one (nonce,
+   * nonce:shard, nonce:shard:seq) across every shard (or `shards`), every copy with its position.
+   * Start, then ask `find:next` until `done` (each step is bounded; not asking stops it), or cancel.
+   */
+  'find:start': {
+    request: z.object({ query: z.string().min(1).max(300), shards: z.array(shardId).min(1).max(65536).optional() }).strict(),
+    response: returns<{ findId: string; query: FindQuery; shardsTotal: number }>(),
+  },
+  'find:next': { request: z.object({ findId: z.string().min(1).max(64) }).strict(), response: returns<FindStep>() },
+  'find:cancel': { request: z.object({ findId: z.string().min(1).max(64) }).strict(), response: returns<{ cancelled: boolean }>() },
   'health:snapshot': { request: empty, response: returns<HealthSnapshot>() },
   'health:history': { request: empty, response: returns<HealthHistory>() },
   /** A lower probe rate for a struggling server (INFO and shard XLEN follow it, at most every 5 s). */

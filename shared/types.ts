@@ -105,5 +105,27 @@ export interface ShardAnalysis {
    * the scan (additive in `scan --json`).
    */
   headGaps?: GapRange[];
+  /**
+   * The evidence behind the counts (`scan --details`, the analysis view; shared/evidence.ts): one
+   * record per corrupt entry, duplicate group and misrouted entry, with stream ids and a reason.
+   * Absent unless asked for.
+   */
+  anomalies?: Anomaly[];
+  /** Anomalies of this shard past the listing's cap (`MAX_ANOMALIES_PER_SHARD`) that are counted only. */
+  anomaliesOmitted?: number;
+}
+
+/** What one evidence record is about (issue 13). */
+export type AnomalyKind = 'corrupt' | 'collision' | 'duplicate' | 'misrouted';
+
+/**
+ * One anomaly of a shard, with what a ticket needs: the stream ids of the entries (one, or every
+ * copy of a duplicate group, oldest first), the dedup_id when there is one, and a sentence for a person.
+ */
+export interface Anomaly {
+  kind: AnomalyKind;
+  ids: string[];
+  dedupId?: string;
+  reason: string;
 }
 

@@ -11,8 +11,9 @@ import { progressBar } from './progress';
 export const scanCommand: CliCommand = {
   name: 'scan',
   summary: 'analyse whole shards: corrupt entries, duplicate dedup_ids, collisions, gaps, misrouted',
-  usage: '[--shard <n> ...]',
+  usage: '[--shard <n> ...] [--details]',
   options: [
+    { name: 'details', kind: 'flag', description: 'list the evidence: stream ids and reasons of every corrupt, duplicated and misrouted entry (with --json: `anomalies` per shard)' },
     { name: 'shard', kind: 'shard', value: '<n>', multi: true, description: 'scan this shard (repeatable); default: every shard of the prefix' },
   ],
   async run(ctx) {
@@ -23,7 +24,7 @@ export const scanCommand: CliCommand = {
     let result: ScanResult;
     try {
       result = await withAdapter(ctx.global, true, (adapter) =>
-        scanShards(adapter, { shards, signal: ctx.signal, onProgress: (p) => bar.update(p) }),
+        scanShards(adapter, { shards, signal: ctx.signal, onProgress: (p) => bar.update(p), details: ctx.options.details === true }),
       );
     } finally {
       bar.done();
@@ -68,6 +69,13 @@ function humanScan(result: ScanResult): string {
   if (explained.length > 0 && explained.length <= 20) out += '\nwhy:\n' + explained.join('');
   const collisions = result.shards.reduce((n, s) => n + s.collisionGroups, 0);
   if (collisions > 0) out += `\n${collisions} collision group(s): the same dedup_id carries different payloads; consumers' dedup will drop the later events\n`;
+  // --details: the evidence, one line per record (the first 200; --json carries every one).
+  const records = result.shards.flatMap((s) => (s.anomalies ?? []).map((a) => [s.shard, a.kind, a.ids.join(' '), a.dedupId ?? '-'] as Array<string | number>));
+  if (records.length > 0) {
+    out += '\nevidence:\n' + table(['SHARD', 'KIND', 'STREAM IDS', 'DEDUP_ID'], records.slice(0, 200), [0]);
+    const omitted = records.length - Math.min(records.length, 200) + result.shards.reduce((n, s) => n + (s.anomaliesOmitted ?? 0), 0);
+    if (omitted > 0) out += `... and ${grouped(omitted)} more (scan --json --details lists them)\n`;
+  }
   if (result.skipped.length > 0) out += `\nskipped ${result.skipped.length} key(s):\n` + table(['KEY', 'REASON'], result.skipped.map((s) => [s.key, s.reason]));
   return out;
 }

@@ -1090,7 +1090,7 @@ function isDedupIdName(b: Buffer): boolean {
  * with replacement, exactly like the Rust reader's `String::from_utf8_lossy`, so an invalid one
  * is shown rather than rejected.
  */
-function decodeBufferEntry(id: string, fields: unknown): MeshEntry {
+export function decodeBufferEntry(id: string, fields: unknown): MeshEntry {
   let d: Buffer | undefined;
   let dedup: Buffer | undefined;
   if (Array.isArray(fields)) {

@@ -17,6 +17,7 @@ import { describeShards, discoverShards } from './discovery';
 import { ScanConnection, keySlot } from './scan-connection';
 import { autoWorkers, scanInWorkers, type MarkedRange } from './parallel-scan';
 import { analyzePage } from './scan-page';
+import { withEvidence } from './scan-evidence';
 import { readDeletionEvidence } from './stream-facts';
 import { entryIdText, type XrangePage } from './xrange-reply';
 
@@ -69,6 +70,11 @@ export interface ScanOptions {
   workers?: number | 'auto';
   /** Called for every command sent on connections other than the adapter's (the scan connection), for the app's command count. */
   onCommand?: () => void;
+  /**
+   * `scan --details` (issue 13): each shard gets `anomalies`, the stream ids and reasons behind its
+   * corrupt, duplicate and misrouted counts (scan-evidence.ts: a shard with any is read once more).
+   */
+  details?: boolean;
 }
 
 export interface ScanResult {
@@ -124,7 +130,8 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       signal?.throwIfAborted();
       const after = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
       opts.onShardAnalyzed?.(analyzer);
-      shards.push(explainShardGaps(analyzer, before, after));
+      const analysis = explainShardGaps(analyzer, before, after);
+      shards.push(opts.details ? await withEvidence(adapter, info, analyzer, analysis, signal, await readers.for(info)) : analysis);
     }
   } finally {
     readers.close();

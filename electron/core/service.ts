@@ -21,6 +21,7 @@ import { capEntries, filterStep, findCopies, locateWithPage, pageAt } from './br
 import { Session } from './session';
 import { PublishDesk } from './publish-desk';
 import { cancelAnalysisJob, startAnalysisJob } from './analysis-job';
+import { findJobsOf, findSourceOf } from './find';
 import type { CreateService, MeshService, ServiceOptions } from './service-api';
 
 /** An analysis that ran at least this long notifies when it ends (opt-in notifications). */
@@ -293,6 +294,9 @@ class Service implements MeshService {
         jobId: startAnalysisJob(session(), req.shards, { sink: this.sink, appVersion: this.opts.appVersion, onDone: (r) => this.noteAnalysisForNotices(r) }),
       }),
       'analysis:cancel': async (req) => ({ cancelled: cancelAnalysisJob(this.session, req.jobId) }),
+      'find:start': async (req) => findJobsOf(session()).start(findSourceOf(session()), req.query, req.shards),
+      'find:next': async (req) => findJobsOf(session()).next(req.findId),
+      'find:cancel': async (req) => ({ cancelled: this.session ? findJobsOf(this.session).cancel(req.findId) : false }),
       'health:snapshot': async () => session().health.snapshot(),
       'health:history': async () => session().health.history(),
       'health:configure': async (req) => {

@@ -321,6 +321,11 @@ export class Session {
     return idx;
   }
 
+  /** The shard's index only when one is open already (Find, find.ts: a search never starts a build). */
+  indexIfOpen(shard: number): ShardIndex | undefined {
+    return this.indexes.get(shard);
+  }
+
   /** Drops a shard's index (XDEL moved every later position): it is rebuilt on its next use. */
   forgetIndex(shard: number): void {
     this.indexes.get(shard)?.stop();

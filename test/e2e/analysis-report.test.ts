@@ -123,7 +123,8 @@ describe('whole-bus analysis', () => {
     const doc = JSON.parse(readFileSync(await download.path(), 'utf8')) as Record<string, unknown> & { provenance: Record<string, unknown> };
     const { provenance, ...scanPart } = doc;
 
-    const cli = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/mesh-inspector.js'), 'scan', '--json', '--url', e2e.redis.url, '--prefix', PREFIX], { cwd: ROOT });
+    const cli = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/mesh-inspector.js'), 'scan', '--json', '--details', '--url', e2e.redis.url, '--prefix', PREFIX], { cwd: ROOT });
+    // The export carries the evidence (issue 13): the document of `scan --json --details`.
     expect(scanPart).toEqual(JSON.parse(cli.stdout));
     // Same keys in the same order as the command line's document.
     expect(Object.keys(doc)).toEqual(['prefix', 'shards', 'skipped', 'provenance']);
@@ -156,13 +157,14 @@ describe('whole-bus analysis', () => {
       for (const name of ['entries', 'ok', 'corrupt', 'duplicateGroups', 'duplicateEntries', 'collisionGroups', 'misrouted']) {
         expect(r[col(name)], `${name} of shard ${r[0]}`).toBe(await row.locator(`[data-col="${name}"]`).getAttribute('data-value'));
       }
-      expect(r[col('gapRanges')]).toBe(await row.locator('[data-col="gaps"]').getAttribute('data-value'));
+      // gapRanges holds the ranges, gaps their count (issue 13: the two were swapped).
+      expect(r[col('gaps')]).toBe(await row.locator('[data-col="gaps"]').getAttribute('data-value'));
       expect(r[col('missingOrdinals')]).toBe(await row.locator('[data-col="gaps"]').getAttribute('data-missing'));
       expect(r[col('server')]).toBe(`redis://127.0.0.1:${e2e.redis.port}`);
       expect(r[col('prefix')]).toBe(PREFIX);
     }
     const gap = manifest.samples.gap;
-    expect(body.find((r) => r[0] === String(gap.shard))?.[col('gaps')]).toContain(`${gap.nonce}:${gap.from}-${gap.to}`);
+    expect(body.find((r) => r[0] === String(gap.shard))?.[col('gapRanges')]).toContain(`${gap.nonce}:${gap.from}-${gap.to}`);
     // Nothing in the demo bus was deleted or trimmed: its lost batch was never written (issue 17).
     expect(body.find((r) => r[0] === String(gap.shard))?.[col('gapCauses')]).toContain(`${gap.nonce}:${gap.from}-${gap.to}=lost`);
   });

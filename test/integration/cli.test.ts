@@ -267,6 +267,20 @@ describe('mesh-inspector scan', () => {
     const human = await cli(['scan', '--url', server.url]);
     expect(human.stdout).toMatch(/missing ordinals/);
     expect(human.stdout).toMatch(/9f3a12\s+10\s+19\s+10/);
+
+    // --details (issue 13): the same document, each shard with the evidence behind its counts.
+    const oops = (await redis.xrange('net:shard:0', '-', '+')).find(([, f]) => f[1] === 'oops')![0];
+    const twice = (await redis.xrange('net:shard:0', '-', '+')).filter(([, f]) => f[3] === '9f3a12:0:20:0').map(([id]) => id);
+    const detailed = doc(await cli(['scan', '--url', server.url, '--json', '--details']));
+    const [s0] = detailed.shards as Array<Record<string, unknown>>;
+    expect(Object.keys(s0!).slice(-2)).toEqual(['headGaps', 'anomalies']);
+    expect(s0!.anomalies).toEqual([
+      { kind: 'corrupt', ids: [oops], dedupId: '9f3a12:0:20:0', reason: expect.stringContaining('JSON') },
+      { kind: 'collision', ids: twice, dedupId: '9f3a12:0:20:0', reason: expect.stringContaining('different payloads') },
+    ]);
+    const humanDetails = await cli(['scan', '--url', server.url, '--details']);
+    expect(humanDetails.stdout).toMatch(/evidence:/);
+    expect(humanDetails.stdout).toContain(twice.join(' '));
   });
 });
 

@@ -12,6 +12,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshAdapter } from '../../electron/core/adapter';
 import { discoverShards } from '../../electron/core/discovery';
+import { FindJobs, type FindSource } from '../../electron/core/find';
 import { scanShards } from '../../electron/core/scan';
 import { createService } from '../../electron/core/service';
 import { TopologyMonitor, parseClusterNodes } from '../../electron/core/topology';
@@ -178,6 +179,41 @@ describe('Redis Cluster through the command line (detected from one node URL)', 
       // Every shard was read on a scan connection to its master (one XRANGE each here).
       expect(commands).toBe(allShards.length);
     } finally {
+      await adapter.shutdown();
+    }
+  });
+});
+
+describe('Find on a Cluster (issue 13)', () => {
+  it('reaches every master: a nonce lists every shard, and a copy misrouted onto another master is found', async () => {
+    const [a, b] = [...shardsByMaster.values()].map((s) => s[0]!);
+    // A replay tool copied abc:<a>:0:0 (same bytes) into shard b, which lives on another master.
+    const copyId = (await seeder.xadd(`net:shard:${b}`, '*', 'd', encodePayload('{"seed":0}', 0n, a!), 'dedup_id', `abc:${a}:0:0`)) as string;
+    const adapter = new MeshAdapter({ url: cluster.url, prefix: 'net', commandTimeoutMs: 2000, readOnly: true });
+    try {
+      await adapter.init();
+      const src: FindSource = { adapter, prefix: 'net', openBrowse: () => undefined, redis: (_c, fn) => fn() };
+      const all = async (text: string) => {
+        const jobs = new FindJobs();
+        const { findId } = await jobs.start(src, text);
+        const hits = [];
+        for (;;) {
+          const step = await jobs.next(findId);
+          hits.push(...step.hits);
+          if (step.done) return hits;
+        }
+      };
+      const copies = await all(`abc:${a}:0:0`);
+      expect(copies.map((h) => [h.shard, h.misrouted])).toEqual([
+        [a, false],
+        [b, true],
+      ]);
+      expect(copies[1]!.id).toBe(copyId);
+      const nonce = await all('abc');
+      expect([...new Set(nonce.map((h) => h.shard))].sort((x, y) => x - y)).toEqual(allShards);
+      expect(nonce).toHaveLength(allShards.length * 3 + 1);
+    } finally {
+      await seeder.xdel(`net:shard:${b}`, copyId);
       await adapter.shutdown();
     }
   });

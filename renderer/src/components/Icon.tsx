@@ -14,6 +14,7 @@ const paths = {
   layers: 'M8 1.8 1.5 5 8 8.2 14.5 5 8 1.8ZM1.5 8 8 11.2 14.5 8M1.5 11 8 14.2 14.5 11',
   list: 'M5.5 4h8M5.5 8h8M5.5 12h8M2.5 4h.5M2.5 8h.5M2.5 12h.5',
   check: 'M3 8.5 6.5 12 13 4.5',
+  search: 'M7 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10ZM10.6 10.6l3.4 3.4',
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -1,16 +1,29 @@
 /**
  * What a person types in "jump to": a stream id (`1700000000000-3`, or just its ms part), a
- * position (`#500000`), or a wall-clock time in local time (`2024-11-26 20:21:03.123`,
- * `2024-11-26T20:21`, `20:21:03` for today) or with an explicit zone (`...Z`, `...+02:00`).
+ * dedup_id (`9f3a12c4d5e6f708:0:250:7`, issue 13), a position (`#500000`), or a wall-clock time in
+ * local time (`2024-11-26 20:21:03.123`, `2024-11-26T20:21`, `20:21:03` for today) or with an
+ * explicit zone (`...Z`, `...+02:00`).
  */
-export type JumpTarget = { kind: 'id'; id: string } | { kind: 'time'; ms: number } | { kind: 'position'; position: number };
+import { parseFindQuery } from '../../../shared/find';
+
+export type JumpTarget = { kind: 'id'; id: string } | { kind: 'time'; ms: number } | { kind: 'position'; position: number } | { kind: 'dedup'; dedupId: string };
+
+/** What a jump box accepts; the merged view has no positions. */
+export interface JumpOptions {
+  positions?: boolean;
+  dedupIds?: boolean;
+}
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/;
 const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
 
-export function parseJumpTarget(input: string, now: Date = new Date()): JumpTarget | { error: string } {
+export function parseJumpTarget(input: string, now: Date = new Date(), opts: JumpOptions = {}): JumpTarget | { error: string } {
+  const positions = opts.positions ?? true;
+  const dedupIds = opts.dedupIds ?? true;
   const t = input.trim();
-  if (t === '') return { error: 'Type a stream id, #position or a time' };
+  const what = ['a stream id', dedupIds ? 'a dedup_id' : null, positions ? '#position' : null].filter(Boolean).join(', ');
+  if (t === '') return { error: `Type ${what} or a time` };
+  if (!positions && t.startsWith('#')) return { error: 'This list has no positions: type a stream id or a time' };
   if (/^#\d{1,15}$/.test(t)) return { kind: 'position', position: Number(t.slice(1).replace(/,/g, '')) };
   if (/^#[\d,]{1,20}$/.test(t)) return { kind: 'position', position: Number(t.slice(1).replace(/,/g, '')) };
   if (/^\d{1,20}-\d{1,20}$/.test(t)) {
@@ -39,5 +52,15 @@ export function parseJumpTarget(input: string, now: Date = new Date()): JumpTarg
     const ms = Date.parse(t);
     if (!Number.isNaN(ms)) return { kind: 'time', ms };
   }
-  return { error: 'Not a stream id (1700000000000-0), #position or time (2024-11-26 20:21:03)' };
+  // A dedup_id has four parts (nonce:shard:seq:i); a clock has at most three.
+  if (dedupIds && t.split(':').length === 4) {
+    const q = parseFindQuery(t);
+    if ('error' in q) return q;
+    if (q.kind === 'dedup-id') return { kind: 'dedup', dedupId: q.dedupId };
+  }
+  return {
+    error: dedupIds
+      ? `Not a stream id (1700000000000-0), dedup_id (9f3a12:0:250:7)${positions ? ', #position' : ''} or time (2024-11-26 20:21:03)`
+      : `Not a stream id (1700000000000-0)${positions ? ', #position' : ''} or time (2024-11-26 20:21:03)`,
+  };
 }

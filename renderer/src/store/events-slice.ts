@@ -73,7 +73,7 @@ export interface EventsSlice {
    * when `entryId` is given. A lane that already showed the shard re-reads it first, so what the
    * caller just wrote (a publish, a delete) is there.
    */
-  showInBrowser(shard: number, opts?: { entryId?: string; filter?: 'corrupt' | 'duplicate' }): void;
+  showInBrowser(shard: number, opts?: { entryId?: string; filter?: 'corrupt' | 'duplicate'; position?: number }): void;
   /** Every open lane re-reads what it shows. */
   reloadLanes(): void;
   /** Opens the shard (as `selectShard`) and re-reads it: kept for callers written before the lanes. */
@@ -188,7 +188,9 @@ export const createEventsSlice: Slice<EventsSlice> = (set, get) => {
       if (before === shard) get().reloadLanes();
       if (opts.filter) get().setLaneFilter(lane, { status: opts.filter });
       if (opts.entryId) {
-        set({ reveal: { lane, id: opts.entryId, select: true, token: nextReveal++ }, detailOpen: true });
+        // `position` (Find, issue 13: counted exactly by the search) goes straight there; otherwise the id is located.
+        const at = opts.position !== undefined ? { position: opts.position } : { id: opts.entryId };
+        set({ reveal: { lane, ...at, select: true, token: nextReveal++ }, detailOpen: true });
       }
     },
     reloadLanes() {

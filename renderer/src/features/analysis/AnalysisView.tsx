@@ -10,7 +10,8 @@ import './analysis.css';
 import { AnomalyIcon } from '../../components/AnomalyIcon';
 import { evidenceQuery, openEvidence, type EvidenceKind } from '../browser/evidence';
 import { GapList } from './GapList';
-import { downloadText, exportFileName, missingOrdinals, reportCsv, reportJson } from './report-export';
+import { ExportButtons } from './EvidenceExport';
+import { missingOrdinals } from './report-export';
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
@@ -448,14 +449,7 @@ export function AnalysisView() {
               </dl>
               <span className="spacer" />
               {!sameTarget ? <span className="badge" data-tone="warn">another connection</span> : null}
-              <div className="an-export">
-                <button type="button" className="btn btn-sm" onClick={() => downloadText(`${JSON.stringify(reportJson(report), null, 2)}\n`, exportFileName(report, 'json'), 'application/json')} data-action="export-json">
-                  Export JSON
-                </button>
-                <button type="button" className="btn btn-sm" onClick={() => downloadText(reportCsv(report), exportFileName(report, 'csv'), 'text/csv')} data-action="export-csv">
-                  Export CSV
-                </button>
-              </div>
+              <ExportButtons report={report} />
             </section>
             <Results report={report} />
           </>

@@ -1,12 +1,13 @@
 /**
- * The analysis report as files. JSON: exactly `mesh-inspector scan --json`'s document (cli.md:
- * `prefix`, `shards` with the same fields in the same order, `skipped`) plus a `provenance` object.
+ * The analysis report as files. JSON: exactly the bytes `mesh-inspector scan --json --details`
+ * prints for the same data (cli.md: `prefix`, `shards` with the same fields in the same order, each
+ * with its `anomalies`, `skipped`; one shaper, shared/scan-document.ts) plus a last `provenance` field.
  * CSV: one row per shard with the same figures, gap ranges in one cell, and the provenance on every
  * row, so the file stays a plain table any CSV reader takes; then (additive) the gaps' causes and
  * the head gaps, `nonce:from-to=cause` separated by spaces.
  */
 import type { AnalysisReport } from '../../../../shared/contract';
-import { scanDocument } from '../../../../shared/scan-document';
+import { scanDocument, scanDocumentText, withTrailingField } from '../../../../shared/scan-document';
 import type { ShardAnalysis } from '../../../../shared/types';
 
 export interface ExportProvenance {
@@ -43,6 +44,14 @@ export function provenanceOf(report: AnalysisReport): ExportProvenance {
 /** The `scan --json` document (field order as cli.md shows it) plus provenance. */
 export function reportJson(report: AnalysisReport): ScanDocument {
   return { ...scanDocument(report.provenance.prefix, report.shards, report.skipped), provenance: provenanceOf(report) };
+}
+
+/**
+ * The JSON export's text: `scan --json --details`'s bytes (compact, one line) with `provenance`
+ * appended as the last field, so everything before `,"provenance":` is the command's output byte for byte.
+ */
+export function reportJsonText(report: AnalysisReport): string {
+  return withTrailingField(scanDocumentText(scanDocument(report.provenance.prefix, report.shards, report.skipped)), 'provenance', provenanceOf(report));
 }
 
 export const CSV_COLUMNS = [
@@ -92,9 +101,10 @@ export function reportCsv(report: AnalysisReport): string {
       s.duplicateGroups,
       s.duplicateEntries,
       s.collisionGroups,
-      s.gaps.length,
-      missingOrdinals(s),
+      // gapRanges: the ranges themselves; gaps: how many (the screen's "gaps" figure). Issue 13: these two were swapped.
       s.gaps.map((g) => `${g.nonce}:${g.from}-${g.to}`).join(' '),
+      missingOrdinals(s),
+      s.gaps.length,
       s.misrouted,
       p.server,
       p.prefix,
@@ -109,7 +119,28 @@ export function reportCsv(report: AnalysisReport): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export function exportFileName(report: AnalysisReport, ext: 'json' | 'csv'): string {
+export const EVIDENCE_CSV_COLUMNS = ['shard', 'key', 'kind', 'streamIds', 'dedupId', 'reason', 'server', 'prefix', 'finishedAt'] as const;
+
+/**
+ * The evidence as a table (issue 13): one row per anomaly of `scan --details` (corrupt entry,
+ * duplicate or collision group, misrouted entry) and one per gap, in the JSON export's order;
+ * a group's stream ids in one cell, separated by spaces.
+ */
+export function evidenceCsv(report: AnalysisReport): string {
+  const p = provenanceOf(report);
+  const lines = [EVIDENCE_CSV_COLUMNS.join(',')];
+  const push = (cells: Array<string | number>) => lines.push([...cells, p.server, p.prefix, p.finishedAt].map(csvField).join(','));
+  for (const s of report.shards) {
+    for (const a of s.anomalies ?? []) push([s.shard, s.key, a.kind, a.ids.join(' '), a.dedupId ?? '', a.reason]);
+    if (s.anomaliesOmitted) push([s.shard, s.key, 'omitted', '', '', `${s.anomaliesOmitted} more anomalies of this shard are counted but not listed`]);
+    // A gap has no entry: its nonce and ordinal range lead its reason.
+    for (const g of s.gaps) push([s.shard, s.key, `gap:${g.cause ?? 'unknown'}`, '', '', `nonce ${g.nonce} ordinals ${g.from}-${g.to} missing. ${g.reason ?? ''}`.trim()]);
+    for (const g of s.headGaps ?? []) push([s.shard, s.key, `head-gap:${g.cause ?? 'unknown'}`, '', '', `nonce ${g.nonce} ordinals ${g.from}-${g.to} missing. ${g.reason ?? ''}`.trim()]);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function exportFileName(report: AnalysisReport, ext: 'json' | 'csv' | 'evidence.csv' | 'md'): string {
   const d = new Date(report.provenance.finishedAt);
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;

@@ -2,7 +2,7 @@ import { useEffect, useState, type Ref, type RefObject } from 'react';
 import type { FilterQuery, IndexStatus } from '../../../../shared/contract';
 import { parsePathEquals } from '../../../../shared/json-text';
 import { formatCount } from '../../lib/format';
-import { parseJumpTarget, type JumpTarget } from '../../lib/jump-target';
+import { parseJumpTarget, type JumpOptions, type JumpTarget } from '../../lib/jump-target';
 import type { LaneOrder } from '../../store/events-slice';
 
 /** The shard index's state, as a small badge: it decides whether positions are exact. */
@@ -50,8 +50,20 @@ export function OrderToggle({ order, onChange }: { order: LaneOrder; onChange(o:
   );
 }
 
-/** "Jump to": a stream id, `#position` or a time; Enter jumps. */
-export function JumpBox({ onJump, disabled }: { onJump(t: JumpTarget): Promise<string | null>; disabled?: boolean }) {
+/** "Jump to": a stream id, a dedup_id, `#position` or a time (what `options` allows); Enter jumps. */
+export function JumpBox({
+  onJump,
+  disabled,
+  options,
+  placeholder = 'id, dedup_id or time',
+  hint = 'A stream id (1700000000000-0), a dedup_id (9f3a12c4d5e6f708:0:250:7), a position (#500000), or a time (2024-11-26 20:21:03, local)',
+}: {
+  onJump(t: JumpTarget): Promise<string | null>;
+  disabled?: boolean;
+  options?: JumpOptions;
+  placeholder?: string;
+  hint?: string;
+}) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -60,7 +72,7 @@ export function JumpBox({ onJump, disabled }: { onJump(t: JumpTarget): Promise<s
       className={`jump${error ? ' has-error' : ''}`}
       onSubmit={(e) => {
         e.preventDefault();
-        const t = parseJumpTarget(text);
+        const t = parseJumpTarget(text, new Date(), options);
         if ('error' in t) {
           setError(t.error);
           return;
@@ -75,9 +87,9 @@ export function JumpBox({ onJump, disabled }: { onJump(t: JumpTarget): Promise<s
       <input
         className="input input-sm input-mono"
         value={text}
-        placeholder="id, #pos or time"
-        aria-label="Jump to a stream id, a position (#n) or a time"
-        title={error ?? 'A stream id (1700000000000-0), a position (#500000), or a time (2024-11-26 20:21:03, local)'}
+        placeholder={placeholder}
+        aria-label={`Jump to: ${hint}`}
+        title={error ?? hint}
         aria-invalid={error ? true : undefined}
         data-jump-input
         disabled={disabled || busy}

@@ -13,6 +13,8 @@ import { ListModel } from './list-model';
 import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
 import { StreamFacts } from './StreamFacts';
+import { runFind } from '../../lib/find-run';
+import { parseDedupId } from '../../../../shared/dedup-id';
 
 /**
  * One shard lane: the whole stream as a positioned list (StreamModel), or, with a filter, the
@@ -154,12 +156,30 @@ const REVEAL_WAIT_MS = 150;
 function useJump(spec: LaneSpec, model: StreamModel): (t: JumpTarget) => Promise<string | null> {
   const api = useApp((s) => s.api);
   const revealAt = useApp((s) => s.revealAt);
+  const revealId = useApp((s) => s.revealId);
   return useCallback(
     async (t: JumpTarget) => {
       if (t.kind === 'position') {
         if (t.position >= model.length) return `The stream has ${formatCount(model.length)} entries (#0 to #${formatCount(Math.max(0, model.length - 1))})`;
         revealAt(spec.key, t.position);
         return null;
+      }
+      if (t.kind === 'dedup') {
+        // A dedup_id (issue 13): its copies in this shard, through the shard's index when it is ready.
+        try {
+          const run = await runFind(api, t.dedupId, { shards: [spec.shard] });
+          const first = run.hits[0];
+          if (!first) {
+            const home = parseDedupId(t.dedupId)?.shard;
+            const where = home !== undefined && home !== spec.shard ? ` (it names shard ${home})` : '';
+            return `No entry with dedup_id ${t.dedupId} in shard ${spec.shard}${where}: Find (Ctrl+K) searches every shard`;
+          }
+          if (first.position !== undefined && first.position < model.length) revealAt(spec.key, first.position);
+          else revealId(spec.key, first.id);
+          return null;
+        } catch (e) {
+          return toApiError(e).message;
+        }
       }
       try {
         // The page around the entry comes with the answer: the jump paints after one round trip.
@@ -178,7 +198,7 @@ function useJump(spec: LaneSpec, model: StreamModel): (t: JumpTarget) => Promise
         return toApiError(e).message;
       }
     },
-    [api, spec.key, spec.shard, model, revealAt],
+    [api, spec.key, spec.shard, model, revealAt, revealId],
   );
 }
 

@@ -13,7 +13,7 @@
 import type { ApiClient } from '../../api';
 import { toApiError } from '../../api';
 import type { DuplicateMark, EventPayloadOf, FilterQuery, PageEntry } from '../../../../shared/contract';
-import { compareStreamIds } from '../../../../shared/stream-id';
+import { compareStreamIds, streamIdPredecessor, streamIdSuccessor } from '../../../../shared/stream-id';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { frameBatcher } from '../../lib/frame-batch';
 import { PREVIEW_CHARS, type Order } from './stream-model';
@@ -69,9 +69,16 @@ export class ListModel extends ViewModel {
     readonly filter: FilterQuery | null,
     /** Stream lengths when the view opened, for the scan's progress. */
     readonly totalEntries: number,
+    /**
+     * Start here instead of at the newest (or oldest) entry: the list begins with this stream id
+     * (inclusive) in every shard and reads on in its order; no live tail (the merged view's jump box, issue 13).
+     */
+    readonly anchor: string | null = null,
   ) {
     super();
-    this.sources = shards.map((shard) => ({ shard, cursor: null, done: false, buffer: [], loading: false, scanned: 0, error: null }));
+    // Cursors are exclusive: forward reads after the predecessor, backward before the successor.
+    const cursor = anchor === null ? null : order === 'newest' ? streamIdSuccessor(anchor) : streamIdPredecessor(anchor);
+    this.sources = shards.map((shard) => ({ shard, cursor, done: false, buffer: [], loading: false, scanned: 0, error: null }));
   }
 
   get shards(): number[] {
@@ -223,7 +230,7 @@ export class ListModel extends ViewModel {
   // ---------- live tail (newest first, unfiltered) ----------
 
   private maybeStartTail(): void {
-    if (this.filter || this.order !== 'newest' || this.tailIds.size > 0 || this.tailStarting) return;
+    if (this.filter || this.anchor !== null || this.order !== 'newest' || this.tailIds.size > 0 || this.tailStarting) return;
     // Every shard's newest entry must be known first, so the tail starts exactly after it.
     if (this.sources.some((s) => s.buffer.length === 0 && !s.done && s.cursor === null)) return;
     if (this.rows.length === 0 && this.sources.some((s) => !s.done)) return;

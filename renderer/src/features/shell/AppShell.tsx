@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { useApp, type ViewName } from '../../store';
 import { AnalysisView } from '../analysis/AnalysisView';
 import { EventPane } from '../events/EventPane';
+import { FindHost } from '../find/FindDialog';
 import { HealthView } from '../health/HealthView';
 import { PublisherView } from '../publisher/PublisherView';
 import { ShardSidebar } from '../shards/ShardSidebar';
@@ -38,6 +39,7 @@ export function AppShell() {
         </ViewSlot>
       </div>
       <StatusBar />
+      <FindHost />
     </div>
   );
 }

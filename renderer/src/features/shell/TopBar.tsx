@@ -2,6 +2,7 @@ import { BrandMark, Icon } from '../../components/Icon';
 import { StatusPill } from '../../components/StatusPill';
 import { ThemeToggle } from '../../components/ThemeToggle';
 import { useApp } from '../../store';
+import { FindButton } from '../find/FindDialog';
 import { ViewTabs } from './ViewTabs';
 
 /** Which bus this window looks at and whether it can be trusted right now. */
@@ -45,6 +46,7 @@ export function TopBar() {
       ) : null}
       {connection.serverVersion ? <span className="muted small topbar-version">Redis {connection.serverVersion}</span> : null}
       <span className="spacer" />
+      <FindButton />
       <ViewTabs />
       <ThemeToggle />
       <button type="button" className="btn btn-sm" onClick={() => void closeConnection()} disabled={busy !== null} data-action="disconnect">
