@@ -8,7 +8,7 @@ import { useApp } from '../../store';
 import type { AnalysisJob } from '../../store/analysis-slice';
 import './analysis.css';
 import { AnomalyIcon } from '../../components/AnomalyIcon';
-import { evidenceQuery, openEvidence, type EvidenceKind } from '../browser/evidence';
+import { evidenceQuery, openEvidence, type EvidenceKind } from '../../lib/evidence';
 import { GapList } from './GapList';
 import { ExportButtons } from './EvidenceExport';
 import { missingOrdinals } from './report-export';

@@ -6,7 +6,7 @@ import { streamIdTime } from '../../lib/stream-id';
 import { fitDedupId } from '../../lib/dedup-fit';
 import { AnomalyFlag } from '../../components/AnomalyIcon';
 import { ColumnGrip } from './columns';
-import { useEvidence } from './evidence';
+import { useEvidence } from '../../lib/evidence';
 
 /** Fixed row height (px): rows never change size, so nothing moves while data arrives. */
 export const ROW_HEIGHT = 28;

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { AnomalyIcon } from '../../components/AnomalyIcon';
 import { useApp } from '../../store';
-import { clearEvidence, openEvidence, useEvidence } from './evidence';
+import { clearEvidence, openEvidence, useEvidence } from '../../lib/evidence';
 
 /**
  * Above the lanes while an Analysis figure's entry is shown: what it is, which match of the

@@ -5,12 +5,13 @@
  * one, selected, with its detail open and the row ringed in the anomaly's colour. The evidence bar
  * above the lanes (EvidenceBar) names what is shown and steps to the next match.
  *
- * Kept apart from the app store (a small store of its own), so the hot store files stay untouched.
+ * Kept apart from the app store (a small store of its own), so the hot store files stay untouched;
+ * in lib/ because both Analysis (which opens) and Browse (which shows) use it.
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { MAX_FILTER_SCAN, type FilterQuery } from '../../../../shared/contract';
-import type { ApiClient } from '../../api';
+import { MAX_FILTER_SCAN, type FilterQuery } from '../../../shared/contract';
+import type { ApiClient } from '../api';
 
 /** The anomaly kinds a figure can name; each has its colour and icon (components/AnomalyIcon). */
 export type EvidenceKind = 'corrupt' | 'duplicate' | 'collision' | 'misrouted' | 'gap';
