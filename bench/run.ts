@@ -10,10 +10,24 @@ import { startRedis } from '../test/helpers/redis-server';
 import { analyzerBench, cliStartBench, parallelScanBench, publishBench, scanBench, scanJsonBench } from './core-cases';
 import { uiBrowserBench, uiTailBench } from './ui-browser';
 import { findBench, scanDetailsBench } from './find-case';
+import { uiEditorBench, uiGapsBench } from './ui-lists';
 import type { BenchCase, BenchResult } from './harness';
 
 /** Every bench case, in run order. UI benches append theirs here. */
-const CASES: BenchCase[] = [scanBench, parallelScanBench, scanJsonBench, cliStartBench, publishBench, analyzerBench, uiBrowserBench, uiTailBench, findBench, scanDetailsBench];
+const CASES: BenchCase[] = [
+  scanBench,
+  parallelScanBench,
+  scanJsonBench,
+  cliStartBench,
+  publishBench,
+  analyzerBench,
+  uiBrowserBench,
+  uiTailBench,
+  findBench,
+  scanDetailsBench,
+  uiEditorBench,
+  uiGapsBench,
+];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);

@@ -32,5 +32,7 @@ export default defineConfig({
       },
     },
   },
+  // The batch parser's worker (features/publisher/parse-worker.ts): an ES module file from 'self'.
+  worker: { format: 'es' },
   server: { strictPort: false },
 });

@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemoSandbox } from '../electron/core/demo/sandbox';
+import { setEditorText } from '../test/helpers/editor';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const HEIGHT = 900;
@@ -172,14 +173,14 @@ async function screens(pages: Driven[], tag: string): Promise<void> {
   await each(pages, async (p) => {
     await p.locator('[data-publisher-shard-select]').selectOption('__new__');
     await p.locator('[data-publisher-shard]').fill('40');
-    await p.locator('[data-publisher-source]').fill(SOURCE);
+    await setEditorText(p, SOURCE);
     await p.locator('[data-publisher-valid]').waitFor();
     await p.locator('[data-action="preview"]').click();
     await p.locator('[data-publisher-preview][data-current="true"]').waitFor();
   });
   await capture(pages, `${tag}-publish-preview`);
   await each(pages, async (p) => {
-    await p.locator('[data-publisher-source]').fill('[\n  {"kind": "order",\n   "n": 1\n]');
+    await setEditorText(p, '[\n  {"kind": "order",\n   "n": 1\n]');
     await p.locator('[data-publisher-problem]').waitFor();
   });
   await capture(pages, `${tag}-publish-invalid`);
@@ -211,7 +212,7 @@ async function screens(pages: Driven[], tag: string): Promise<void> {
   // Publishing writes to the shared bus: only after every screen that shows its data.
   await each(pages, async (p) => {
     await p.locator('[data-view-tab="publish"]').click();
-    await p.locator('[data-publisher-source]').fill(SOURCE);
+    await setEditorText(p, SOURCE);
     await p.locator('[data-publisher-valid]').waitFor();
     await p.locator('[data-action="preview"]').click();
     await p.locator('[data-publisher-preview][data-current="true"]').waitFor();

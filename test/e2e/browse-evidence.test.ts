@@ -122,7 +122,7 @@ describe('Browse evidence', () => {
     await page.locator('[data-view-tab="analysis"]').click();
     const toggle = page.locator(`[data-analysis-shard="${g.shard}"] [data-col="gaps"] button`);
     if ((await page.locator(`[data-analysis-gaps="${g.shard}"]`).count()) === 0) await toggle.click();
-    const got = await openFromAnalysis(`[data-analysis-gaps="${g.shard}"] [data-gap="${g.nonce}:${g.from}-${g.to}"]`, 'gap');
+    const got = await openFromAnalysis(`[data-analysis-gaps="${g.shard}"] [data-gap="${g.nonce}:${g.from}-${g.to}"] [data-evidence-open="gap"]`, 'gap');
     const p = parseDedupId(got.dedupId);
     expect(p?.nonce).toBe(g.nonce);
     expect(Number(p?.ordinal)).toBe(g.from - 1);

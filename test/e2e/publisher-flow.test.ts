@@ -10,6 +10,7 @@
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shot, startE2e, startServed, type AppPage, type E2e, type Served } from '../helpers/e2e';
+import { setEditorText } from '../helpers/editor';
 import { startRedis, type TestRedis } from '../helpers/redis-server';
 import { startRecordingProxy, type RecordingProxy } from '../helpers/redis-wire';
 
@@ -22,7 +23,7 @@ async function openPublish(app: AppPage): Promise<void> {
 }
 
 async function setSource(app: AppPage, text: string): Promise<void> {
-  await app.page.locator('[data-publisher-source]').fill(text);
+  await setEditorText(app.page, text);
 }
 
 async function pickNewShard(app: AppPage, shard: number): Promise<void> {

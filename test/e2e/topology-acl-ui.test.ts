@@ -15,6 +15,7 @@ import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../shared/wire';
 import { everythingInPage, shot, startE2e, type AppPage, type E2e } from '../helpers/e2e';
+import { setEditorText } from '../helpers/editor';
 
 const READER_PW = 'Acl-r3ader-Pw/with@odd:chars';
 
@@ -64,7 +65,7 @@ describe('a read-only ACL user through the connection form', () => {
     expect(text).toContain('This connection may not publish');
     expect(text).toMatch(/the ACL user "reader" may not publish to net:shard:0: NOPERM /);
     await page.locator('[data-publisher-shard-select]').selectOption('4');
-    await page.locator('[data-publisher-source]').fill('[{"should":"not land"}]');
+    await setEditorText(page, '[{"should":"not land"}]');
     await page.locator('[data-publisher-valid]').waitFor();
     // Previewing is harmless and allowed; publishing is not, and says why.
     await page.locator('[data-action="preview"]').click();

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../shared/wire';
 import { shot, startServed, within, type AppPage, type Served } from '../helpers/e2e';
 import { clusterClient, shardsPerMaster, startCluster, waitForReplicasInClusterSlots, type ClusterNodeInfo, type TestCluster } from '../helpers/redis-cluster';
+import { setEditorText } from '../helpers/editor';
 
 const PREFIX = 'net';
 /** Generous for a failover (node timeout 1 s, election, the UI's 5 s topology refresh), still bounded. */
@@ -45,7 +46,7 @@ async function publishFromUi(shard: number, events: string[]): Promise<string[]>
   // A result already on screen is the previous batch's: wait for one with another batch id.
   const previous = (await page.locator('[data-publisher-result]').count()) > 0 ? await page.locator('[data-publisher-result]').getAttribute('data-batch-id') : null;
   await page.locator('[data-publisher-shard-select]').selectOption(String(shard));
-  await page.locator('[data-publisher-source]').fill(`[\n${events.map((e) => `  ${e}`).join(',\n')}\n]`);
+  await setEditorText(page, `[\n${events.map((e) => `  ${e}`).join(',\n')}\n]`);
   await page.locator('[data-publisher-valid]').waitFor();
   await page.locator('[data-action="preview"]').click();
   const preview = page.locator('[data-publisher-preview][data-current="true"]');

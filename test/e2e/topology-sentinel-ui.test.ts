@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePayload } from '../../shared/wire';
 import { everythingInPage, shot, startServed, tallShot, type AppPage, type Served } from '../helpers/e2e';
 import { startSentinels, type TestSentinels } from '../helpers/redis-sentinel';
+import { setEditorText } from '../helpers/editor';
 
 const PREFIX = 'sent';
 const SENTINEL_PW = 'S3ntinel-e2e-Pw';
@@ -88,7 +89,7 @@ describe('the served UI through Sentinel, across a failover', () => {
     await page.locator('[data-view="publish"]').waitFor();
     await page.locator('[data-publisher-shard-select]').selectOption('__new__');
     await page.locator('[data-publisher-shard]').fill('4');
-    await page.locator('[data-publisher-source]').fill('[{"published":"after failover"}]');
+    await setEditorText(page, '[{"published":"after failover"}]');
     await page.locator('[data-publisher-valid]').waitFor();
     await page.locator('[data-action="preview"]').click();
     await page.locator('[data-publisher-preview][data-current="true"]').waitFor();

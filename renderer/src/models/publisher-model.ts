@@ -102,8 +102,11 @@ export function checkDraft(d: PublisherDraft): DraftCheck {
   return { errors, params };
 }
 
+/** What batchSize reads of a parsed source (a ParsedSource, or the editor's summary of one). */
+export type SizedSource = Pick<Extract<ParsedSource, { ok: false }>, 'ok'> | { ok: true; events: { length: number }; bytesPerCopy: number; templates: boolean };
+
 /** Size of the batch the draft describes, and whether it fits the limits; `null` when the source is invalid. */
-export function batchSize(parsed: ParsedSource, copies: number | null): { events: number; bytes: number; approximate: boolean; over: string | null } | null {
+export function batchSize(parsed: SizedSource, copies: number | null): { events: number; bytes: number; approximate: boolean; over: string | null } | null {
   if (!parsed.ok) return null;
   const n = copies ?? 1;
   const events = parsed.events.length * n;

@@ -1,4 +1,5 @@
-import { Fragment, useEffect, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
 import type { GapRange, ShardAnalysis } from '../../../../shared/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -144,6 +145,36 @@ function Results({ report }: { report: AnalysisReport }) {
     );
   const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
   const shards = report.shards;
+  // The per-shard rows are virtualized against the view's scroll box (.pane-body): a bus of
+  // thousands of shards draws a screenful. Each shard's row and its open gap list are one item,
+  // measured, so an opened list pushes the rows below it down.
+  const rowsRef = useRef<HTMLDivElement>(null);
+  const [scroller, setScroller] = useState<HTMLElement | null>(null);
+  const [margin, setMargin] = useState(0);
+  useLayoutEffect(() => {
+    const rows = rowsRef.current;
+    const box = rows?.closest<HTMLElement>('.pane-body') ?? null;
+    setScroller(box);
+    if (!rows || !box) return;
+    const measure = () => setMargin(Math.round(rows.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop));
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(box.firstElementChild ?? box);
+    return () => ro.disconnect();
+  }, []);
+  const virtualizer = useVirtualizer<HTMLElement, Element>({
+    count: shards.length,
+    getScrollElement: () => scroller,
+    estimateSize: () => 41,
+    overscan: 10,
+    scrollMargin: margin,
+    getItemKey: (i) => shards[i]!.shard,
+    initialRect: { width: 0, height: 900 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const total = virtualizer.getTotalSize();
+  const padTop = items.length > 0 ? items[0]!.start - margin : 0;
+  const padBottom = items.length > 0 ? total - (items[items.length - 1]!.end - margin) : 0;
   const sum = (k: keyof ShardAnalysis) => shards.reduce((n, s) => n + (s[k] as number), 0);
   const totalMissing = shards.reduce((n, s) => n + missingOrdinals(s), 0);
   const toggle = (shard: number) =>
@@ -234,58 +265,63 @@ function Results({ report }: { report: AnalysisReport }) {
                 Misrouted
               </span>
             </div>
-            {shards.map((s) => {
-              const gapsOpen = expanded.has(s.shard);
-              const missing = missingOrdinals(s);
-              return (
-                <Fragment key={s.shard}>
-                  <div className="trow an-row" role="row" data-analysis-shard={s.shard}>
-                    <span role="cell" className="an-shard">
-                      <button type="button" className="an-shard-btn" onClick={() => open(s.shard)} title={`Open ${s.key} in the browser`}>
-                        <span className="mono">#{s.shard}</span>
-                        <span className="an-key mono">{s.key}</span>
-                      </button>
-                    </span>
-                    {COUNT_COLUMNS.map((c) => (
-                      <CountCell key={c.key} s={s} col={c} onOpen={(kind) => (kind ? openKind(s.shard, kind) : open(s.shard))} />
-                    ))}
-                    <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
-                      {s.gaps.length > 0 || (s.headGaps?.length ?? 0) > 0 ? (
-                        <button
-                          type="button"
-                          className="an-count"
-                          data-kind="gap"
-                          aria-expanded={gapsOpen}
-                          onClick={() => toggle(s.shard)}
-                          title={`Show the missing ranges per nonce, with their causes${s.headGaps?.length ? ` (and ${formatCount(s.headGaps.length)} nonce(s) missing their first ordinals)` : ''}`}
-                        >
-                          <AnomalyIcon kind="gap" />
-                          {formatCount(s.gaps.length)} <span className="an-sub">{s.gaps.length > 0 ? `(${formatCount(missing)} missing)` : '(head only)'}</span>
-                          <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
+            <div ref={rowsRef} className="an-rows" data-analysis-rows={shards.length}>
+              {padTop > 0 ? <div aria-hidden="true" style={{ height: padTop }} /> : null}
+              {items.map((it) => {
+                const s = shards[it.index]!;
+                const gapsOpen = expanded.has(s.shard);
+                const missing = missingOrdinals(s);
+                return (
+                  <div key={it.key} ref={virtualizer.measureElement} data-index={it.index} role="rowgroup">
+                    <div className="trow an-row" role="row" data-analysis-shard={s.shard}>
+                      <span role="cell" className="an-shard">
+                        <button type="button" className="an-shard-btn" onClick={() => open(s.shard)} title={`Open ${s.key} in the browser`}>
+                          <span className="mono">#{s.shard}</span>
+                          <span className="an-key mono">{s.key}</span>
                         </button>
-                      ) : (
-                        <span className="an-zero">0</span>
-                      )}
-                    </span>
-                    <span role="cell" className={`an-num${s.misrouted > 0 ? ' tone-danger' : ''}`} data-col="misrouted" data-value={s.misrouted}>
-                      {s.misrouted > 0 ? (
-                        <button type="button" className="an-count" onClick={() => openKind(s.shard, 'misrouted')} data-kind="misrouted" data-evidence-open="misrouted" title={`Open the first misrouted entry of shard ${s.shard}, selected`}>
-                          <AnomalyIcon kind="misrouted" />
-                          {formatCount(s.misrouted)}
-                        </button>
-                      ) : (
-                        <span className="an-zero">0</span>
-                      )}
-                    </span>
-                  </div>
-                  {gapsOpen ? (
-                    <div className="an-gaps" role="row" data-analysis-gaps={s.shard}>
-                      <GapList shard={s} onOpen={(g, head) => openKind(s.shard, 'gap', gapBound(g, head))} />
+                      </span>
+                      {COUNT_COLUMNS.map((c) => (
+                        <CountCell key={c.key} s={s} col={c} onOpen={(kind) => (kind ? openKind(s.shard, kind) : open(s.shard))} />
+                      ))}
+                      <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
+                        {s.gaps.length > 0 || (s.headGaps?.length ?? 0) > 0 ? (
+                          <button
+                            type="button"
+                            className="an-count"
+                            data-kind="gap"
+                            aria-expanded={gapsOpen}
+                            onClick={() => toggle(s.shard)}
+                            title={`Show the missing ranges per nonce, with their causes${s.headGaps?.length ? ` (and ${formatCount(s.headGaps.length)} nonce(s) missing their first ordinals)` : ''}`}
+                          >
+                            <AnomalyIcon kind="gap" />
+                            {formatCount(s.gaps.length)} <span className="an-sub">{s.gaps.length > 0 ? `(${formatCount(missing)} missing)` : '(head only)'}</span>
+                            <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
+                          </button>
+                        ) : (
+                          <span className="an-zero">0</span>
+                        )}
+                      </span>
+                      <span role="cell" className={`an-num${s.misrouted > 0 ? ' tone-danger' : ''}`} data-col="misrouted" data-value={s.misrouted}>
+                        {s.misrouted > 0 ? (
+                          <button type="button" className="an-count" onClick={() => openKind(s.shard, 'misrouted')} data-kind="misrouted" data-evidence-open="misrouted" title={`Open the first misrouted entry of shard ${s.shard}, selected`}>
+                            <AnomalyIcon kind="misrouted" />
+                            {formatCount(s.misrouted)}
+                          </button>
+                        ) : (
+                          <span className="an-zero">0</span>
+                        )}
+                      </span>
                     </div>
-                  ) : null}
-                </Fragment>
-              );
-            })}
+                    {gapsOpen ? (
+                      <div className="an-gaps" role="row" data-analysis-gaps={s.shard}>
+                        <GapList shard={s} onOpen={(g, head) => openKind(s.shard, 'gap', gapBound(g, head))} />
+                      </div>
+                    ) : null}
+                  </div>
+                );
+              })}
+              {padBottom > 0 ? <div aria-hidden="true" style={{ height: padBottom }} /> : null}
+            </div>
             <div className="trow an-row an-total" role="row" data-analysis-total-row>
               <span role="cell">Total</span>
               {COUNT_COLUMNS.map((c) => (

@@ -1,20 +1,18 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ClientLine, ClientsSummary, IncidentPanel, LatencyReport, NodeIncident, SlowlogEntry } from '../../../../shared/contract';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatClock, formatCount } from '../../lib/format';
+import { useListKeys, useVirtualRows } from '../../lib/use-virtual-rows';
 import { useApp } from '../../store';
 import { formatDelta, formatMicros, formatSeconds, infoRows, panelProblem } from '../../models/incident-model';
 import { formatBytes } from './health-model';
 import { Sparkline } from './Sparkline';
+import { VirtualTable } from './VirtualTable';
 
 type Tab = 'slowlog' | 'clients' | 'latency' | 'info';
 
 /** The core reads Redis at most every 10 s whoever asks; asking twice as often keeps the panels at most that old. */
 const ASK_EVERY_MS = 5000;
-/** Rows shown before "Show more" (the slow log holds at most 50, INFO about 200 fields). */
-const SLOWLOG_ROWS = 12;
-const INFO_ROWS = 60;
-const GROUP_ROWS = 6;
 
 /** One line for a panel Redis did not fill (the ACL refused the command, or it failed). */
 function Problem<T>({ panel }: { panel: IncidentPanel<T> }) {
@@ -27,74 +25,79 @@ function Problem<T>({ panel }: { panel: IncidentPanel<T> }) {
   );
 }
 
-function MoreButton({ shown, total, step, onMore }: { shown: number; total: number; step: number; onMore(n: number): void }) {
-  if (shown >= total) return null;
-  return (
-    <button type="button" className="btn btn-ghost btn-sm hv-incident-more" onClick={() => onMore(shown + step)} data-show-more>
-      Show {formatCount(Math.min(step, total - shown))} more of {formatCount(total - shown)}
-    </button>
-  );
-}
-
 function SlowLog({ entries }: { entries: SlowlogEntry[] }) {
-  const [limit, setLimit] = useState(SLOWLOG_ROWS);
   if (entries.length === 0) return <div className="hv-card-empty">The slow log is empty: no command ran longer than slowlog-log-slower-than.</div>;
-  const shown = entries.slice(0, limit);
   return (
-    <>
-      <div className="hv-table-scroll">
-        <table className="table hv-slowlog" data-slowlog>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col" className="hv-num">Took</th>
-              <th scope="col">Command (values hidden)</th>
-              <th scope="col">Client</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((e) => (
-              <tr key={e.id} data-slowlog-id={e.id} data-command-name={e.name}>
-                <td className="mono hv-nowrap">{formatClock(new Date(e.at))}</td>
-                <td className={`mono hv-num${e.durationUs >= 100_000 ? ' hv-slow-bad' : e.durationUs >= 10_000 ? ' hv-slow-warn' : ''}`}>{formatMicros(e.durationUs)}</td>
-                <td className="mono hv-slowlog-cmd" title={e.command}>
-                  {e.command}
-                </td>
-                <td className="hv-slowlog-client">
-                  {e.ownApp ? (
-                    <span className="badge badge-sm" data-tone="accent" title="A connection of this app">
-                      this app
-                    </span>
-                  ) : null}
-                  <span className="mono">{e.clientName || e.clientAddress || '—'}</span>
-                  {e.clientName && e.clientAddress ? <span className="hv-faint mono"> {e.clientAddress}</span> : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <MoreButton shown={shown.length} total={entries.length} step={entries.length} onMore={setLimit} />
-    </>
+    <VirtualTable
+      rows={entries}
+      rowKey={(e) => e.id}
+      label="Slow log"
+      columns={4}
+      tableClass="hv-slowlog"
+      tableAttrs={{ 'data-slowlog': '' }}
+      head={
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col" className="hv-num">
+            Took
+          </th>
+          <th scope="col">Command (values hidden)</th>
+          <th scope="col">Client</th>
+        </tr>
+      }
+      rowAttrs={(e) => ({ 'data-slowlog-id': e.id, 'data-command-name': e.name })}
+      cells={(e) => (
+        <>
+          <td className="mono hv-nowrap">{formatClock(new Date(e.at))}</td>
+          <td className={`mono hv-num${e.durationUs >= 100_000 ? ' hv-slow-bad' : e.durationUs >= 10_000 ? ' hv-slow-warn' : ''}`}>{formatMicros(e.durationUs)}</td>
+          <td className="mono hv-slowlog-cmd" title={e.command}>
+            {e.command}
+          </td>
+          <td className="hv-slowlog-client">
+            {e.ownApp ? (
+              <span className="badge badge-sm" data-tone="accent" title="A connection of this app">
+                this app
+              </span>
+            ) : null}
+            <span className="mono">{e.clientName || e.clientAddress || '—'}</span>
+            {e.clientName && e.clientAddress ? <span className="hv-faint mono"> {e.clientAddress}</span> : null}
+          </td>
+        </>
+      )}
+    />
   );
 }
 
+/** Connections grouped by name or host, most first: a scroll box of its own once it is long. */
 function CountList({ title, rows, unit }: { title: string; rows: Array<{ label: string; count: number }>; unit: string }) {
-  const [limit, setLimit] = useState(GROUP_ROWS);
   const top = rows[0]?.count ?? 0;
+  const scrollRef = useRef<HTMLOListElement>(null);
+  const { virtualizer, items, padTop, padBottom } = useVirtualRows({ count: rows.length, estimate: 26, scrollRef, getKey: (i) => rows[i]!.label });
+  const { active, setActive, onKeyDown } = useListKeys(virtualizer, rows.length);
   return (
     <div className="hv-clients-block">
       <h3>{title}</h3>
-      <ol className="hv-countlist">
-        {rows.slice(0, limit).map((r) => (
-          <li key={r.label} title={`${r.label}: ${formatCount(r.count)} ${unit}`}>
-            <span className="hv-countlist-bar" style={{ width: `${top > 0 ? Math.max(2, (r.count / top) * 100) : 0}%` }} aria-hidden="true" />
-            <span className="mono hv-countlist-label">{r.label}</span>
-            <span className="mono hv-num">{formatCount(r.count)}</span>
-          </li>
-        ))}
+      <ol className="hv-countlist" ref={scrollRef} tabIndex={0} onKeyDown={onKeyDown} aria-label={`${title}: ${formatCount(rows.length)}`} data-countlist={rows.length}>
+        {padTop > 0 ? <li className="vr-spacer" aria-hidden="true" style={{ height: padTop }} /> : null}
+        {items.map((it) => {
+          const r = rows[it.index]!;
+          return (
+            <li
+              key={it.key}
+              ref={virtualizer.measureElement}
+              data-index={it.index}
+              onMouseDown={() => setActive(it.index)}
+              className={active === it.index ? 'is-active' : undefined}
+              title={`${r.label}: ${formatCount(r.count)} ${unit}`}
+            >
+              <span className="hv-countlist-bar" style={{ width: `${top > 0 ? Math.max(2, (r.count / top) * 100) : 0}%` }} aria-hidden="true" />
+              <span className="mono hv-countlist-label">{r.label}</span>
+              <span className="mono hv-num">{formatCount(r.count)}</span>
+            </li>
+          );
+        })}
+        {padBottom > 0 ? <li className="vr-spacer" aria-hidden="true" style={{ height: padBottom }} /> : null}
       </ol>
-      <MoreButton shown={Math.min(limit, rows.length)} total={rows.length} step={rows.length} onMore={setLimit} />
     </div>
   );
 }
@@ -203,15 +206,14 @@ function Latency({ report, now }: { report: LatencyReport; now: number }) {
 function RawInfo({ info }: { info: { current: Record<string, string>; previous: Record<string, string> | null; previousAt: number | null } }) {
   const [query, setQuery] = useState('');
   const [changedOnly, setChangedOnly] = useState(false);
-  const [limit, setLimit] = useState(INFO_ROWS);
   const rows = useMemo(() => infoRows(info.current, info.previous, query, changedOnly), [info, query, changedOnly]);
   const changes = useMemo(() => (info.previous ? infoRows(info.current, info.previous, '', true).length : 0), [info]);
   return (
     <>
       <div className="hv-info-tools">
-        <input className="input input-sm hv-info-search" type="search" placeholder="Search fields and values" value={query} onChange={(e) => { setQuery(e.target.value); setLimit(INFO_ROWS); }} aria-label="Search INFO" data-info-search />
+        <input className="input input-sm hv-info-search" type="search" placeholder="Search fields and values" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search INFO" data-info-search />
         <label className="check check-inline" title={info.previous ? 'Only the fields that differ from the previous read' : 'Shown once there are two reads'}>
-          <input type="checkbox" checked={changedOnly} disabled={!info.previous} onChange={(e) => { setChangedOnly(e.target.checked); setLimit(INFO_ROWS); }} data-info-changed-only />
+          <input type="checkbox" checked={changedOnly} disabled={!info.previous} onChange={(e) => setChangedOnly(e.target.checked)} data-info-changed-only />
           Changes only{info.previous ? ` (${changes})` : ''}
         </label>
         <span className="hv-faint hv-info-since">{info.previousAt ? <>compared with the read at <span className="mono">{formatClock(new Date(info.previousAt))}</span></> : 'the first read: nothing to compare yet'}</span>
@@ -219,30 +221,34 @@ function RawInfo({ info }: { info: { current: Record<string, string>; previous: 
       {rows.length === 0 ? (
         <div className="hv-card-empty">{query ? `No field or value contains "${query}".` : 'Nothing changed since the previous read.'}</div>
       ) : (
-        <div className="hv-table-scroll">
-          <table className="table hv-info-table" data-info-rows={rows.length}>
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Value</th>
-                <th scope="col">Before</th>
-                <th scope="col" className="hv-num">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.slice(0, limit).map((r) => (
-                <tr key={r.key} data-info-key={r.key} data-change={r.change}>
-                  <td className="mono hv-info-key">{r.key}</td>
-                  <td className="mono hv-info-value">{r.change === 'removed' ? <span className="hv-faint">(gone)</span> : r.value}</td>
-                  <td className="mono hv-info-value hv-faint">{r.change === 'same' ? '' : (r.previous ?? (r.change === 'added' ? '(new)' : ''))}</td>
-                  <td className={`mono hv-num${r.delta !== undefined && r.delta !== 0 ? ' hv-info-delta' : ''}`}>{r.delta !== undefined ? formatDelta(r.delta) : r.change === 'changed' ? 'changed' : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <VirtualTable
+          rows={rows}
+          rowKey={(r) => r.key}
+          label="Raw INFO fields"
+          columns={4}
+          tableClass="hv-info-table"
+          tableAttrs={{ 'data-info-rows': rows.length }}
+          head={
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">Value</th>
+              <th scope="col">Before</th>
+              <th scope="col" className="hv-num">
+                Change
+              </th>
+            </tr>
+          }
+          rowAttrs={(r) => ({ 'data-info-key': r.key, 'data-change': r.change })}
+          cells={(r) => (
+            <>
+              <td className="mono hv-info-key">{r.key}</td>
+              <td className="mono hv-info-value">{r.change === 'removed' ? <span className="hv-faint">(gone)</span> : r.value}</td>
+              <td className="mono hv-info-value hv-faint">{r.change === 'same' ? '' : (r.previous ?? (r.change === 'added' ? '(new)' : ''))}</td>
+              <td className={`mono hv-num${r.delta !== undefined && r.delta !== 0 ? ' hv-info-delta' : ''}`}>{r.delta !== undefined ? formatDelta(r.delta) : r.change === 'changed' ? 'changed' : ''}</td>
+            </>
+          )}
+        />
       )}
-      <MoreButton shown={Math.min(limit, rows.length)} total={rows.length} step={INFO_ROWS} onMore={setLimit} />
     </>
   );
 }

@@ -1,6 +1,8 @@
+import { useMemo, useRef } from 'react';
 import type { TopologyFailover, TopologyNode, TopologyStatus } from '../../../../shared/contract';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatClock, formatCount } from '../../lib/format';
+import { SpacerRow, useListKeys, useVirtualRows } from '../../lib/use-virtual-rows';
 import { useApp } from '../../store';
 import { formatBytes, formatLatency } from './health-model';
 import {
@@ -92,50 +94,95 @@ export function NodesPanel() {
       {nodes.length === 0 ? (
         <div className="hv-card-empty">{loading ? 'Reading the nodes…' : 'No node reported.'}</div>
       ) : (
-        <div className="hv-table-scroll hv-nodes-scroll">
-          <table className="table hv-nodes-table">
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Role</th>
-                {cluster ? (
-                  <>
-                    <th scope="col">Slots</th>
-                    <th scope="col" className="hv-num">
-                      Count
-                    </th>
-                  </>
-                ) : null}
-                <th scope="col" className="hv-num">
-                  Latency
-                </th>
-                <th scope="col" className="hv-num">
-                  Memory
-                </th>
-                <th scope="col">Link</th>
-                <th scope="col">Replica of</th>
-                <th scope="col">Flags</th>
-              </tr>
-            </thead>
-            <tbody>
-              {orderNodes(nodes).map((n) => (
-                <NodeRow key={n.id ?? n.address} node={n} cluster={cluster} tookOver={took.get(n.id ?? n.address) ?? null} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <NodesTable nodes={nodes} cluster={cluster} took={took} />
       )}
       {status && status.failovers.length > 0 ? <Failovers failovers={status.failovers} /> : null}
     </section>
   );
 }
 
-function NodeRow({ node: n, cluster, tookOver }: { node: TopologyNode; cluster: boolean; tookOver: TopologyFailover | null }) {
+/**
+ * The nodes of a cluster or a Sentinel set-up, masters first: virtualized (a large cluster has
+ * hundreds of nodes), with Up/Down/PageUp/PageDown/Home/End moving the active row when focused.
+ */
+function NodesTable({ nodes, cluster, took }: { nodes: readonly TopologyNode[]; cluster: boolean; took: Map<string, TopologyFailover> }) {
+  const ordered = useMemo(() => orderNodes(nodes), [nodes]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const { virtualizer, items, padTop, padBottom } = useVirtualRows({ count: ordered.length, estimate: 37, scrollRef, getKey: (i) => ordered[i]!.id ?? ordered[i]!.address });
+  const { active, setActive, onKeyDown } = useListKeys(virtualizer, ordered.length);
+  const columns = cluster ? 9 : 7;
+  return (
+    <div className="hv-table-scroll hv-nodes-scroll hv-vscroll" ref={scrollRef} tabIndex={0} onKeyDown={onKeyDown} aria-label="Nodes" data-node-rows={ordered.length}>
+      <table className="table hv-nodes-table">
+        <thead>
+          <tr>
+            <th scope="col">Address</th>
+            <th scope="col">Role</th>
+            {cluster ? (
+              <>
+                <th scope="col">Slots</th>
+                <th scope="col" className="hv-num">
+                  Count
+                </th>
+              </>
+            ) : null}
+            <th scope="col" className="hv-num">
+              Latency
+            </th>
+            <th scope="col" className="hv-num">
+              Memory
+            </th>
+            <th scope="col">Link</th>
+            <th scope="col">Replica of</th>
+            <th scope="col">Flags</th>
+          </tr>
+        </thead>
+        <tbody>
+          <SpacerRow height={padTop} columns={columns} />
+          {items.map((it) => {
+            const n = ordered[it.index]!;
+            return (
+              <NodeRow
+                key={it.key}
+                node={n}
+                cluster={cluster}
+                tookOver={took.get(n.id ?? n.address) ?? null}
+                rowRef={virtualizer.measureElement}
+                index={it.index}
+                active={active === it.index}
+                onPick={setActive}
+              />
+            );
+          })}
+          <SpacerRow height={padBottom} columns={columns} />
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function NodeRow({
+  node: n,
+  cluster,
+  tookOver,
+  rowRef,
+  index,
+  active,
+  onPick,
+}: {
+  node: TopologyNode;
+  cluster: boolean;
+  tookOver: TopologyFailover | null;
+  rowRef: (el: Element | null) => void;
+  index: number;
+  active: boolean;
+  onPick(index: number): void;
+}) {
   const tone = linkTone(n.linkState);
   const flags = shownFlags(n.flags);
   const count = slotCount(n.slots);
   return (
-    <tr className={`hv-node-row hv-node-${tone}`} data-node={n.address} data-node-id={n.id ?? ''} data-role={n.role} data-link={n.linkState} data-slots={count} data-replica-of={n.replicaOf ?? ''}>
+    <tr ref={rowRef} data-index={index} onMouseDown={() => onPick(index)} className={`hv-node-row hv-node-${tone}${active ? ' is-active' : ''}`} data-node={n.address} data-node-id={n.id ?? ''} data-role={n.role} data-link={n.linkState} data-slots={count} data-replica-of={n.replicaOf ?? ''}>
       <td className="hv-node-addr mono">{n.address || '(no address)'}</td>
       <td>
         <span className={`hv-role hv-role-${n.role}`}>{n.role}</span>

@@ -1,6 +1,8 @@
+import { useRef } from 'react';
 import type { PublishedBatch } from '../../../../shared/contract';
 import { Icon } from '../../components/Icon';
 import { formatCount, formatTimestamp } from '../../lib/format';
+import { SpacerDiv, useListKeys, useVirtualRows } from '../../lib/use-virtual-rows';
 import { batchCount, batchOutcome, ordinalRange } from '../../models/publisher-model';
 import { useApp } from '../../store';
 
@@ -9,7 +11,9 @@ import { useApp } from '../../store';
  * first; the command line's too), with what is known about each (in the stream, unconfirmed, not
  * landed), "re-check", "publish again" and "delete this test batch". Batches published through
  * another profile are listed but cannot be acted on here: their ids belong to another server or
- * prefix.
+ * prefix. The list is virtualized (only the rows in view are in the DOM): the history grows with
+ * every batch and is never trimmed. Focused, Up/Down/PageUp/PageDown/Home/End move the active row
+ * and Enter shows its entries in the browser.
  */
 export function BatchHistory({
   batches,
@@ -36,6 +40,14 @@ export function BatchHistory({
     if (!firstOf.has(k)) firstOf.set(k, b);
   }
   const mine = batches?.filter((b) => b.profileId === profileId).length ?? 0;
+  const list = batches ?? [];
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const { virtualizer, items, padTop, padBottom } = useVirtualRows({ count: list.length, estimate: 41, scrollRef, getKey: (i) => list[i]!.batchId });
+  const showIn = (b: PublishedBatch) => {
+    const firstId = b.ids.find((id) => id !== '');
+    if (b.profileId === profileId && !b.deleted && firstId) open(b.shard, { entryId: firstId });
+  };
+  const { active, setActive, onKeyDown } = useListKeys(virtualizer, list.length, (i) => showIn(list[i]!));
   return (
     <section className="card pub-history" aria-label="Batch history" data-publisher-history>
       <div className="card-head">
@@ -49,7 +61,16 @@ export function BatchHistory({
       ) : batches.length === 0 ? (
         <div className="card-empty muted">No test batches yet. Published batches are listed here with their ids, so you can replay or delete them.</div>
       ) : (
-        <div className="hist-table" role="table" aria-label="Published test batches">
+        <div
+          className="hist-table"
+          role="table"
+          aria-label="Published test batches"
+          ref={scrollRef}
+          tabIndex={0}
+          onKeyDown={onKeyDown}
+          aria-activedescendant={active >= 0 ? `hist-${list[active]?.batchId}` : undefined}
+          data-history-rows={list.length}
+        >
           <div className="trow trow-head hist-row hist-head" role="row">
             <span role="columnheader">Published</span>
             <span role="columnheader">Stream</span>
@@ -65,7 +86,9 @@ export function BatchHistory({
             <span role="columnheader">State</span>
             <span role="columnheader" />
           </div>
-          {batches.map((b) => {
+          <SpacerDiv height={padTop} />
+          {items.map((it) => {
+            const b = list[it.index]!;
             const other = b.profileId !== profileId;
             const outcome = batchOutcome(b);
             const first = firstOf.get(`${b.nonce}|${b.key}|${b.sequenceStart}`);
@@ -74,8 +97,12 @@ export function BatchHistory({
             const firstId = b.ids.find((id) => id !== '');
             return (
               <div
-                key={b.batchId}
-                className={`trow hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}`}
+                key={it.key}
+                id={`hist-${b.batchId}`}
+                ref={virtualizer.measureElement}
+                data-index={it.index}
+                onMouseDown={() => setActive(it.index)}
+                className={`trow hist-row${b.deleted ? ' is-deleted' : ''}${other ? ' is-other' : ''}${active === it.index ? ' is-active' : ''}`}
                 role="row"
                 data-history-batch={b.batchId}
                 data-outcome={outcome}
@@ -156,6 +183,7 @@ export function BatchHistory({
               </div>
             );
           })}
+          <SpacerDiv height={padBottom} />
         </div>
       )}
     </section>

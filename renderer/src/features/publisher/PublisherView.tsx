@@ -1,4 +1,4 @@
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { PublishedBatch } from '../../../../shared/contract';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
@@ -10,7 +10,7 @@ import { BatchResult } from './BatchResult';
 import { CommandPreview } from './CommandPreview';
 import { ModalDialog } from './ModalDialog';
 import { PublishSettings } from './PublishSettings';
-import { parseSource } from '../../models/batch-source';
+import { useParsedSource } from './parse-summary';
 import { batchCount, batchSize, checkDraft, formatBytes, replayDuplicates } from '../../models/publisher-model';
 import './publisher.css';
 
@@ -70,14 +70,17 @@ export function PublisherView() {
     void refreshProducer();
   }, [profileId, loadHistory, refreshProducer]);
 
-  const text = useDeferredValue(draft.text);
-  const parsed = useMemo(() => parseSource(text, draft.format), [text, draft.format]);
+  // Parsed in a worker for long sources, so typing never waits for the parser (parse-summary.ts).
+  const { summary: parsed, current: parsedCurrent } = useParsedSource(draft.text, draft.format);
   const check = useMemo(() => checkDraft(draft), [draft]);
-  const size = batchSize(parsed, check.params?.copies ?? null);
+  const size = batchSize(parsed.ok ? { ok: true, events: { length: parsed.events }, bytesPerCopy: parsed.bytesPerCopy, templates: parsed.templates } : parsed, check.params?.copies ?? null);
   const current = prepared !== null && prepared.version === state.version;
   const problem = parsed.ok ? null : parsed.problem;
-  const empty = parsed.ok && parsed.events.length === 0;
-  const previewBlock = !parsed.ok
+  const empty = parsed.ok && parsedCurrent && parsed.events === 0;
+  // While a newer text is being parsed, the store's own parse at preview time decides.
+  const previewBlock = !parsedCurrent
+    ? null
+    : !parsed.ok
     ? `Fix line ${parsed.problem.line} first`
     : empty
       ? 'Write at least one event'
@@ -156,6 +159,8 @@ export function PublisherView() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey || dialog) return;
+      // A long source typed a moment ago may not be in the draft yet.
+      if (e.key === 'Enter' || e.key === 'P' || e.key === 'p') editorRef.current?.flush();
       if (e.key === 'Enter' && !e.shiftKey) {
         e.preventDefault();
         void doPublish();
@@ -188,7 +193,11 @@ export function PublisherView() {
     afterPublish(await publishPrepared(dialog.shard));
   };
 
-  const status = problem ? (
+  const status = !parsedCurrent ? (
+    <span className="pub-status muted" data-publisher-checking>
+      Checking…
+    </span>
+  ) : problem ? (
     <span className="pub-status is-error" data-publisher-problem data-line={problem.line} data-column={problem.column}>
       <Icon name="alert" className="icon-xs" />
       <span>
@@ -208,7 +217,7 @@ export function PublisherView() {
           size.over
         ) : (
           <>
-            Valid · {parsed.ok ? formatCount(parsed.events.length) : 0} {parsed.ok && parsed.events.length === 1 ? 'event' : 'events'}
+            Valid · {parsed.ok ? formatCount(parsed.events) : 0} {parsed.ok && parsed.events === 1 ? 'event' : 'events'}
             {check.params && check.params.copies > 1 ? ` × ${formatCount(check.params.copies)} copies` : ''}
             {size ? ` = ${formatCount(size.events)} in the batch · ${size.approximate ? '≈' : ''}${formatBytes(size.bytes)}` : ''}
           </>
@@ -285,7 +294,7 @@ export function PublisherView() {
               <span className="pub-tpl-label muted small">Templates</span>
               <div className="pub-tpls">
                 {TEMPLATES.map((t) => (
-                  <button key={t.text} type="button" className="chip chip-btn mono" title={t.title} onClick={() => insertAtCursor(t.text, setDraft)}>
+                  <button key={t.text} type="button" className="chip chip-btn mono" title={t.title} onClick={() => editorRef.current?.insert(t.text)}>
                     {t.text}
                   </button>
                 ))}
@@ -297,7 +306,6 @@ export function PublisherView() {
               onChange={(t) => setDraft({ text: t })}
               problem={problem}
               label={draft.format === 'json' ? 'Events as a JSON array' : 'Events as NDJSON, one per line'}
-              describedBy="pub-status"
               placeholder={draft.format === 'json' ? '[{"type": "test", "n": {{i}}}]' : '{"type": "test", "n": {{i}}}'}
             />
             <div className="card-foot pub-foot" id="pub-status" aria-live="polite">
@@ -456,15 +464,3 @@ function errorTitle(action: string): string {
   }
 }
 
-function insertAtCursor(text: string, setDraft: (p: { text: string }) => void) {
-  const area = document.querySelector<HTMLTextAreaElement>('[data-publisher-source]');
-  if (!area) return;
-  const start = area.selectionStart;
-  const end = area.selectionEnd;
-  const next = area.value.slice(0, start) + text + area.value.slice(end);
-  setDraft({ text: next });
-  requestAnimationFrame(() => {
-    area.focus();
-    area.setSelectionRange(start + text.length, start + text.length);
-  });
-}
