@@ -122,6 +122,8 @@ describe('Browse evidence', () => {
     await page.locator('[data-view-tab="analysis"]').click();
     const toggle = page.locator(`[data-analysis-shard="${g.shard}"] [data-col="gaps"] button`);
     if ((await page.locator(`[data-analysis-gaps="${g.shard}"]`).count()) === 0) await toggle.click();
+    await page.locator(`[data-analysis-gaps="${g.shard}"] [data-evidence-open="gap"]`).first().waitFor();
+    await shot(page, 'evidence-analysis-gaps-1440-dark');
     const got = await openFromAnalysis(`[data-analysis-gaps="${g.shard}"] [data-gap="${g.nonce}:${g.from}-${g.to}"] [data-evidence-open="gap"]`, 'gap');
     const p = parseDedupId(got.dedupId);
     expect(p?.nonce).toBe(g.nonce);
