@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoBus, type DemoManifest } from '../../electron/core/demo/seed';
 import { parseDedupId } from '../../shared/dedup-id';
+import { compareStreamIds } from '../../shared/stream-id';
 import { encodePayload } from '../../shared/wire';
 import { shot, startE2e, type AppPage, type E2e } from '../helpers/e2e';
 
@@ -83,6 +84,18 @@ describe('Browse evidence', () => {
     expect(got.shard).toBe(shard);
     expect(await page.locator(`.erow[data-entry-id="${got.id}"]`).getAttribute('data-status')).toBe('corrupt');
     await page.locator('[data-corrupt-reason]').waitFor();
+    // Next match: the shard's next corrupt entry, selected and ringed in turn; the last one has no Next.
+    const count = manifest.shards.find((x) => x.shard === shard)!.corrupt;
+    let previous = got.id;
+    for (let k = 1; k < count; k++) {
+      await page.locator('[data-action="evidence-next"]').click();
+      await page.locator(`[data-evidence-bar="corrupt"][data-evidence-state="found"]:not([data-evidence-id="${previous}"])`).waitFor();
+      const id = (await page.locator('[data-evidence-bar]').getAttribute('data-evidence-id')) as string;
+      await page.locator(`.erow[data-entry-id="${id}"][data-status="corrupt"][data-evidence="corrupt"][aria-selected="true"]`).waitFor();
+      expect(compareStreamIds(id, previous)).toBeGreaterThan(0);
+      previous = id;
+    }
+    expect(await page.locator('[data-action="evidence-next"]').count()).toBe(0);
   });
 
   it('opens a retry duplicate and a collision, each in its own colour', async () => {

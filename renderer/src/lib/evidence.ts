@@ -25,6 +25,11 @@ export interface EvidenceTarget {
   label: string;
   /** The core filter that finds these entries, and where the next search starts (exclusive). */
   query: FilterQuery;
+  /**
+   * The entries the analysis report lists for this figure (its `anomalies`, oldest first), when it
+   * has them: shown in that order without a search; `query` is the fallback.
+   */
+  ids?: string[];
   cursor: string | null;
   /** 1-based number of the entry shown among the matches found so far. */
   nth: number;
@@ -114,7 +119,7 @@ export function evidenceQuery(kind: EvidenceKind, gap?: { nonce: string; ordinal
 export async function openEvidence(
   api: ApiClient,
   reveal: (shard: number, id: string) => void,
-  spec: { kind: EvidenceKind; shard: number; label: string; query: FilterQuery },
+  spec: { kind: EvidenceKind; shard: number; label: string; query: FilterQuery; ids?: string[] },
   next = false,
   onStart?: () => void,
 ): Promise<void> {
@@ -134,7 +139,11 @@ export async function openEvidence(
   onStart?.();
   const isCurrent = () => evidenceStore.getState().target?.token === mine;
   try {
-    const r = await findNext(api, spec.shard, spec.query, base.cursor, isCurrent);
+    // The report's own list: the exact entries behind the figure, no search needed.
+    const listed = spec.ids && spec.ids.length > 0 ? spec.ids : null;
+    const r = listed
+      ? { id: listed[base.nth] ?? null, done: base.nth + 1 >= listed.length }
+      : await findNext(api, spec.shard, spec.query, base.cursor, isCurrent);
     if (!isCurrent()) return;
     if (r.id === null) {
       evidenceStore.setState({ target: { ...base, state: 'none', last: true } });

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
+import { compareStreamIds } from '../../../../shared/stream-id';
 import type { GapRange, ShardAnalysis } from '../../../../shared/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
@@ -131,6 +132,20 @@ function gapBound(g: GapRange, head: boolean): { nonce: string; ordinal: number;
   return { nonce: g.nonce, ordinal, label: `Gap: ${range} of nonce ${g.nonce} missing, ${head ? 'first entry after it' : 'last entry before it'}` };
 }
 
+/**
+ * The stream ids the report lists for a figure (its `anomalies`, issue 13's evidence), oldest
+ * first: corrupt and misrouted entries, collision groups' copies, and for duplicate ids every copy
+ * of every group (retries and collisions). Undefined when the report lists none (then Browse
+ * searches the shard) or when some were left out past the listing's cap.
+ */
+function listedIds(s: ShardAnalysis | undefined, kind: EvidenceKind): string[] | undefined {
+  if (!s?.anomalies || s.anomaliesOmitted || kind === 'gap') return undefined;
+  const kinds = kind === 'duplicate' ? ['duplicate', 'collision'] : [kind];
+  const ids = s.anomalies.filter((a) => kinds.includes(a.kind)).flatMap((a) => a.ids);
+  if (ids.length === 0) return undefined;
+  return [...new Set(ids)].sort(compareStreamIds);
+}
+
 function Results({ report }: { report: AnalysisReport }) {
   const open = useApp((s) => s.showInBrowser);
   const api = useApp((s) => s.api);
@@ -139,7 +154,7 @@ function Results({ report }: { report: AnalysisReport }) {
     void openEvidence(
       api,
       (sh, id) => open(sh, { entryId: id }),
-      { kind, shard, label: gap ? gap.label : KIND_NAME[kind], query: evidenceQuery(kind, gap) },
+      { kind, shard, label: gap ? gap.label : KIND_NAME[kind], query: evidenceQuery(kind, gap), ids: listedIds(report.shards.find((x) => x.shard === shard), kind) },
       false,
       () => setView('browse'),
     );
