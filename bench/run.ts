@@ -11,6 +11,7 @@ import { analyzerBench, cliStartBench, parallelScanBench, publishBench, scanBenc
 import { uiBrowserBench, uiTailBench } from './ui-browser';
 import { findBench, scanDetailsBench } from './find-case';
 import { uiEditorBench, uiGapsBench } from './ui-lists';
+import { consumerBench } from './consumer-case';
 import type { BenchCase, BenchResult } from './harness';
 
 /** Every bench case, in run order. UI benches append theirs here. */
@@ -27,6 +28,7 @@ const CASES: BenchCase[] = [
   scanDetailsBench,
   uiEditorBench,
   uiGapsBench,
+  consumerBench,
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

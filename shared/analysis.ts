@@ -6,6 +6,7 @@
  * duplicate-index slot (PRODUCT.md budget: under 48 bytes per entry, so a 10,000,000-entry scan
  * stays under 1 GB RSS). Payloads are never retained: each is reduced to a 64-bit hash.
  */
+import { DigestWindow, idDigestBytes, idDigestText } from './consumer-window';
 import { parseDedupId } from './dedup-id';
 import type { GapRange, MeshEntry, ShardAnalysis } from './types';
 
@@ -333,6 +334,13 @@ export class ShardAnalyzer {
   private pSeqHigh = 0;
   private pI = 0;
   private finished: ShardAnalysis | null = null;
+  /** Opt-in (`defaultConsumer`): a default consumer's window over the ok entries, in stream order. */
+  private readonly consumer: DigestWindow | null;
+  private redeliveries = 0;
+  /** Digests of ids whose copies so far were all corrupt (see noteConsumer). */
+  private readonly corruptFirst = new Set<number>();
+  /** Entries were fed out of stream order (parallel readers): the consumer figure is unknown. */
+  private unordered = false;
 
   /**
    * `expectedEntries` (e.g. the stream's XLEN) sizes the duplicate index up front, to the size it
@@ -341,8 +349,9 @@ export class ShardAnalyzer {
   constructor(
     readonly shard: number,
     readonly key: string,
-    opts: { expectedEntries?: number } = {},
+    opts: { expectedEntries?: number; defaultConsumer?: boolean } = {},
   ) {
+    this.consumer = opts.defaultConsumer ? new DigestWindow() : null;
     const expected = Math.min(opts.expectedEntries ?? 0, MAX_PRESIZE_ENTRIES);
     if (expected > INITIAL_CAPACITY * MAX_LOAD) {
       let capacity = INITIAL_CAPACITY;
@@ -388,7 +397,9 @@ export class ShardAnalyzer {
       if (shard !== this.shard) misrouted = true;
       if (typeof payload === 'string') hashText(payload, this.digest);
       else hashBytes(payload, 0, payload.length, this.digest);
+      const dups = this.duplicateEntries;
       this.index(dedupId, 0, dedupId.length);
+      if (this.consumer !== null) this.noteConsumer(ok, typeof dedupId === 'string' ? idDigestText(dedupId) : idDigestBytes(dedupId, 0, dedupId.length), this.duplicateEntries > dups);
       if (shard === this.shard && this.pSeq >= 0 && this.pI >= 0 && this.pSeq + this.pI <= Number.MAX_SAFE_INTEGER) {
         this.addOrdinal(this.pNonce, this.pNonceValue, this.pSeq + this.pI);
       }
@@ -433,8 +444,12 @@ export class ShardAnalyzer {
       } else {
         this.digest[0] = a;
         this.digest[1] = b;
+        // Only the worker-thread readers hand digests, and they feed ranges out of order.
+        this.unordered = true;
       }
+      const dups = this.duplicateEntries;
       this.index(buf, idStart, idEnd);
+      if (this.consumer !== null) this.noteConsumer(ok, idDigestBytes(buf, idStart, idEnd), this.duplicateEntries > dups);
       if (shard === this.shard && this.pSeq >= 0 && this.pI >= 0 && this.pSeq + this.pI <= Number.MAX_SAFE_INTEGER) {
         this.addOrdinal(this.pNonce, this.pNonceValue, this.pSeq + this.pI);
       }
@@ -448,6 +463,29 @@ export class ShardAnalyzer {
     both.set(dedupId, 0);
     both.set(payload, dedupId.length);
     this.addRange(ok, s, both, 0, dedupId.length, dedupId.length, both.length);
+  }
+
+  /**
+   * A default consumer's decision on one entry whose dedup_id parsed (`seenBefore`: the index had
+   * it already). Corrupt entries never reach a consumer; an id first carried by corrupt entries is
+   * remembered apart (they are rare) so that its first ok copy is not taken for a re-delivery.
+   */
+  private noteConsumer(ok: boolean, key: number, seenBefore: boolean): void {
+    if (!ok) {
+      if (!seenBefore) this.corruptFirst.add(key);
+      return;
+    }
+    const earlierOk = seenBefore && !(this.corruptFirst.size > 0 && this.corruptFirst.delete(key));
+    if (!this.consumer!.isDuplicate(key) && earlierOk) this.redeliveries++;
+  }
+
+  /**
+   * Ok entries a default consumer (a 4096-id window, FIFO) would deliver a second time: an earlier
+   * ok entry carried their dedup_id and it had left the window. Null unless the analyzer was made
+   * with `defaultConsumer` and fed in stream order.
+   */
+  defaultConsumerRedeliveries(): number | null {
+    return this.consumer === null || this.unordered ? null : this.redeliveries;
   }
 
   /** The shard's figures so far (cli.md `scan` shape, fields in the documented order). */

@@ -18,6 +18,8 @@ import type {
   ShardPage,
   SkippedKey,
 } from './types';
+import { CONSUMER_FILTERS, type ConsumerProgress, type ConsumerRowsPage } from './consumer';
+import { MAX_DEDUP_CAPACITY } from './dedup-window';
 
 // ---------- shared building blocks ----------
 
@@ -824,6 +826,43 @@ export const channels = {
    * link state; the Sentinel master and its replicas; or the one server) and the failovers seen.
    */
   'topology:status': { request: empty, response: returns<TopologyStatus>() },
+  /**
+   * Consumer view (issue 13): replays a shard from `from` (exclusive; null = the oldest entry) as
+   * net-mesh's `poll_shard` with `limit` reads it, through a dedup window of `capacity` ids, up to
+   * the stream's last entry at the start. One replay at a time; a new one replaces the last.
+   * Progress comes as `consumer:progress` events (the last one with a final state).
+   */
+  'consumer:start': {
+    request: z
+      .object({
+        shard: shardId,
+        from: streamId.nullable(),
+        limit: z.number().int().min(1).max(10_000),
+        capacity: z.number().int().min(1).max(MAX_DEDUP_CAPACITY),
+      })
+      .strict(),
+    response: returns<ConsumerProgress>(),
+  },
+  'consumer:cancel': { request: z.object({ jobId: z.string().min(1).max(64) }).strict(), response: returns<{ cancelled: boolean }>() },
+  'consumer:status': { request: z.object({ jobId: z.string().min(1).max(64) }).strict(), response: returns<ConsumerProgress>() },
+  /** Rows `offset..offset+count` of the replay's entries matching `filter`, oldest first. */
+  'consumer:rows': {
+    request: z
+      .object({ jobId: z.string().min(1).max(64), filter: z.enum(CONSUMER_FILTERS), offset: z.number().int().min(0), count: z.number().int().min(0).max(MAX_PAGE_LIMIT) })
+      .strict(),
+    response: returns<ConsumerRowsPage>(),
+  },
+  /** Where replay position `index` falls among `filter`'s rows (-1: it does not match the filter). */
+  'consumer:locate': {
+    request: z.object({ jobId: z.string().min(1).max(64), filter: z.enum(CONSUMER_FILTERS), index: z.number().int().min(0) }).strict(),
+    response: returns<{ position: number }>(),
+  },
+  /**
+   * Connects with a profile's values without saving them (issue 13, first connection): on success
+   * the profile is saved and stays connected (`saved`); on failure nothing is saved, the
+   * connection is closed and `status` is `down` with Redis' reason.
+   */
+  'connection:try': { request: profileInputSchema, response: returns<{ status: ConnectionStatus; saved: ProfileView | null }>() },
 } as const;
 
 /** Events pushed from the core to the UI: facts, named `domain:changed`-style. */
@@ -850,6 +889,8 @@ export const events = {
   'notify:show': returns<Notice>(),
   /** Pushed when a role, an address, a link or the failover list changed (Cluster and Sentinel, checked every 5 s). */
   'topology:changed': returns<TopologyStatus>(),
+  /** A consumer replay's progress, at most every 150 ms, and once more with its final state. */
+  'consumer:progress': returns<ConsumerProgress>(),
 } as const;
 
 export type ChannelName = keyof typeof channels;

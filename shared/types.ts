@@ -106,6 +106,12 @@ export interface ShardAnalysis {
    */
   headGaps?: GapRange[];
   /**
+   * Ok entries a default consumer (4096-id dedup window) would deliver twice: copies farther apart
+   * than its window. Set by the app's analysis (not by `scan --json`); absent when the shard was
+   * read by parallel workers, out of stream order (issue 13).
+   */
+  defaultConsumerRedeliveries?: number;
+  /**
    * The evidence behind the counts (`scan --details`, the analysis view; shared/evidence.ts): one
    * record per corrupt entry, duplicate group and misrouted entry, with stream ids and a reason.
    * Absent unless asked for.

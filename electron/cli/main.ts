@@ -8,11 +8,12 @@ import { publishCommand } from './cmd-publish';
 import { readCommand } from './cmd-read';
 import { scanCommand } from './cmd-scan';
 import { shardsCommand } from './cmd-shards';
+import { consumerReplayCommand } from './cmd-consumer';
 import { runCli } from './run';
 import { defaultServeCommand } from './cmd-serve';
 import { demoCommand } from './cmd-demo';
 
-for (const command of [shardsCommand, readCommand, scanCommand, publishCommand, healthCommand]) registerCommand(command);
+for (const command of [shardsCommand, readCommand, scanCommand, publishCommand, healthCommand, consumerReplayCommand]) registerCommand(command);
 registerCommand(defaultServeCommand());
 registerCommand(demoCommand());
 

@@ -42,6 +42,7 @@ export function startAnalysisJob(s: Session, shards: number[] | undefined, opts:
       const result = await scanShards(s.adapter, {
         ...(selection ? { shards: selection } : {}),
         signal: ctrl.signal,
+        defaultConsumer: true,
         // The evidence behind every count (issue 13): the exports list it, as `scan --details` does.
         details: true,
         // The scan connection's XRANGEs count toward the app's own load like every other command.

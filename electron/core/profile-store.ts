@@ -220,6 +220,26 @@ export class ProfileStore {
     return true;
   }
 
+  /**
+   * Turns an ephemeral profile (one only tried so far, `connection:try`) into a saved one with the
+   * same id: its passwords move from memory to the secret store, the profile into profiles.json.
+   */
+  async persist(id: string): Promise<StoredProfile> {
+    const p = this.ephemeral.find((x) => x.id === id);
+    if (!p) throw usageError(`no unsaved profile with id ${id}`);
+    for (const key of [id, sentinelSecretKey(id)]) {
+      const secret = this.memorySecrets.get(key);
+      if (secret !== undefined) await this.secrets.set(key, secret);
+    }
+    const saved: StoredProfile = { ...p };
+    delete saved.ephemeral;
+    await this.changeDisk((list) => [...list.filter((x) => x.id !== id), saved]);
+    this.ephemeral = this.ephemeral.filter((x) => x.id !== id);
+    this.memorySecrets.delete(id);
+    this.memorySecrets.delete(sentinelSecretKey(id));
+    return saved;
+  }
+
   async delete(id: string): Promise<boolean> {
     const wasEphemeral = this.ephemeral.some((p) => p.id === id);
     let found = wasEphemeral;

@@ -68,6 +68,8 @@ export interface ScanOptions {
    * thread). Ignored with `reader: 'client'`. Results are identical either way.
    */
   workers?: number | 'auto';
+  /** Also count what a default consumer would deliver twice (`defaultConsumerRedeliveries`, issue 13); the app's analysis asks, `scan --json` does not. */
+  defaultConsumer?: boolean;
   /** Called for every command sent on connections other than the adapter's (the scan connection), for the app's command count. */
   onCommand?: () => void;
   /**
@@ -124,13 +126,15 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       // Gap causes (gap-cause.ts): XINFO STREAM before and after, never per entry; the read is cut
       // at max-deleted-entry-id so the analyzer knows which ordinals sit at or below it.
       const before = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
-      const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length });
+      const analyzer = new ShardAnalyzer(info.shard, info.key, { expectedEntries: info.length, ...(opts.defaultConsumer ? { defaultConsumer: true } : {}) });
       await scanShard(adapter, analyzer, info, readSegments(info, before, adapter.exclusiveRanges), pageSize, signal, opts.onProgress, readers, opts.workers ?? 'auto');
       analyzer.atOrBelowMaxDeleted = false;
       signal?.throwIfAborted();
       const after = await readDeletionEvidence(adapter.client, info.key, adapter.serverVersion, adapter.secretTexts);
       opts.onShardAnalyzed?.(analyzer);
       const analysis = explainShardGaps(analyzer, before, after);
+      const redeliveries = analyzer.defaultConsumerRedeliveries();
+      if (redeliveries !== null) analysis.defaultConsumerRedeliveries = redeliveries;
       shards.push(opts.details ? await withEvidence(adapter, info, analyzer, analysis, signal, await readers.for(info)) : analysis);
     }
   } finally {

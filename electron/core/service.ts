@@ -21,6 +21,8 @@ import { capEntries, filterStep, findCopies, locateWithPage, pageAt } from './br
 import { Session } from './session';
 import { PublishDesk } from './publish-desk';
 import { cancelAnalysisJob, startAnalysisJob } from './analysis-job';
+import { consumerDeps } from './consumer-jobs';
+import { tryFirstConnect } from './first-connect';
 import { findJobsOf, findSourceOf } from './find';
 import type { CreateService, MeshService, ServiceOptions } from './service-api';
 
@@ -317,6 +319,12 @@ class Service implements MeshService {
         return s.health.exportDocument({ appVersion: this.opts.appVersion, connection: { ...s.status, commandTimeoutMs: s.profile.commandTimeoutMs }, incident });
       },
       'topology:status': async () => session().readTopology(),
+      'consumer:start': async (req) => session().consumer.start(consumerDeps(session(), this.sink), req),
+      'consumer:cancel': async (req) => session().consumer.cancel(req.jobId),
+      'consumer:status': async (req) => session().consumer.status(req.jobId),
+      'consumer:rows': async (req) => session().consumer.rows(req),
+      'consumer:locate': async (req) => session().consumer.locate(req),
+      'connection:try': async (req) => tryFirstConnect({ profiles: this.profiles, open: (p) => this.open(p), close: () => this.closeSession() }, req),
     };
   }
 }

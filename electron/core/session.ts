@@ -8,6 +8,7 @@
  * the error that explains it), the session owns the facts (profile, server version, topology,
  * whether it may publish), and `connection:changed` is pushed when the derived status changes.
  */
+import { ConsumerJobs } from './consumer-jobs';
 import type { ConnectionStatus, EventPayloadOf, EventSink, HealthSnapshot, ShardListResult, StreamFacts } from '../../shared/contract';
 import { MeshError, toErrorInfo } from '../../shared/errors';
 import { ratePerSec } from '../../shared/health';
@@ -65,6 +66,8 @@ export class Session {
   readonly jobs = new Map<string, AbortController>();
   /** Created on the first publish (test-publisher.ts). */
   publisher: TestPublisher | null = null;
+  /** The consumer view's replay (`consumer:*`, consumer-jobs.ts); reset in dispose(). */
+  readonly consumer = new ConsumerJobs();
   /** Commands sent since the health monitor last asked (its "own load" figure). */
   commandCount = 0;
 
@@ -171,6 +174,7 @@ export class Session {
     for (const idx of this.indexes.values()) idx.stop();
     this.indexPages.close();
     for (const job of this.jobs.values()) job.abort();
+    this.consumer.reset();
     await this.adapter.shutdown().catch(() => {});
   }
 

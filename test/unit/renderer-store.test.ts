@@ -103,14 +103,34 @@ describe('connection slice', () => {
     expect(store.getState()).toMatchObject({ connectionError: reason, connectionBusy: null, connection: { state: 'disconnected' } });
   });
 
-  it('a transient first connect keeps the session: the core retries and the shell shows it', async () => {
+  it('a transient first connect (refused, timed out) also closes the session and stays on the form with the reason', async () => {
+    const reason = { kind: 'transient' as const, message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' };
     const api = new FakeApi()
-      .handle('connection:open', () => status('reconnecting', { error: { kind: 'transient', message: 'connect ECONNREFUSED' } }))
-      .handle('profiles:list', () => ({ profiles: [], activeProfileId: 'p1' }));
+      .handle('connection:open', () => status('reconnecting', { error: reason }))
+      .handle('connection:close', () => status('disconnected', { profileId: null }));
     const store = storeOn(api);
-    await expect(store.getState().openProfile('p1')).resolves.toBe(true);
-    expect(api.requests('connection:close')).toHaveLength(0);
-    expect(store.getState()).toMatchObject({ connectionError: null, connection: { state: 'reconnecting' } });
+    await expect(store.getState().openProfile('p1')).resolves.toBe(false);
+    expect(api.calls.map((c) => c.channel)).toEqual(['connection:open', 'connection:close']);
+    expect(store.getState()).toMatchObject({ connectionError: reason, connection: { state: 'disconnected' }, staleSince: null });
+  });
+
+  it('tryProfile: a failed first connect saves nothing and keeps the reason; a good one connects', async () => {
+    const reason = { kind: 'fatal' as const, message: 'WRONGPASS invalid username-password pair', code: 'WRONGPASS' };
+    const input = { name: 'x', url: 'redis://127.0.0.1:1', prefix: 'net', commandTimeoutMs: 1000, readOnly: false };
+    const bad = new FakeApi().handle('connection:try', () => ({ status: status('down', { error: reason }), saved: null }));
+    const s1 = storeOn(bad);
+    await expect(s1.getState().tryProfile(input)).resolves.toBeNull();
+    expect(s1.getState()).toMatchObject({ connectionError: reason, connectionBusy: null });
+    expect(bad.requests('profiles:list')).toHaveLength(0);
+
+    const view = { id: 'p9', name: 'x', url: 'redis://127.0.0.1:6379', address: 'redis://127.0.0.1:6379', hasPassword: false, prefix: 'net', commandTimeoutMs: 1000, readOnly: false };
+    const good = new FakeApi()
+      .handle('connection:try', () => ({ status: status('ready', { profileId: 'p9' }), saved: view }))
+      .handle('profiles:list', () => ({ profiles: [view], activeProfileId: 'p9' }))
+      .handle('shards:list', () => shardList(1));
+    const s2 = storeOn(good);
+    await expect(s2.getState().tryProfile(input)).resolves.toEqual(view);
+    expect(s2.getState()).toMatchObject({ connectionError: null, connection: { state: 'ready', profileId: 'p9' } });
   });
 });
 

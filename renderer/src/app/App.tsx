@@ -64,6 +64,8 @@ export function App() {
   const link = useApp((s) => s.link);
   const state = useApp((s) => s.connection?.state ?? 'disconnected');
   const boot = useApp((s) => s.boot);
+  // A first connect asked from the connect screen stays there until it is ready or failed (issue 13).
+  const firstConnect = useApp((s) => s.connectionBusy === 'opening' && s.connection?.state !== 'ready');
   const target = useApp((s) => (s.connection?.url && s.connection.state !== 'disconnected' ? `${s.connection.prefix ?? ''} @ ${s.connection.url}` : null));
 
   useEffect(() => {
@@ -79,7 +81,7 @@ export function App() {
     <div className="app" data-app-ready={ready ? 'true' : 'false'} data-link={link} data-connection-state={state}>
       {/* The connect screen holds nothing worth keeping: an unauthorized link replaces it with the
           help. The shell keeps its (stale) data under a banner instead. */}
-      {!ready || (link === 'unauthorized' && state === 'disconnected') ? <BootScreen /> : state === 'disconnected' ? <ConnectScreen /> : <AppShell />}
+      {!ready || (link === 'unauthorized' && state === 'disconnected') ? <BootScreen /> : state === 'disconnected' || firstConnect ? <ConnectScreen /> : <AppShell />}
     </div>
   );
 }

@@ -30,20 +30,38 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => ({
     set({ connectionBusy: 'opening', connectionError: null, connectionErrorAction: 'open' });
     try {
       const status = await get().api.invoke('connection:open', { profileId });
-      if (status.state === 'down') {
-        // A fatal first connect (wrong password, NOPERM, bad TLS) is not retried by the core:
-        // close the dead session and keep the user on the form with the reason.
+      if (status.state === 'down' || status.state === 'reconnecting') {
+        // The first connect failed (refused, timed out, wrong password, NOPERM, bad TLS): there is
+        // nothing to show yet, so close the session (which also stops the core's retries of a
+        // transient failure) and keep the user on the form with Redis' reason (issue 13).
         set({ connectionError: status.error ?? { kind: 'fatal', message: 'the connection failed' } });
         get().setConnection(await get().api.invoke('connection:close'));
         return false;
       }
-      // Transient (unreachable, LOADING): the core keeps retrying; the shell shows it reconnecting.
       get().setConnection(status);
       void get().loadProfiles();
       return status.state !== 'disconnected';
     } catch (e) {
       set({ connectionError: toApiError(e).toInfo() });
       return false;
+    } finally {
+      set({ connectionBusy: null });
+    }
+  },
+  async tryProfile(input) {
+    set({ connectionBusy: 'opening', connectionError: null, connectionErrorAction: 'open' });
+    try {
+      const { status, saved } = await get().api.invoke('connection:try', input);
+      if (saved === null) {
+        set({ connectionError: status.error ?? { kind: 'fatal', message: 'the connection failed' } });
+        return null;
+      }
+      get().setConnection(status);
+      void get().loadProfiles();
+      return saved;
+    } catch (e) {
+      set({ connectionError: toApiError(e).toInfo() });
+      return null;
     } finally {
       set({ connectionBusy: null });
     }

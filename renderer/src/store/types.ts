@@ -32,6 +32,12 @@ export interface ConnectionSlice {
   setConnection(status: ConnectionStatus): void;
   refreshConnection(): Promise<void>;
   openProfile(profileId: string): Promise<boolean>;
+  /**
+   * First connection of a profile not saved yet (`connection:try`): saved only when Redis answered;
+   * on failure nothing is saved and `connectionError` holds Redis' reason. Resolves with the saved
+   * profile, or null when the connect failed.
+   */
+  tryProfile(input: ProfileInput): Promise<ProfileView | null>;
   closeConnection(): Promise<void>;
   startDemo(): Promise<boolean>;
   clearConnectionError(): void;
@@ -63,7 +69,7 @@ export interface ShardsSlice {
 /** The shard browser's layout (lanes, merged view, selection, detail): see events-slice.ts. */
 export type { EventsSlice };
 
-export type ViewName = 'browse' | 'publish' | 'analysis' | 'health';
+export type ViewName = 'browse' | 'publish' | 'analysis' | 'health' | 'consumer';
 
 export interface UiSlice {
   view: ViewName;

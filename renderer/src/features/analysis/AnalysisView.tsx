@@ -1,3 +1,4 @@
+import { DefaultConsumerNote } from './DefaultConsumerNote';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
@@ -254,6 +255,7 @@ function Results({ report }: { report: AnalysisReport }) {
           );
         })}
       </div>
+      <DefaultConsumerNote shards={shards} />
 
       <section className="card" aria-label="Results per shard">
         <div className="card-head">

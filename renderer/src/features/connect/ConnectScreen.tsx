@@ -4,6 +4,7 @@ import { BrandMark, Icon } from '../../components/Icon';
 import { ThemeToggle } from '../../components/ThemeToggle';
 import { useApp } from '../../store';
 import './connect.css';
+import { connectFailureTitle } from './connect-failure';
 import { useConnectUi } from './connect-ui';
 import { ProfileForm } from './ProfileForm';
 import { ProfileList } from './ProfileList';
@@ -54,7 +55,9 @@ export function ConnectScreen() {
           <p className="muted">Browse shard streams, find corrupt entries and duplicate ids, and watch Redis health. Reads are bounded; nothing is written unless you publish.</p>
         </div>
 
-        {error ? <ErrorNotice error={error} title={errorTitles[errorAction ?? 'open']} onDismiss={clearError} /> : null}
+        {error ? (
+          <ErrorNotice error={error} title={(errorAction ?? 'open') === 'open' ? connectFailureTitle(error) : errorTitles[errorAction ?? 'open']} onDismiss={clearError} />
+        ) : null}
 
         <div className="connect-grid">
           <section className="card panel" aria-labelledby="profiles-heading">

@@ -37,6 +37,10 @@ interface Props {
 export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
   const saveProfile = useApp((s) => s.saveProfile);
   const openProfile = useApp((s) => s.openProfile);
+  const tryProfile = useApp((s) => s.tryProfile);
+  const clearConnectionError = useApp((s) => s.clearConnectionError);
+  /** The last "Save and connect" of a new profile failed: nothing was saved. */
+  const [notSaved, setNotSaved] = useState(false);
   const busy = useApp((s) => s.connectionBusy);
   const [draft, setDraft] = useState<ProfileDraft>(() => (editing ? draftFromProfile(editing) : emptyDraft()));
   const [errors, setErrors] = useState<DraftErrors>({});
@@ -66,7 +70,16 @@ export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
     setErrors({});
     setSaving(true);
     setSaveError(null);
+    setNotSaved(false);
     try {
+      if (connect && !editing) {
+        // A new profile is saved only once Redis answered (connection:try); on failure the form
+        // keeps what was typed, the reason is shown above it, and "Save anyway" saves it as is.
+        const saved = await tryProfile(r.input);
+        if (saved) onDone(saved);
+        else setNotSaved(true);
+        return;
+      }
       const saved = await saveProfile(r.input);
       setDraft(draftFromProfile(saved));
       if (connect && !(await openProfile(saved.id)) && onSavedNotConnected) onSavedNotConnected(saved);
@@ -178,6 +191,23 @@ export function ProfileForm({ editing, onDone, onSavedNotConnected }: Props) {
       </div>
 
       {saveError ? <ErrorNotice error={saveError} title="Could not save the profile" onDismiss={() => setSaveError(null)} /> : null}
+      {notSaved && !editing ? (
+        <div className="form-not-saved" data-not-saved>
+          <span className="muted small">Not saved: a profile is kept once it has connected. Fix it above, or keep it as it is.</span>
+          <button
+            type="button"
+            className="btn btn-sm"
+            onClick={() => {
+              clearConnectionError();
+              void submit(false);
+            }}
+            disabled={disabled}
+            data-action="save-anyway"
+          >
+            Save anyway
+          </button>
+        </div>
+      ) : null}
 
       <div className="form-actions">
         {editing ? (

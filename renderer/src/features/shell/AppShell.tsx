@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { useApp, type ViewName } from '../../store';
 import { AnalysisView } from '../analysis/AnalysisView';
+import { ConsumerView } from '../consumer/ConsumerView';
 import { EventPane } from '../events/EventPane';
 import { FindHost } from '../find/FindDialog';
 import { HealthView } from '../health/HealthView';
@@ -36,6 +37,9 @@ export function AppShell() {
         </ViewSlot>
         <ViewSlot name="health" active={view}>
           <HealthView />
+        </ViewSlot>
+        <ViewSlot name="consumer" active={view}>
+          <ConsumerView />
         </ViewSlot>
       </div>
       <StatusBar />

@@ -7,9 +7,11 @@ export const VIEWS: Array<{ name: ViewName; label: string; key: string }> = [
   { name: 'publish', label: 'Publish', key: '2' },
   { name: 'analysis', label: 'Analysis', key: '3' },
   { name: 'health', label: 'Health', key: '4' },
+  // The consumer replay of the shard selected in the sidebar (features/consumer).
+  { name: 'consumer', label: 'Consumer', key: '5' },
 ];
 
-/** The shell's top-level views; Alt+1..4 switch between them from anywhere. */
+/** The shell's top-level views; Alt+1..5 switch between them from anywhere. */
 export function ViewTabs() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
