@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useReducer, useRef, type KeyboardEvent, type MouseEvent, type ReactElement, type Ref } from 'react';
 import { useRowWindow } from '../../lib/use-row-window';
+import { useEvidence } from '../../lib/evidence';
 import { monoCharWidth } from './columns';
 import { EntryHead, EntryRow, ROW_HEIGHT, type RowProps } from './EntryRow';
 import { RowSlots } from './row-slots';
 
-export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars' | 'dedupFit'> & { key: string };
+export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars' | 'dedupFit' | 'evidence'> & { key: string };
 
 export interface EntryListHandle {
   scrollToIndex(index: number, align?: 'auto' | 'center' | 'start' | 'end'): void;
@@ -64,6 +65,8 @@ export function EntryList(p: EntryListProps) {
   const lastCount = useRef(p.count);
   const following = useRef(true);
   const dedupChars = useRef(12);
+  // The entry an Analysis figure opened (one subscription per list; rows get it as a prop).
+  const target = useEvidence((s) => (s.target?.state === 'found' ? s.target : null));
   const { onFollow, onRange } = p;
 
   useImperativeHandle(p.listRef, () => ({
@@ -274,6 +277,7 @@ export function EntryList(p: EntryListProps) {
         showShard={p.showShard}
         chars={chars}
         dedupFit={dedupFit}
+        evidence={target && r.entry && target.id === r.entry.id && target.shard === r.shard ? target.kind : null}
       />,
     );
   }

@@ -6,7 +6,7 @@ import { streamIdTime } from '../../lib/stream-id';
 import { fitDedupId } from '../../lib/dedup-fit';
 import { AnomalyFlag } from '../../components/AnomalyIcon';
 import { ColumnGrip } from './columns';
-import { useEvidence } from '../../lib/evidence';
+import type { EvidenceKind } from '../../lib/evidence';
 
 /** Fixed row height (px): rows never change size, so nothing moves while data arrives. */
 export const ROW_HEIGHT = 28;
@@ -26,6 +26,8 @@ export interface RowProps {
   chars: number;
   /** The dedup_id column holds this many characters (0: any dedup_id whole); longer ones are shortened in the nonce. */
   dedupFit: number;
+  /** The anomaly kind when this is the entry an Analysis figure opened (ringed in its colour), else null. */
+  evidence: EvidenceKind | null;
 }
 
 /** The column headers, aligned with the rows through the same grid template. */
@@ -131,7 +133,7 @@ const NO_TEXT: RowText = { date: '', time: '', title: '', preview: '' };
  */
 export const EntryRow = memo(function EntryRow(p: RowProps) {
   const { entry, mark } = p;
-  const evidence = useEvidence((s) => (entry && s.target?.state === 'found' && s.target.id === entry.id && s.target.shard === p.shard ? s.target.kind : null));
+  const evidence = p.evidence;
   const style = { transform: `translateY(${p.top}px)` };
   if (!entry && p.state !== 'loading') {
     return (
@@ -223,6 +225,7 @@ const ROW_FIELDS = Object.keys({
   showShard: true,
   chars: true,
   dedupFit: true,
+  evidence: true,
 } satisfies Record<keyof RowProps, true>) as Array<keyof RowProps>;
 
 /** memo's comparison without allocating (rows are compared on every scroll frame). */
