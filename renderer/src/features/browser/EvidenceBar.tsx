@@ -25,8 +25,25 @@ export function EvidenceBar() {
     if (selectedId === target.id) seen.current = target.token;
     else if (seen.current === target.token && selectedId !== null) clearEvidence();
   }, [selectedId, target]);
+  // `n` steps to the next match while Browse is shown (not while typing).
+  const browsing = useApp((s) => s.view === 'browse');
+  const canNext = target !== null && target.state === 'found' && !target.last && target.kind !== 'gap';
+  const nextRef = useRef<() => void>(() => {});
+  useEffect(() => {
+    if (!browsing || !canNext) return;
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      const typing = t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
+      if (e.key !== 'n' || typing || e.ctrlKey || e.metaKey || e.altKey) return;
+      e.preventDefault();
+      nextRef.current();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [browsing, canNext]);
   if (!target) return null;
   const next = () => void openEvidence(api, (shard, id) => show(shard, { entryId: id }), target, true);
+  nextRef.current = next;
   return (
     <div className="evidence-bar" role="status" data-kind={target.kind} data-evidence-bar={target.kind} data-evidence-state={target.state} data-evidence-id={target.id ?? undefined}>
       <span className="evidence-kind">
@@ -47,9 +64,9 @@ export function EvidenceBar() {
       {target.state === 'none' ? <span className="muted small">{target.nth > 0 ? 'no more matches in this shard' : 'no such entry in the shard now (written or removed since the analysis?)'}</span> : null}
       {target.state === 'error' ? <span className="evidence-error small">{target.error}</span> : null}
       <span className="spacer" />
-      {target.state === 'found' && !target.last && target.kind !== 'gap' ? (
-        <button type="button" className="btn btn-soft btn-sm" onClick={next} data-action="evidence-next">
-          Next match
+      {canNext ? (
+        <button type="button" className="btn btn-soft btn-sm" onClick={next} data-action="evidence-next" title="Next match (n)">
+          Next match <kbd className="keycap">n</kbd>
         </button>
       ) : null}
       <button type="button" className="btn btn-ghost btn-icon btn-sm" onClick={clearEvidence} aria-label="Close" title="Stop highlighting" data-action="evidence-close">
