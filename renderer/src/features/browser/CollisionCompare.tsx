@@ -98,10 +98,8 @@ function CompareSide({ side, copy, label, marks, onReveal }: { side: 'left' | 'r
       <div className="compare-side-head">
         <span className="caps-label">{label}</span>
         <code className="compare-id">{copy.id}</code>
-        <span className="muted small">
-          #{formatCount(copy.position)}
-          {time ? ` · ${formatTimestamp(time)}` : ''}
-        </span>
+        <span className="muted small">#{formatCount(copy.position)}</span>
+        {time ? <span className="muted small compare-time">{formatTimestamp(time)}</span> : null}
         <span className="spacer" />
         {onReveal ? (
           <button type="button" className="btn btn-ghost btn-sm" onClick={onReveal} data-action="compare-reveal">
