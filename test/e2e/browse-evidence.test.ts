@@ -251,6 +251,8 @@ describe('Browse evidence', () => {
       // The filter stays usable: its input is wider than a few characters.
       const filterWidth = await page.locator(`${lane} [data-filter-input]`).evaluate((el) => el.getBoundingClientRect().width);
       expect(filterWidth).toBeGreaterThan(160);
+      // The server URL in the top bar is whole too.
+      expect(await page.locator('[data-connection-url]').evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
       await shot(page, 'evidence-detail-1024-dark');
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });
