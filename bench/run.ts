@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startRedis } from '../test/helpers/redis-server';
 import { analyzerBench, cliStartBench, parallelScanBench, publishBench, scanBench, scanJsonBench } from './core-cases';
 import { uiBrowserBench, uiTailBench } from './ui-browser';
+import { laneFiltersBench, laneMemoryBench } from './lane-cases';
+import { laneVirtualBench } from './lane-virtual';
 import { findBench, scanDetailsBench } from './find-case';
 import { uiEditorBench, uiGapsBench } from './ui-lists';
 import { consumerBench } from './consumer-case';
@@ -29,6 +31,9 @@ const CASES: BenchCase[] = [
   uiEditorBench,
   uiGapsBench,
   consumerBench,
+  laneMemoryBench,
+  laneFiltersBench,
+  laneVirtualBench,
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

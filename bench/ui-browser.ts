@@ -193,6 +193,15 @@ async function bareDomBaseline(page: Page, ms: number): Promise<{ frames: number
 type Act = { click: string } | { submit: string } | { scroll: string; top: number };
 
 /** In the page: do `act`, then resolve with the ms until `selector` matches and one more frame was painted. */
+/**
+ * `MESH_ROW_WINDOW=tanstack`: the page's lanes run on @tanstack/react-virtual instead of the own
+ * row window (renderer/src/lib/use-row-window.ts), for bench `lane-virtual`.
+ */
+async function chooseRowWindow(page: Page): Promise<void> {
+  const choice = process.env.MESH_ROW_WINDOW;
+  if (choice) await page.addInitScript((c) => localStorage.setItem('mesh.rowWindow', c), choice);
+}
+
 async function timeToPaint(page: Page, act: Act, selector: string): Promise<number> {
   return page.evaluate(
     ({ act, selector }) =>
@@ -226,7 +235,7 @@ export const uiBrowserBench: BenchCase = {
     const serve = await startServeProcess({ home, url: redis.url, prefix: PREFIX });
     const browser = await launchChromium();
     try {
-      const app = await openApp(browser, serve.url, { viewport: { width: 1440, height: 900 } });
+      const app = await openApp(browser, serve.url, { viewport: { width: 1440, height: 900 }, beforeGoto: chooseRowWindow });
       const { page } = app;
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Performance.enable');
@@ -513,6 +522,7 @@ export const uiTailBench: BenchCase = {
         // Every tail push as it reaches the page (wall clock, entries, newest id): tells the
         // server's share of the lag from the page's.
         beforeGoto: async (p) => {
+          await chooseRowWindow(p);
           await p.addInitScript(() => {
             const pushes: Array<[number, number, string]> = [];
             (window as unknown as { __pushes: typeof pushes }).__pushes = pushes;

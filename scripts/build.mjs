@@ -53,6 +53,7 @@ if (want('electron') && existsSync(r('electron/main/index.ts'))) {
 }
 if (want('bench') && existsSync(r('bench/run.ts'))) {
   jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('bench/run.ts')], outfile: r('dist/bench/run.js') }));
+  jobs.push(build({ ...nodeCommon, format: 'esm', entryPoints: [r('bench/lane-memory-child.ts')], outfile: r('dist/bench/lane-memory-child.js') }));
   jobs.push(scanWorker('dist/bench'));
 }
 await Promise.all(jobs);

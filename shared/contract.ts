@@ -295,12 +295,19 @@ export interface FilterQuery {
   text?: string;
   /** `$.path == literal`, compared on the raw text (numbers digit for digit, strings decoded). */
   pathEquals?: string;
-  status?: 'corrupt' | 'duplicate';
-  /** Analysis evidence (issue 13): entries whose dedup_id is a collision, or misrouted entries (as `scan` counts them). */
-  anomaly?: 'collision' | 'misrouted';
-  /** Analysis evidence: the entry whose dedup_id is `nonce`'s ordinal `value` (seq + i) on this shard (a gap's bounding entry). */
+  /**
+   * Entries the shard's background index flagged (issue 13/14; answered from the index's
+   * positions, no scan): `duplicate` (every copy, grouped by dedup_id: collisions first, then
+   * retries), `retry` / `collision` (one kind only), `gap` (the two entries bounding each gap of a
+   * nonce's ordinals), `misrouted` (dedup_id shard part or payload `s` names another shard).
+   */
+  status?: FilterStatus;
+  /** Analysis evidence (issue 13): the entry whose dedup_id is `nonce`'s ordinal `value` (seq + i) on this shard (one gap's bounding entry; scanned, not from the index). */
   ordinal?: { nonce: string; value: number };
 }
+
+export const FILTER_STATUSES = ['corrupt', 'duplicate', 'retry', 'collision', 'gap', 'misrouted'] as const;
+export type FilterStatus = (typeof FILTER_STATUSES)[number];
 
 /** One bounded step of a filter scan: resume with `cursor` until `done`. */
 export interface FilterPage {
@@ -314,6 +321,15 @@ export interface FilterPage {
   scanned: number;
   /** False while the shard's duplicate index is still being built (a duplicates filter may miss entries). */
   duplicatesReady: boolean;
+  /**
+   * Status filters answered from the shard's index (additive): the position of each entry (same
+   * order as `entries`), the number of matches in all, and while the index is still being built
+   * `pending` true with its progress (no entries yet: ask again when `index:changed` says ready).
+   */
+  positions?: number[];
+  matchTotal?: number;
+  pending?: boolean;
+  index?: IndexStatus;
 }
 
 /** The entries of a shard carrying one dedup_id (`duplicates:copies`). */
@@ -343,6 +359,21 @@ export interface ShardGaps {
   ready: boolean;
   gaps: GapRange[];
   headGaps: GapRange[];
+  /**
+   * Where each of `gaps` lies (same order, additive): the positions of the entries bounding it
+   * (ordinal `from - 1` and `to + 1` of its nonce, as the index met them), null when not known.
+   */
+  places?: GapPlace[];
+  /** Where each of `headGaps` lies (same order, additive): `after` is the nonce's lowest ordinal here. */
+  headPlaces?: GapPlace[];
+}
+
+export interface GapPlace {
+  before: number | null;
+  after: number | null;
+  /** dedup_ids of the bounding entries, for the marker's text. */
+  beforeDedupId?: string;
+  afterDedupId?: string;
 }
 
 export interface DuplicateMark {
@@ -649,8 +680,7 @@ const filterRequest = z
       .object({
         text: z.string().min(1).max(1000).optional(),
         pathEquals: z.string().min(1).max(1000).optional(),
-        status: z.enum(['corrupt', 'duplicate']).optional(),
-        anomaly: z.enum(['collision', 'misrouted']).optional(),
+        status: z.enum(FILTER_STATUSES).optional(),
         ordinal: z
           .object({ nonce: z.string().regex(/^[0-9a-f]{1,16}$/), value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })
           .strict()

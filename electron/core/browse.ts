@@ -12,6 +12,7 @@ import { compareStreamIds, parseStreamId, streamIdPredecessor } from '../../shar
 import type { MeshEntry } from '../../shared/types';
 import { MAX_POLL_LIMIT, type MeshAdapter } from './adapter';
 import { evidenceTests } from './evidence-filter';
+import { indexedFilterStep, servedByIndex } from './lane-filter';
 import type { ShardIndex } from './shard-index';
 
 /** What a browse read needs: the adapter, the shard's index, and the service's error-logging wrapper. */
@@ -190,7 +191,7 @@ interface CompiledFilter {
 
 /** Compiles a filter query; a malformed JSON-path expression is a usage error naming the problem. */
 export function compileFilter(q: FilterQuery, index: ShardIndex, shard = -1): CompiledFilter {
-  const tests: Array<(e: MeshEntry) => boolean> = evidenceTests(q, shard, index);
+  const tests: Array<(e: MeshEntry) => boolean> = evidenceTests(q, shard);
   if (q.status === 'corrupt') tests.push((e) => e.status === 'corrupt');
   if (q.status === 'duplicate') {
     tests.push((e) => e.dedupId !== undefined && index.duplicateMarks([e.dedupId]).length > 0);
@@ -213,7 +214,7 @@ export function compileFilter(q: FilterQuery, index: ShardIndex, shard = -1): Co
       return fold ? hay.toLowerCase().includes(needle) : hay.includes(needle);
     });
   }
-  return { test: (e) => tests.every((t) => t(e)), usesDuplicates: q.status === 'duplicate' || q.anomaly === 'collision' };
+  return { test: (e) => tests.every((t) => t(e)), usesDuplicates: q.status === 'duplicate' };
 }
 
 /**
@@ -227,6 +228,9 @@ export async function filterStep(
   req: { direction: 'forward' | 'backward'; cursor: string | null; query: FilterQuery; limit: number; scanLimit: number; previewChars?: number },
 ): Promise<FilterPage> {
   const { adapter, index, shard } = c;
+  // Status filters: the index knows the positions (lane-filter.ts), no scan.
+  const q = req.query;
+  if (servedByIndex(q)) return indexedFilterStep(c, { ...req, query: q }, { capEntry, compileFilter, locateId });
   const filter = compileFilter(req.query, index, shard);
   const started = performance.now();
   const entries: PageEntry[] = [];

@@ -89,6 +89,19 @@ export class DedupHints {
     return out;
   }
 
+  /** Calls `visit` with every position that has a dedup_id and its hash, in position order. */
+  forEachHash(visit: (position: number, hash: number) => void): void {
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c] as Uint32Array;
+      const n = Math.min(CHUNK, this.count - c * CHUNK);
+      const base = c * CHUNK;
+      for (let k = 0; k < n; k++) {
+        const h = chunk[k]!;
+        if (h !== NONE) visit(base + k, h);
+      }
+    }
+  }
+
   memoryBytes(): number {
     return this.chunks.length * CHUNK * 4;
   }

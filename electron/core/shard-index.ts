@@ -6,7 +6,7 @@
  * adapter's poll: the same decisions as every other read), paced so it never monopolises a
  * struggling server, and extended incrementally as the stream grows.
  */
-import type { IndexStatus, DuplicateMark } from '../../shared/contract';
+import type { IndexStatus, DuplicateMark, FilterStatus, GapPlace } from '../../shared/contract';
 import { MeshError, toErrorInfo } from '../../shared/errors';
 import { ShardAnalyzer } from '../../shared/analysis';
 import { deletedBetween, explainGap, explainHeadGap, type DeletionEvidence } from '../../shared/gap-cause';
@@ -14,7 +14,8 @@ import { compareStreamIds, exclusiveStart } from '../../shared/stream-id';
 import type { GapRange, MeshEntry } from '../../shared/types';
 import { storedPayload, type MeshAdapter } from './adapter';
 import { isCommandTimeout } from './classify';
-import { DedupHints } from './dedup-hints';
+import { DedupHints, hashDedupId } from './dedup-hints';
+import { LaneMarks, U32List } from './lane-marks';
 import type { ScanConnection } from './scan-connection';
 import { entryVerdict } from './scan-page';
 import { readDeletionEvidence } from './stream-facts';
@@ -56,6 +57,10 @@ export class ShardIndex {
   private pastMaxDeleted = true;
   /** Entries were deleted since the build began (gapReport saw it): the build loop starts over. */
   private restartPending = false;
+  /** Corrupt and misrouted positions, where gaps lie (lane-marks.ts). */
+  private marks: LaneMarks;
+  /** The last position list built per status filter, valid while `count` is unchanged. */
+  private lists = new Map<string, FilterList>();
 
   constructor(
     private readonly adapter: MeshAdapter,
@@ -72,6 +77,7 @@ export class ShardIndex {
     private readonly pages: IndexPageSource | null = null,
   ) {
     this.analyzer = new ShardAnalyzer(shard, key);
+    this.marks = new LaneMarks(shard);
   }
 
   status(): IndexStatus {
@@ -83,6 +89,17 @@ export class ShardIndex {
   get ready(): boolean {
     return this.state === 'ready';
   }
+
+  /**
+   * Whether the status filters can answer from it: ready, or extending an index that was complete
+   * (a live shard's growth, every couple of seconds) — what it knew then is still exact.
+   */
+  get servable(): boolean {
+    return this.state === 'ready' || (this.state === 'building' && this.complete);
+  }
+
+  /** The index covered the whole stream once since it was last started over. */
+  private complete = false;
 
   get indexedCount(): number {
     return this.count;
@@ -156,7 +173,7 @@ export class ShardIndex {
    * still being built (the gaps found so far are returned) or when entries were deleted since it
    * was built, which also moved positions: the index then starts over, and a later call answers.
    */
-  async gapReport(): Promise<{ ready: boolean; gaps: GapRange[]; headGaps: GapRange[] }> {
+  async gapReport(): Promise<{ ready: boolean; gaps: GapRange[]; headGaps: GapRange[]; places?: GapPlace[]; headPlaces?: GapPlace[] }> {
     const now = await readDeletionEvidence(this.adapter.client, this.key, this.adapter.serverVersion, this.adapter.secretTexts);
     const built = this.evidence;
     if (built && deletedBetween(built, now) !== undefined) {
@@ -172,7 +189,138 @@ export class ShardIndex {
       ready: this.ready,
       gaps: result.gaps.map((g) => explainGap(g, evidence, this.analyzer.seenAtOrBelowMaxDeleted(g.nonce, g.from - 1))),
       headGaps: this.analyzer.headGaps().map((g) => explainHeadGap(g, now.known ? now : evidence)),
+      places: this.marks.gapPlaces(result.gaps),
+      headPlaces: this.marks.headPlaces(this.analyzer.headGaps()),
     };
+  }
+
+  /**
+   * The positions a status filter shows, in the order it shows them (oldest first; duplicates
+   * grouped by dedup_id, collisions first), from what the index met: no read of Redis. A snapshot:
+   * the same list object is handed out until the index grows (paging through it stays consistent).
+   * Only meaningful once `ready`.
+   */
+  filterList(status: FilterStatus, newestFirst = false): FilterList {
+    const grouped = status === 'duplicate' || status === 'retry' || status === 'collision';
+    const cacheKey = grouped && newestFirst ? `${status}:newest` : status;
+    const cached = this.lists.get(cacheKey);
+    if (cached && cached.builtAt === this.count) return cached;
+    let positions: Uint32Array;
+    let places: GapPlace[] | undefined;
+    if (status === 'corrupt') positions = this.marks.corrupt.view().slice();
+    else if (status === 'misrouted') positions = this.marks.misrouted.view().slice();
+    else if (status === 'gap') {
+      places = [...this.marks.gapPlaces(this.analyzer.result().gaps), ...this.marks.headPlaces(this.analyzer.headGaps())];
+      positions = this.marks.gapBoundPositions(places);
+    } else positions = this.duplicatePositions(status, newestFirst);
+    const list: FilterList = { status, builtAt: this.count, positions, grouped, resume: new Map() };
+    this.lists.set(cacheKey, list);
+    return list;
+  }
+
+  /** Shard each misrouted position belongs to (its dedup_id's shard part, else its payload's `s`). */
+  misroutedShard(position: number): number | undefined {
+    const v = this.marks.misrouted.view();
+    let lo = 0;
+    let hi = v.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (v[mid]! < position) lo = mid + 1;
+      else if (v[mid]! > position) hi = mid - 1;
+      else return this.marks.misroutedTo.at(mid);
+    }
+    return undefined;
+  }
+
+  /**
+   * Every copy of every duplicated dedup_id (of one kind, or both), grouped: collisions before
+   * retries whatever the order, groups in order of their first copy (newest first: the latest
+   * first copy first), copies in position order. Found with one pass over the per-position hashes
+   * (a hash shared by another id is weeded out when read).
+   */
+  private duplicatePositions(kind: 'duplicate' | 'retry' | 'collision', newestFirst: boolean): Uint32Array {
+    const scan = this.duplicateScan();
+    const { collision, first, matchPos, matchGroup } = scan;
+    const groups = collision.length;
+    const wanted = (g: number) => kind === 'duplicate' || (kind === 'collision') === (collision[g] === 1);
+    const counts = new Uint32Array(groups);
+    let total = 0;
+    for (let k = 0; k < matchGroup.length; k++) {
+      const g = matchGroup[k]!;
+      if (!wanted(g)) continue;
+      counts[g]!++;
+      total++;
+    }
+    const order: number[] = [];
+    for (let g = 0; g < groups; g++) if (counts[g]! > 0) order.push(g);
+    order.sort((a, b) => collision[b]! - collision[a]! || (newestFirst ? first[b]! - first[a]! : first[a]! - first[b]!));
+    const start = new Uint32Array(groups);
+    let at = 0;
+    for (const g of order) {
+      start[g] = at;
+      at += counts[g]!;
+    }
+    const out = new Uint32Array(total);
+    for (let k = 0; k < matchGroup.length; k++) {
+      const g = matchGroup[k]!;
+      if (counts[g]! > 0) out[start[g]!++] = matchPos[k]!;
+    }
+    return out;
+  }
+
+  /**
+   * One pass for every duplicate filter: each duplicated id's hash in a small open-addressing
+   * table (typed arrays: a Map keyed by 32-bit hashes boxes most of them), then every position
+   * whose hash is in it, with its group. Cached until the index grows.
+   */
+  private dupScanCache: { builtAt: number; collision: Uint8Array; first: Float64Array; matchPos: Uint32Array; matchGroup: Uint32Array } | null = null;
+  private duplicateScan() {
+    if (this.dupScanCache && this.dupScanCache.builtAt === this.count) return this.dupScanCache;
+    const hashes: number[] = [];
+    const kinds: number[] = [];
+    for (const g of this.analyzer.duplicates()) {
+      hashes.push(hashDedupId(g.dedupId));
+      kinds.push(g.kind === 'collision' ? 1 : 0);
+    }
+    let size = 16;
+    while (size < hashes.length * 2) size *= 2;
+    const keys = new Uint32Array(size);
+    const vals = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    const collision: number[] = [];
+    for (let k = 0; k < hashes.length; k++) {
+      const h = hashes[k]!;
+      let s = Math.imul(h, 0x9e3779b1) & mask;
+      while (vals[s]! >= 0 && keys[s] !== h) s = (s + 1) & mask;
+      if (vals[s]! >= 0) continue; // two ids, one hash: one group (reads tell them apart)
+      keys[s] = h;
+      vals[s] = collision.length;
+      collision.push(kinds[k]!);
+    }
+    const first = new Float64Array(collision.length).fill(-1);
+    const pos = new U32List();
+    const grp = new U32List();
+    this.hints.forEachHash((p, h) => {
+      let s = Math.imul(h, 0x9e3779b1) & mask;
+      for (;;) {
+        const v = vals[s]!;
+        if (v < 0) return;
+        if (keys[s] === h) {
+          if (first[v]! < 0) first[v] = p;
+          pos.push(p);
+          grp.push(v);
+          return;
+        }
+        s = (s + 1) & mask;
+      }
+    });
+    this.dupScanCache = { builtAt: this.count, collision: Uint8Array.from(collision), first, matchPos: pos.view(), matchGroup: grp.view() };
+    return this.dupScanCache;
+  }
+
+  /** Bytes the index holds (sparse ids excluded): the duplicate index, the per-position hashes, the marks. */
+  memoryBytes(): number {
+    return this.analyzer.memoryBytes() + this.hints.memoryBytes() + this.marks.memoryBytes();
   }
 
   private async run(): Promise<void> {
@@ -188,6 +336,9 @@ export class ShardIndex {
       }
       this.firstId = firstId;
       this.total = len;
+      // Sized once for the whole stream: growing by doubling leaves each old table to the
+      // allocator (most of what a lane's index cost the process beyond the index itself).
+      if (this.count === 0) this.analyzer = new ShardAnalyzer(this.shard, this.key, { expectedEntries: len });
       this.onChange(this.status());
       let lastEmit = Date.now();
       while (!this.stopped) {
@@ -210,6 +361,7 @@ export class ShardIndex {
         }
       }
       this.state = this.stopped ? 'idle' : 'ready';
+      if (this.state === 'ready') this.complete = true;
     } catch (e) {
       this.state = 'failed';
       this.error = toErrorInfo(e);
@@ -277,10 +429,11 @@ export class ShardIndex {
       const xEnd = offsets[o + X_END]!;
       this.hints.pushBytes(buf, xStart, xEnd);
       if (this.count % this.step === 0) this.ids.push(entryIdText(page, k));
-      this.count++;
       const dStart = offsets[o + D_START]!;
       const dEnd = offsets[o + D_END]!;
       const s = entryVerdict(buf, dStart, dEnd);
+      this.marks.noteBytes(this.count, s >= 0, s, buf, xStart, xEnd);
+      this.count++;
       // No `d`: an empty payload, as `add` passes for it.
       this.analyzer.addRange(s >= 0, s, buf, xStart, xEnd, dStart < 0 ? 0 : dStart, dStart < 0 ? 0 : dEnd);
     }
@@ -311,6 +464,7 @@ export class ShardIndex {
   private add(entry: MeshEntry): void {
     this.hints.push(entry.dedupId);
     if (this.count % this.step === 0) this.ids.push(entry.id);
+    this.marks.noteText(this.count, entry.status === 'ok', entry.status === 'ok' ? entry.s : -1, entry.dedupId);
     this.count++;
     this.analyzer.add(entry, storedPayload(entry) ?? NO_PAYLOAD);
   }
@@ -321,10 +475,27 @@ export class ShardIndex {
     this.lastId = null;
     this.hints.clear();
     this.analyzer = new ShardAnalyzer(this.shard, this.key);
+    this.marks = new LaneMarks(this.shard);
+    this.complete = false;
+    this.lists.clear();
+    this.dupScanCache = null;
     this.evidence = null;
     this.pastMaxDeleted = true;
   }
 }
 
 const NO_PAYLOAD = new Uint8Array(0);
+
+/** One status filter's positions (ShardIndex.filterList). */
+export interface FilterList {
+  status: FilterStatus;
+  /** The index's entry count when it was built. */
+  builtAt: number;
+  /** Positions in the order shown. */
+  positions: Uint32Array;
+  /** Duplicates: grouped by dedup_id, not in position order. */
+  grouped: boolean;
+  /** Where to go on after a served cursor (stream id → next index in this list, per direction). */
+  resume: Map<string, number>;
+}
 

@@ -278,3 +278,78 @@ describe('ListModel: merged and filtered lists', () => {
     expect(steps).toBe(2);
   });
 });
+
+describe('ListModel: status filters served from the shard index (issues 13/14)', () => {
+  const pos = (i: number) => i;
+
+  it('waits for the index with its progress, then asks again and lists rows with their positions', async () => {
+    const api = new FakeApi();
+    let ready = false;
+    api.handle('events:filter', (req) =>
+      ready
+        ? { shard: req.shard, entries: [entryAt(3, 7), entryAt(3, 9)], positions: [pos(7), pos(9)], cursor: idAt(3, 9), done: true, scanned: 2, duplicatesReady: true, matchTotal: 2 }
+        : { shard: req.shard, entries: [], cursor: null, done: false, scanned: 0, duplicatesReady: false, pending: true, index: { shard: 3, state: 'building' as const, indexed: 40, total: 100, step: 256 } },
+    );
+    api.handle('duplicates:lookup', () => ({ ready: true, marks: [] }));
+    const list = new ListModel(api, [3], 'oldest', { status: 'misrouted' }, 100);
+    models.push(list);
+    list.start();
+    await whenTrue(list.subscribe, () => list.indexStatus?.indexed === 40 && !list.loading);
+    expect(list.rows).toEqual([]);
+    expect(api.calls.filter((c) => c.channel === 'events:filter')).toHaveLength(1);
+    ready = true;
+    api.emit('index:changed', { shard: 3, state: 'ready', indexed: 100, total: 100, step: 256 });
+    await whenTrue(list.subscribe, () => list.done);
+    expect(list.rows.map((r) => [r.entry.id, r.position])).toEqual([
+      [idAt(3, 7), 7],
+      [idAt(3, 9), 9],
+    ]);
+    expect(list.matchTotal).toBe(2);
+  });
+
+  it('puts a gap marker after the entry before each gap (above it newest first), and a header over each duplicated id', async () => {
+    for (const order of ['oldest', 'newest'] as const) {
+      const api = new FakeApi();
+      const before = entryAt(3, 4);
+      const after = entryAt(3, 5);
+      const rows = order === 'oldest' ? [before, after] : [after, before];
+      api.handle('events:filter', (req) => ({ shard: req.shard, entries: rows, positions: rows.map((e) => Number(e.dedupId!.split(':')[3])), cursor: rows[1]!.id, done: true, scanned: 2, duplicatesReady: true, matchTotal: 2 }));
+      api.handle('gaps:list', () => ({
+        shard: 3,
+        ready: true,
+        gaps: [{ nonce: 'ab', from: 10, to: 19, cause: 'lost' as const, reason: 'r' }],
+        headGaps: [],
+        places: [{ before: 4, after: 5, beforeDedupId: 'ab:3:0:9', afterDedupId: 'ab:3:20:0' }],
+      }));
+      api.handle('duplicates:lookup', () => ({ ready: true, marks: [] }));
+      const list = new ListModel(api, [3], order, { status: 'gap' }, 100);
+      models.push(list);
+      list.start();
+      await whenTrue(list.subscribe, () => list.done && list.itemCount === 3);
+      const shown = Array.from({ length: list.itemCount }, (_, i) => {
+        const it = list.itemAt(i)!;
+        return typeof it === 'number' ? list.rows[it]!.position : it.kind;
+      });
+      expect(shown).toEqual(order === 'oldest' ? [4, 'gap', 5] : [5, 'gap', 4]);
+    }
+
+    const api = new FakeApi();
+    const copies = [entryAt(3, 1), { ...entryAt(3, 2), dedupId: 'ab:3:0:1' }, entryAt(3, 6), { ...entryAt(3, 8), dedupId: 'ab:3:0:6' }];
+    api.handle('events:filter', (req) => ({ shard: req.shard, entries: copies, positions: [1, 2, 6, 8], cursor: copies[3]!.id, done: true, scanned: 4, duplicatesReady: true, matchTotal: 4 }));
+    const marks: DuplicateMark[] = [
+      { dedupId: 'ab:3:0:1', kind: 'collision', copies: 2 },
+      { dedupId: 'ab:3:0:6', kind: 'retry', copies: 2 },
+    ];
+    api.handle('duplicates:lookup', () => ({ ready: true, marks }));
+    const list = new ListModel(api, [3], 'oldest', { status: 'duplicate' }, 100);
+    models.push(list);
+    list.start();
+    await whenTrue(list.subscribe, () => list.done && list.itemCount === 6 && list.markOf(list.rows[3]!) !== undefined);
+    const shown = Array.from({ length: list.itemCount }, (_, i) => {
+      const it = list.itemAt(i)!;
+      return typeof it === 'number' ? list.rows[it]!.position : it.kind === 'group' ? `${it.dup}:${it.dedupId}:${it.section}` : it.kind;
+    });
+    expect(shown).toEqual(['collision:ab:3:0:1:true', 1, 2, 'retry:ab:3:0:6:true', 6, 8]);
+    expect(list.itemOf(2)).toBe(4);
+  });
+});

@@ -35,10 +35,10 @@ export function AnomalyIcon({ kind }: { kind: AnomalyKind }) {
   );
 }
 
-/** A kind's flag: icon and label in the kind's colour. `title` explains it. */
-export function AnomalyFlag({ kind, title, children, className }: { kind: AnomalyKind; title?: string; children?: ReactNode; className?: string }) {
+/** A kind's flag: icon and label in the kind's colour. `title` explains it; `data` adds `data-*` attributes. */
+export function AnomalyFlag({ kind, title, children, className, data }: { kind: AnomalyKind; title?: string; children?: ReactNode; className?: string; data?: Record<`data-${string}`, string> }) {
   return (
-    <span className={className ? `kflag ${className}` : 'kflag'} data-kind={kind} title={title}>
+    <span className={className ? `kflag ${className}` : 'kflag'} data-kind={kind} title={title} {...data}>
       <AnomalyIcon kind={kind} />
       <span className="kflag-text">{children ?? ANOMALY_LABEL[kind]}</span>
     </span>

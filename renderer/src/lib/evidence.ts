@@ -1,7 +1,7 @@
 /**
  * "Open the exact entry" (issue 13): an Analysis figure (corrupt, duplicate groups, collisions,
  * misrouted, a gap range) is resolved to the entries behind it by the core's filter scan
- * (events:filter with `status`, `anomaly` or `ordinal`), and Browse opens the shard at the first
+ * (events:filter with an index-served `status`, or `ordinal` for a gap), and Browse opens the shard at the first
  * one, selected, with its detail open and the row ringed in the anomaly's colour. The evidence bar
  * above the lanes (EvidenceBar) names what is shown and steps to the next match.
  *
@@ -103,9 +103,9 @@ export function evidenceQuery(kind: EvidenceKind, gap?: { nonce: string; ordinal
     case 'duplicate':
       return { status: 'duplicate' };
     case 'collision':
-      return { anomaly: 'collision' };
+      return { status: 'collision' };
     case 'misrouted':
-      return { anomaly: 'misrouted' };
+      return { status: 'misrouted' };
     case 'gap':
       if (!gap) throw new Error('a gap needs its nonce and bounding ordinal');
       return { ordinal: { nonce: gap.nonce, value: gap.ordinal } };

@@ -18,7 +18,9 @@
  * each, whenever the count changes, which under a live tail of a million-row stream is every
  * frame; blocks of rows avoided that but made windows of up to 80 rows, and those frames were the
  * 60-130 ms long tasks bench/ui-browser.ts measured. With one row height the window is plain
- * arithmetic, so it is done here.
+ * arithmetic, so it is done here. Measured again against 3.14.28 (issue 14, bench `lane-virtual`,
+ * use-tanstack-window.ts): within the shared machine's noise of this window, missing the same
+ * budgets, and unable to scale past the element height cap below; this window stays.
  *
  * Why scaling: browsers cap an element's height (Chromium at 33,554,428 px, measured), which at
  * 28 px rows is ~1.2 million rows. Past MAX_CANVAS_PX the canvas is capped and scroll offsets are
@@ -27,6 +29,7 @@
  */
 import { useCallback, useLayoutEffect, useReducer, useRef, type RefObject } from 'react';
 import { flushSync } from 'react-dom';
+import { useTanstackWindow } from './use-tanstack-window';
 
 /** Rows rendered beyond each edge of the viewport: a short scroll never shows an empty edge. */
 export const OVERSCAN_ROWS = 6;
@@ -86,7 +89,22 @@ export interface RowWindow {
  */
 let lastSize = { width: 0, height: 0 };
 
-export function useRowWindow(opts: { count: number; rowHeight: number; scrollRef: RefObject<HTMLDivElement | null>; overscanRows?: number }): RowWindow {
+/**
+ * The lanes' row window: this file's own, or (`localStorage['mesh.rowWindow'] = 'tanstack'`, read
+ * once per page, for bench `lane-virtual`) the one on @tanstack/react-virtual.
+ */
+export const useRowWindow: (opts: { count: number; rowHeight: number; scrollRef: RefObject<HTMLDivElement | null>; overscanRows?: number }) => RowWindow =
+  rowWindowChoice() === 'tanstack' ? useTanstackWindow : useOwnRowWindow;
+
+function rowWindowChoice(): string | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage.getItem('mesh.rowWindow');
+  } catch {
+    return null;
+  }
+}
+
+function useOwnRowWindow(opts: { count: number; rowHeight: number; scrollRef: RefObject<HTMLDivElement | null>; overscanRows?: number }): RowWindow {
   const { count, rowHeight, scrollRef } = opts;
   const fullOverscan = opts.overscanRows ?? OVERSCAN_ROWS;
   const [, rerender] = useReducer((x: number) => x + 1, 0);

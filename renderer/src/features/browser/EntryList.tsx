@@ -278,6 +278,7 @@ export function EntryList(p: EntryListProps) {
         chars={chars}
         dedupFit={dedupFit}
         evidence={target && r.entry && target.id === r.entry.id && target.shard === r.shard ? target.kind : null}
+        marker={r.marker}
       />,
     );
   }

@@ -7,6 +7,8 @@ import { fitDedupId } from '../../lib/dedup-fit';
 import { AnomalyFlag } from '../../components/AnomalyIcon';
 import { ColumnGrip } from './columns';
 import type { EvidenceKind } from '../../lib/evidence';
+import { misroutedTo, type RowMarker } from './lane-rows';
+import { MarkerRow } from './MarkerRow';
 
 /** Fixed row height (px): rows never change size, so nothing moves while data arrives. */
 export const ROW_HEIGHT = 28;
@@ -28,6 +30,8 @@ export interface RowProps {
   dedupFit: number;
   /** The anomaly kind when this is the entry an Analysis figure opened (ringed in its colour), else null. */
   evidence: EvidenceKind | null;
+  /** A row between entries (gap marker, dedup_id group header: lane-rows.ts) instead of an entry. */
+  marker?: RowMarker;
 }
 
 /** The column headers, aligned with the rows through the same grid template. */
@@ -52,7 +56,7 @@ export function EntryHead({ showShard }: { showShard: boolean }) {
         dedup_id
         <ColumnGrip column="dedup" />
       </div>
-      <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, large payloads">
+      <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, misrouted entries (→ the shard they belong to), large payloads">
         Flags
         <ColumnGrip column="flags" />
       </div>
@@ -95,9 +99,15 @@ function payloadText(e: PageEntry, chars: number): string {
   return line.length > chars ? `${line.slice(0, chars)}…` : line;
 }
 
-function Flags({ entry, mark }: { entry: PageEntry; mark: DuplicateMark | undefined }) {
+function Flags({ entry, mark, shard }: { entry: PageEntry; mark: DuplicateMark | undefined; shard: number }) {
+  const wrong = misroutedTo(entry, shard);
   return (
     <>
+      {wrong ? (
+        <AnomalyFlag kind="misrouted" title={wrong.why} data={{ 'data-misrouted-to': String(wrong.shard) }}>
+          → #{wrong.shard}
+        </AnomalyFlag>
+      ) : null}
       {entry.status === 'corrupt' ? <AnomalyFlag kind="corrupt" title={entry.reason} /> : null}
       {mark ? (
         <AnomalyFlag
@@ -134,6 +144,7 @@ const NO_TEXT: RowText = { date: '', time: '', title: '', preview: '' };
 export const EntryRow = memo(function EntryRow(p: RowProps) {
   const { entry, mark } = p;
   const evidence = p.evidence;
+  if (p.marker) return <MarkerRow marker={p.marker} top={p.top} index={p.index} />;
   const style = { transform: `translateY(${p.top}px)` };
   if (!entry && p.state !== 'loading') {
     return (
@@ -194,7 +205,7 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
         {entry ? (entry.dedupId === undefined ? 'no dedup_id' : fitDedupId(entry.dedupId, p.dedupFit)) : ''}
       </div>
       <div className="ecell c-flags" role="cell">
-        {entry ? <Flags entry={entry} mark={mark} /> : null}
+        {entry ? <Flags entry={entry} mark={mark} shard={p.shard} /> : null}
       </div>
       <div className="ecell c-payload" role="cell">
         {entry?.status === 'corrupt' ? (
@@ -226,6 +237,7 @@ const ROW_FIELDS = Object.keys({
   chars: true,
   dedupFit: true,
   evidence: true,
+  marker: true,
 } satisfies Record<keyof RowProps, true>) as Array<keyof RowProps>;
 
 /** memo's comparison without allocating (rows are compared on every scroll frame). */

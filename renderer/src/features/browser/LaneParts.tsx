@@ -209,23 +209,36 @@ export function FilterBar({
       <div className="seg seg-sm" role="group" aria-label="Status filter">
         {(
           [
-            [null, 'All'],
-            ['corrupt', 'Corrupt'],
-            ['duplicate', 'Duplicates'],
+            [null, 'All', 'Every entry'],
+            ['corrupt', 'Corrupt', 'Entries the net-mesh reader would skip'],
+            ['duplicate', 'Duplicates', 'Every copy of each duplicated dedup_id, grouped: collisions first, then retries'],
+            ['gap', 'Gaps', 'The entries on either side of each gap in a nonce’s ordinals, with the gap between them'],
+            ['misrouted', 'Misrouted', 'Entries whose dedup_id or payload names another shard'],
           ] as const
-        ).map(([st, label]) => (
-          <button
-            key={label}
-            type="button"
-            className={status === st ? 'seg-btn active' : 'seg-btn'}
-            aria-pressed={status === st}
-            data-filter-status={st ?? 'all'}
-            onClick={() => apply(text, st)}
-          >
-            {label}
-          </button>
-        ))}
+        ).map(([st, label, title]) => {
+          const on = st === 'duplicate' ? isDuplicateStatus(status) : status === st;
+          return (
+            <button key={label} type="button" className={on ? 'seg-btn active' : 'seg-btn'} aria-pressed={on} title={title} data-filter-status={st ?? 'all'} onClick={() => apply(text, st)}>
+              {label}
+            </button>
+          );
+        })}
       </div>
+      {isDuplicateStatus(status) ? (
+        <div className="seg seg-sm" role="group" aria-label="Duplicate kind">
+          {(
+            [
+              ['duplicate', 'Both', 'Retries and collisions'],
+              ['collision', 'Collisions', 'Same dedup_id, different payloads: consumers drop a real event'],
+              ['retry', 'Retries', 'Same dedup_id, same payload: a retried batch'],
+            ] as const
+          ).map(([st, label, title]) => (
+            <button key={st} type="button" className={status === st ? 'seg-btn active' : 'seg-btn'} aria-pressed={status === st} title={title} data-dup-kind={st} onClick={() => apply(text, st)}>
+              {label}
+            </button>
+          ))}
+        </div>
+      ) : null}
       {error ? (
         <span className="filter-error" role="alert">
           {error}
@@ -233,6 +246,10 @@ export function FilterBar({
       ) : null}
     </div>
   );
+}
+
+function isDuplicateStatus(st: FilterQuery['status'] | null): boolean {
+  return st === 'duplicate' || st === 'retry' || st === 'collision';
 }
 
 /**

@@ -13,6 +13,7 @@ import { ListModel } from './list-model';
 import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
 import { StreamFacts } from './StreamFacts';
+import { GapRows, gapMarkers, type GapMarker } from './lane-rows';
 import { runFind } from '../../lib/find-run';
 import { parseDedupId } from '../../../../shared/dedup-id';
 
@@ -149,6 +150,37 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
   );
 }
 
+/**
+ * The shard's gaps with where they lie (`gaps:list`), as markers: read when the index becomes
+ * ready and again when it has grown by a step since (a live tail), never per row.
+ */
+function useGapMarkers(shard: number, ready: boolean, indexed: number): Array<GapMarker & { slot: number }> {
+  const api = useApp((s) => s.api);
+  const reloadToken = useApp((s) => s.reloadToken);
+  const [markers, setMarkers] = useState<Array<GapMarker & { slot: number }>>(NO_MARKERS);
+  // Re-read at most once per 4,096 newly indexed entries.
+  const epoch = ready ? Math.floor(indexed / 4096) : -1;
+  useEffect(() => {
+    if (epoch < 0) return;
+    let live = true;
+    void api
+      .invoke('gaps:list', { shard })
+      .then((res) => {
+        if (!live || !res.ready) return;
+        const next = gapMarkers(res.gaps, res.places, res.headGaps, res.headPlaces);
+        // The same (or no) gaps again: keep the rows as they are, nothing re-renders.
+        setMarkers((prev) => (next.length === prev.length && next.every((m, k) => m.key === prev[k]?.key && m.slot === prev[k]?.slot) ? prev : next.length === 0 ? NO_MARKERS : next));
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [api, shard, epoch, reloadToken]);
+  return markers;
+}
+
+const NO_MARKERS: Array<GapMarker & { slot: number }> = [];
+
 /** How long a jump waits for its page before showing placeholders there. */
 const REVEAL_WAIT_MS = 150;
 
@@ -218,11 +250,16 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
   const listRef = useRef<EntryListHandle>(null);
   const newest = spec.order === 'newest';
   const n = model.length;
-  const toPos = useCallback((i: number) => (newest ? n - 1 - i : i), [newest, n]);
-  const toIndex = (pos: number) => (newest ? n - 1 - pos : pos);
+  // Gap markers between the entries that bound each gap (lane-rows.ts), once the index is ready.
+  const markers = useGapMarkers(spec.shard, model.index?.state === 'ready', model.index?.indexed ?? 0);
+  const rowsView = useMemo(() => new GapRows(markers, n, newest), [markers, n, newest]);
+  const toPos = useCallback((i: number) => rowsView.positionNear(i), [rowsView]);
+  const toIndex = (pos: number) => rowsView.indexOf(pos);
 
   const rowAt: RowSource = (i) => {
-    const r = model.rowAt(toPos(i));
+    const lr = rowsView.at(i);
+    if (lr.kind === 'marker') return { key: lr.marker.key, entry: undefined, shard: spec.shard, mark: undefined, position: null, state: 'ready', marker: lr.marker };
+    const r = model.rowAt(lr.position);
     // Keyed by position: a row keeps its element when its page arrives (placeholder to entry).
     return { key: String(r.position), entry: r.entry, shard: spec.shard, mark: r.mark, position: r.position, state: r.state };
   };
@@ -288,7 +325,7 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
     if (!p || n <= p.position) return;
     if (model.rowAt(p.position).state === 'loading' && performance.now() - p.at < REVEAL_WAIT_MS) return;
     pending.current = null;
-    listRef.current?.scrollToIndex(newest ? n - 1 - p.position : p.position, 'center');
+    listRef.current?.scrollToIndex(toIndex(p.position), 'center');
     if (p.select) select({ lane: spec.key, shard: spec.shard, id: model.rowAt(p.position).entry?.id ?? null, position: p.position });
     listRef.current?.focus();
   });
@@ -297,7 +334,7 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
   const initialSelection = useRef(selection?.position ?? null);
   useEffect(() => {
     const pos = initialSelection.current;
-    if (pos !== null) listRef.current?.scrollToIndex(newest ? model.length - 1 - pos : pos, 'center');
+    if (pos !== null) listRef.current?.scrollToIndex(toIndex(pos), 'center');
   }, [model, newest]);
 
   const liveEdge = newest ? 'top' : 'bottom';
@@ -305,7 +342,7 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
   // Back to the live end; a selected row (which pins the list) is let go.
   const resume = () => {
     if (selectedIndex !== null) select(null);
-    listRef.current?.scrollToIndex(newest ? 0 : n - 1, newest ? 'start' : 'end');
+    listRef.current?.scrollToIndex(newest ? 0 : rowsView.count - 1, newest ? 'start' : 'end');
     model.setFollowing(true);
   };
 
@@ -320,7 +357,7 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
       <div className="lane-list">
         <EntryList
           listRef={listRef}
-          count={n}
+          count={rowsView.count}
           rowAt={rowAt}
           version={version}
           liveEdge={liveEdge}
@@ -330,7 +367,10 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
           label={`Shard ${spec.shard}, ${newest ? 'newest' : 'oldest'} first`}
           onRange={onRange}
           onFollow={onFollow}
-          onSelect={(i, open) => {
+          onSelect={(at, open) => {
+            // The keyboard steps over a marker row to the entry beyond it.
+            const i = rowsView.at(at).kind === 'marker' ? (selectedIndex !== null && at < selectedIndex ? at - 1 : at + 1) : at;
+            if (i < 0 || i >= rowsView.count || rowsView.at(i).kind === 'marker') return;
             const position = toPos(i);
             select({ lane: spec.key, shard: spec.shard, id: model.rowAt(position).entry?.id ?? null, position }, open ?? detailOpen);
           }}

@@ -12,10 +12,11 @@
  */
 import type { ApiClient } from '../../api';
 import { toApiError } from '../../api';
-import type { DuplicateMark, EventPayloadOf, FilterQuery, PageEntry } from '../../../../shared/contract';
+import type { DuplicateMark, EventPayloadOf, FilterQuery, IndexStatus, PageEntry } from '../../../../shared/contract';
 import { compareStreamIds, streamIdPredecessor, streamIdSuccessor } from '../../../../shared/stream-id';
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { frameBatcher } from '../../lib/frame-batch';
+import { gapMarkers, type GapMarker, type RowMarker } from './lane-rows';
 import { PREVIEW_CHARS, type Order } from './stream-model';
 import { ViewModel } from './view-model';
 
@@ -28,14 +29,23 @@ const FILTER_MATCHES = 250;
 export interface ListRow {
   shard: number;
   entry: PageEntry;
+  /** Its stream position, when the core said (status filters served from the index). */
+  position?: number;
 }
+
+/** A list item: a row (by its index in `rows`) or a marker between rows (lane-rows.ts). */
+export type ListItem = number | RowMarker;
 
 interface Source {
   shard: number;
   cursor: string | null;
   done: boolean;
   buffer: PageEntry[];
+  /** Positions of the buffered entries, when the core gave them. */
+  positions: number[] | null;
   loading: boolean;
+  /** The core is building the shard's index: ask again when it is ready. */
+  waitingIndex: boolean;
   scanned: number;
   error: MeshErrorInfo | null;
 }
@@ -51,6 +61,14 @@ export class ListModel extends ViewModel {
   /** Signed count of rows inserted above the first row since creation (the list keeps its place). */
   topInserted = 0;
   duplicatesReady = true;
+  /** Status filters: the shard index's progress while it builds, and the number of matches it found. */
+  indexStatus: IndexStatus | null = null;
+  matchTotal: number | null = null;
+  /** With gap or duplicate filters: the rows with marker rows between them; null when there are none. */
+  items: ListItem[] | null = null;
+  private itemOfRow: Map<number, number> | null = null;
+  private gapAfter = new Map<number, GapMarker[]>();
+  private gapBefore = new Map<number, GapMarker[]>();
 
   private sources: Source[];
   private want = 200;
@@ -78,7 +96,7 @@ export class ListModel extends ViewModel {
     super();
     // Cursors are exclusive: forward reads after the predecessor, backward before the successor.
     const cursor = anchor === null ? null : order === 'newest' ? streamIdSuccessor(anchor) : streamIdPredecessor(anchor);
-    this.sources = shards.map((shard) => ({ shard, cursor, done: false, buffer: [], loading: false, scanned: 0, error: null }));
+    this.sources = shards.map((shard) => ({ shard, cursor, done: false, buffer: [], positions: null, loading: false, waitingIndex: false, scanned: 0, error: null }));
   }
 
   get shards(): number[] {
@@ -105,7 +123,101 @@ export class ListModel extends ViewModel {
     if (this.started) return;
     this.started = true;
     this.offs.push(this.api.on('tail:entries', (b) => this.onTailEvent(b)));
+    if (this.filter?.status !== undefined) {
+      this.offs.push(this.api.on('index:changed', (st) => this.onIndex(st)));
+      // Gap rows in one shard's lane; the merged view lists the bounding entries without them.
+      if (this.filter.status === 'gap' && this.sources.length === 1) void this.readGaps();
+    }
     this.fill();
+  }
+
+  /** The number of list items (rows and markers). */
+  get itemCount(): number {
+    return this.items ? this.items.length : this.rows.length;
+  }
+
+  /** Item `i`: a row index, or a marker. */
+  itemAt(i: number): ListItem | undefined {
+    return this.items ? this.items[i] : i < this.rows.length ? i : undefined;
+  }
+
+  /** The item index of row `r`. */
+  itemOf(r: number): number {
+    return this.itemOfRow ? (this.itemOfRow.get(r) ?? r) : r;
+  }
+
+  private onIndex(st: IndexStatus): void {
+    if (!this.sources.some((s) => s.shard === st.shard)) return;
+    this.indexStatus = st;
+    if (st.state === 'ready') {
+      let woke = false;
+      for (const s of this.sources) {
+        if (s.shard === st.shard && s.waitingIndex) {
+          s.waitingIndex = false;
+          woke = true;
+        }
+      }
+      if (woke && this.filter?.status === 'gap' && this.sources.length === 1) void this.readGaps();
+      if (woke) this.fill();
+    }
+    this.changed();
+  }
+
+  /** Gap filter: where each gap lies, for the marker rows between its bounding entries. */
+  private async readGaps(): Promise<void> {
+    const shard = this.sources[0]?.shard;
+    if (shard === undefined) return;
+    try {
+      const res = await this.api.invoke('gaps:list', { shard });
+      if (!this.started || !res.ready) return;
+      this.gapAfter.clear();
+      this.gapBefore.clear();
+      for (const m of gapMarkers(res.gaps, res.places, res.headGaps, res.headPlaces)) {
+        const { before, after } = m.place;
+        if (before !== null) this.gapAfter.set(before, [...(this.gapAfter.get(before) ?? []), m]);
+        else if (after !== null) this.gapBefore.set(after, [...(this.gapBefore.get(after) ?? []), m]);
+      }
+      this.rebuildItems();
+      this.changed();
+    } catch {
+      // Markers are an overlay: without them the bounding entries are still listed.
+    }
+  }
+
+  /**
+   * Gap filter: a marker after the entry before each gap (above it newest first); duplicates: a
+   * header above each dedup_id's copies, naming the section (collisions, retries) at its first.
+   */
+  private rebuildItems(): void {
+    const st = this.filter?.status;
+    const grouped = st === 'duplicate' || st === 'retry' || st === 'collision';
+    if (st !== 'gap' && !grouped) return;
+    const items: ListItem[] = [];
+    const itemOfRow = new Map<number, number>();
+    const newest = this.order === 'newest';
+    let lastId: string | undefined;
+    let lastKind: string | undefined;
+    this.rows.forEach((r, k) => {
+      if (grouped && r.entry.dedupId !== lastId) {
+        lastId = r.entry.dedupId;
+        const mark = this.markOf(r);
+        const dedupId = r.entry.dedupId ?? '';
+        const section = mark?.kind !== lastKind;
+        lastKind = mark?.kind;
+        items.push({ kind: 'group', key: `grp:${dedupId}:${k}`, dedupId, dup: mark?.kind, copies: mark?.copies, section });
+      }
+      const p = r.position;
+      const after = p === undefined ? undefined : this.gapAfter.get(p);
+      const before = p === undefined ? undefined : this.gapBefore.get(p);
+      if (before && !newest) items.push(...before);
+      if (after && newest) items.push(...after);
+      itemOfRow.set(k, items.length);
+      items.push(k);
+      if (after && !newest) items.push(...after);
+      if (before && newest) items.push(...before);
+    });
+    this.items = items;
+    this.itemOfRow = itemOfRow;
   }
 
   stop(): void {
@@ -149,7 +261,7 @@ export class ListModel extends ViewModel {
     this.maybeStartTail();
     if (this.stopped || this.rows.length >= this.want) return;
     for (const s of this.sources) {
-      if (!s.done && !s.loading && s.buffer.length === 0 && s.error === null) void this.read(s);
+      if (!s.done && !s.loading && !s.waitingIndex && s.buffer.length === 0 && s.error === null) void this.read(s);
     }
   }
 
@@ -170,10 +282,18 @@ export class ListModel extends ViewModel {
         });
         if (!this.started) return;
         s.buffer.push(...res.entries);
+        if (res.positions) (s.positions ??= []).push(...res.positions);
         s.cursor = res.cursor;
         s.done = res.done;
         s.scanned += res.scanned;
-        if (!res.duplicatesReady) this.duplicatesReady = false;
+        if (res.pending) {
+          // The index is being built: its progress shows, and `index:changed` asks again.
+          s.waitingIndex = res.index?.state !== 'ready';
+          if (res.index) this.indexStatus = res.index;
+        } else {
+          if (!res.duplicatesReady) this.duplicatesReady = false;
+          if (res.matchTotal !== undefined) this.matchTotal = res.matchTotal;
+        }
       } else {
         const limit = Math.max(50, Math.min(500, Math.ceil(1000 / this.sources.length)));
         const res = await this.api.invoke('events:page', { shard: s.shard, direction, cursor: s.cursor, limit, previewChars: PREVIEW_CHARS });
@@ -198,13 +318,18 @@ export class ListModel extends ViewModel {
   /** Moves entries from the per-shard buffers to the rows while the next one is certain. */
   private drain(): void {
     const newest = this.order === 'newest';
+    // Duplicates come grouped by dedup_id, not in id order: shard after shard, never interleaved.
+    const st = this.filter?.status;
+    const grouped = st === 'duplicate' || st === 'retry' || st === 'collision';
     const added: ListRow[] = [];
     while (this.rows.length + added.length < MAX_ROWS) {
       let best: Source | null = null;
       let blocked = false;
       for (const s of this.sources) {
+        if (grouped && best) break;
         if (s.buffer.length === 0) {
           if (!s.done) blocked = true;
+          if (grouped && !s.done) break;
           continue;
         }
         if (!best) best = s;
@@ -215,10 +340,14 @@ export class ListModel extends ViewModel {
       }
       // A shard with nothing buffered may still hold the next entry: wait for its page.
       if (blocked || !best) break;
-      added.push({ shard: best.shard, entry: best.buffer.shift() as PageEntry });
+      const row: ListRow = { shard: best.shard, entry: best.buffer.shift() as PageEntry };
+      const position = best.positions?.shift();
+      if (position !== undefined) row.position = position;
+      added.push(row);
     }
     if (added.length === 0) return;
     for (const r of added) this.rows.push(r);
+    this.rebuildItems();
     if (this.rows.length >= MAX_ROWS) {
       this.capped = true;
       this.stopped = true;
@@ -317,7 +446,10 @@ export class ListModel extends ViewModel {
       if (!m) this.marks.set(shard, (m = new Map()));
       for (const mark of res.marks) m.set(mark.dedupId, mark);
       if (!res.ready) this.duplicatesReady = false;
-      if (res.marks.length > 0) this.changed();
+      if (res.marks.length > 0) {
+        this.rebuildItems();
+        this.changed();
+      }
     } catch {
       // Marks are an overlay; a failed lookup leaves rows unmarked.
     } finally {
