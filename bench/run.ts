@@ -12,6 +12,7 @@ import { uiBrowserBench, uiTailBench } from './ui-browser';
 import { laneFiltersBench, laneMemoryBench } from './lane-cases';
 import { laneVirtualBench } from './lane-virtual';
 import { findBench, scanDetailsBench } from './find-case';
+import { uiScaleBench } from './ui-scale';
 import { uiEditorBench, uiGapsBench } from './ui-lists';
 import { consumerBench } from './consumer-case';
 import type { BenchCase, BenchResult } from './harness';
@@ -34,6 +35,7 @@ const CASES: BenchCase[] = [
   laneMemoryBench,
   laneFiltersBench,
   laneVirtualBench,
+  uiScaleBench,
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -171,8 +171,8 @@ async function screens(pages: Driven[], tag: string): Promise<void> {
   });
   await capture(pages, `${tag}-publish`);
   await each(pages, async (p) => {
-    await p.locator('[data-publisher-shard-select]').selectOption('__new__');
     await p.locator('[data-publisher-shard]').fill('40');
+    await p.locator('[data-publisher-shard]').press('Enter');
     await setEditorText(p, SOURCE);
     await p.locator('[data-publisher-valid]').waitFor();
     await p.locator('[data-action="preview"]').click();

@@ -7,7 +7,7 @@
  * stays under 1 GB RSS). Payloads are never retained: each is reduced to a 64-bit hash.
  */
 import { DigestWindow, idDigestBytes, idDigestText } from './consumer-window';
-import { parseDedupId } from './dedup-id';
+import { ordinalAfterPrefix, parseDedupId, storedIdText } from './dedup-id';
 import type { GapRange, MeshEntry, ShardAnalysis } from './types';
 
 /** How a dedup_id carried by several entries of one shard looks. */
@@ -144,8 +144,6 @@ const INITIAL_CAPACITY = 1024;
 const MAX_PRESIZE_ENTRIES = 2 ** 25 * MAX_LOAD;
 const TWO_32 = 4294967296;
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
-/** The longest canonical dedup_id: 16 hex + 5 + 20 + 20 digits + 3 colons. */
-const MAX_ID_LENGTH = 64;
 /** Rough heap cost of one exact-map entry (Map slot, key string header, record), for memoryBytes(). */
 const EXACT_ENTRY_OVERHEAD = 120;
 
@@ -634,26 +632,12 @@ export class ShardAnalyzer {
 
   /** parseId on the stored bytes `b[start..end)`, without making a string on the common path (same prefix). */
   private parseIdBytes(b: Uint8Array, start: number, end: number): boolean {
-    const pre = this.cachePrefixBytes;
-    const p = pre.length;
-    const len = end - start - p;
-    if (p > 0 && len >= 1 && len <= 15 && (len === 1 || b[start + p] !== 0x30)) {
-      let k = 0;
-      while (k < p && b[start + k] === pre[k]) k++;
-      if (k === p) {
-        let i = 0;
-        for (k += start; k < end; k++) {
-          const c = b[k]! - 0x30;
-          if (c < 0 || c > 9) break;
-          i = i * 10 + c;
-        }
-        if (k === end) {
-          this.pI = i;
-          return true;
-        }
-      }
+    const i = ordinalAfterPrefix(b, start, end, this.cachePrefixBytes);
+    if (i >= 0) {
+      this.pI = i;
+      return true;
     }
-    const text = asciiText(b, start, end);
+    const text = storedIdText(b, start, end);
     return text !== null && this.parseId(text);
   }
 
@@ -698,7 +682,7 @@ export class ShardAnalyzer {
     const a = this.digest[0]!;
     const b = this.digest[1]!;
     if (!this.fastKey(true)) {
-      const id = typeof dedupId === 'string' ? dedupId : asciiText(dedupId, start, end)!;
+      const id = typeof dedupId === 'string' ? dedupId : storedIdText(dedupId, start, end)!;
       const rec = this.exact.get(id);
       if (!rec) {
         this.exact.set(id, { a, b, count: 1, collision: false });
@@ -842,16 +826,4 @@ function slotHash(key: number, lo: number, groupHigh: number): number {
 /** The group index of a slot from its key word and extra. */
 function groupOf(w: number, extra: number): number {
   return ((w >>> GROUP_SHIFT) & GROUP_LOW_MASK) | ((extra >>> 8) << 9);
-}
-
-/** The text of an ASCII byte string, or null when it has a non-ASCII byte or is too long to be a dedup_id. */
-function asciiText(b: Uint8Array, start: number, end: number): string | null {
-  if (end - start > MAX_ID_LENGTH) return null;
-  let text = '';
-  for (let k = start; k < end; k++) {
-    const c = b[k]!;
-    if (c >= 0x80) return null;
-    text += String.fromCharCode(c);
-  }
-  return text;
 }

@@ -253,6 +253,35 @@ export interface ShardListResult {
   skipped: SkippedKey[];
   /** Epoch ms of this discovery. */
   at: number;
+  /**
+   * Present when the request gave `since` (the `at` of a list the caller holds) and the service
+   * still remembers that list: `shards` then holds only the shards that are new or changed since
+   * it, `removed` the ids that are gone (issue 14: 65,536 shards are not resent every refresh).
+   * A shard not listed is as it was, with an `appendRate` of 0 (its stream did not change).
+   */
+  delta?: { since: number; removed: number[] };
+  /**
+   * Present when the request gave `page`: `shards` holds the list's shards from `offset` on (at
+   * most the page's `limit`), `total` how many the whole list of this `at` has.
+   */
+  page?: { offset: number; total: number };
+}
+
+/**
+ * One shard's problem counts from its background index (`shards:problems`, issue 13), for the
+ * sidebar's badges between whole-bus analyses. Only shards whose index is complete are listed.
+ */
+export interface ShardProblemCounts {
+  shard: number;
+  /** Epoch ms of this answer. */
+  at: number;
+  entries: number;
+  corrupt: number;
+  duplicateGroups: number;
+  collisionGroups: number;
+  /** Sequence gaps, head gaps included. */
+  gaps: number;
+  misrouted: number;
 }
 
 export interface PositionedPage extends ShardPage {
@@ -737,7 +766,22 @@ export const channels = {
   'connection:close': { request: empty, response: returns<ConnectionStatus>() },
   'connection:status': { request: empty, response: returns<ConnectionStatus>() },
   'demo:start': { request: empty, response: returns<ConnectionStatus>() },
-  'shards:list': { request: empty, response: returns<ShardListResult>() },
+  /** `since`: the `at` of the list the caller holds; the answer may then be a delta (see ShardListResult). */
+  /**
+   * `page`: answer in pages (a window opening on many shards): without `at` a discovery answers its
+   * first page; with `at` (a list answered before) the page is read from that list, without Redis.
+   */
+  'shards:list': {
+    request: z
+      .object({
+        since: z.number().int().min(0).optional(),
+        page: z.object({ at: z.number().int().min(0).optional(), offset: z.number().int().min(0).max(65_536), limit: z.number().int().min(1).max(65_536) }).strict().optional(),
+      })
+      .strict(),
+    response: returns<ShardListResult>(),
+  },
+  /** Problem counts of the shards whose background index is complete (the sidebar's badges). */
+  'shards:problems': { request: empty, response: returns<{ shards: ShardProblemCounts[] }>() },
   /** What Redis keeps about one shard stream (XINFO STREAM, MEMORY USAGE, XINFO GROUPS); cached a few seconds per shard. */
   'shards:facts': { request: z.object({ shard: shardId }).strict(), response: returns<StreamFacts>() },
   'events:page': { request: pageRequest, response: returns<ShardPage>() },

@@ -91,3 +91,38 @@ export function parseNonce(hex: string): bigint {
   if (v > U64_MAX) throw new RangeError(`nonce "${hex}" does not fit in 64 bits`);
   return v;
 }
+
+/** The longest canonical dedup_id (16 hex + 5 + 20 + 20 digits + 3 colons): longer stored ids are not read as ids. */
+export const MAX_STORED_ID_LENGTH = 64;
+
+/**
+ * The hot path of the scanners that read dedup_ids from reply bytes: when the stored id
+ * `b[start..end)` begins with `prefix` (the bytes `nonce:shard:seq:` of the previous id) and the
+ * rest is a canonical decimal `i` of 1 to 15 digits (no leading zero), that `i`; otherwise -1 and
+ * the caller parses the whole id ({@link storedIdText} then parseDedupId).
+ */
+export function ordinalAfterPrefix(b: Uint8Array, start: number, end: number, prefix: Uint8Array): number {
+  const p = prefix.length;
+  const len = end - start - p;
+  if (p === 0 || len < 1 || len > 15 || (len > 1 && b[start + p] === 0x30)) return -1;
+  for (let k = 0; k < p; k++) if (b[start + k] !== prefix[k]) return -1;
+  let i = 0;
+  for (let k = start + p; k < end; k++) {
+    const c = b[k]! - 0x30;
+    if (c < 0 || c > 9) return -1;
+    i = i * 10 + c;
+  }
+  return i;
+}
+
+/** A stored id's bytes as text when they are ASCII and at most {@link MAX_STORED_ID_LENGTH} long; null otherwise. */
+export function storedIdText(b: Uint8Array, start: number, end: number): string | null {
+  if (end - start > MAX_STORED_ID_LENGTH) return null;
+  let text = '';
+  for (let k = start; k < end; k++) {
+    const c = b[k]!;
+    if (c >= 0x80) return null;
+    text += String.fromCharCode(c);
+  }
+  return text;
+}

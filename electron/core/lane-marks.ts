@@ -14,7 +14,7 @@
  * unplaced: its place is then null and Browse lists it without a row marker).
  */
 import type { GapPlace } from '../../shared/contract';
-import { parseDedupId } from '../../shared/dedup-id';
+import { ordinalAfterPrefix, parseDedupId, storedIdText } from '../../shared/dedup-id';
 import type { GapRange } from '../../shared/types';
 
 /** A growable list of unsigned 32-bit numbers. */
@@ -160,30 +160,10 @@ export class LaneMarks {
 
   /** Parses an id's bytes: fast when it shares the last id's prefix (only `i` is read). */
   private parseBytes(b: Uint8Array, start: number, end: number): boolean {
-    const pre = this.prefix;
-    const p = pre.length;
-    const len = end - start - p;
-    if (p > 0 && len >= 1 && len <= 15 && (len === 1 || b[start + p] !== 0x30)) {
-      let k = 0;
-      while (k < p && b[start + k] === pre[k]) k++;
-      if (k === p) {
-        let i = 0;
-        for (k += start; k < end; k++) {
-          const c = b[k]! - 0x30;
-          if (c < 0 || c > 9) break;
-          i = i * 10 + c;
-        }
-        if (k === end) return this.setOrdinal(i);
-      }
-    }
-    if (end - start > 64) return false;
-    let text = '';
-    for (let k = start; k < end; k++) {
-      const c = b[k]!;
-      if (c >= 0x80) return false;
-      text += String.fromCharCode(c);
-    }
-    return this.parseFull(text);
+    const i = ordinalAfterPrefix(b, start, end, this.prefix);
+    if (i >= 0) return this.setOrdinal(i);
+    const text = storedIdText(b, start, end);
+    return text !== null && this.parseFull(text);
   }
 
   private parseText(s: string): boolean {

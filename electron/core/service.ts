@@ -19,6 +19,8 @@ import { BatchHistory } from './batch-history';
 import { removeStaleTemps } from './state-files';
 import { capEntries, filterStep, findCopies, locateWithPage, pageAt } from './browse';
 import { Session } from './session';
+import { shardListRequest } from './shard-list-delta';
+import { indexProblems } from './shard-problems';
 import { PublishDesk } from './publish-desk';
 import { cancelAnalysisJob, startAnalysisJob } from './analysis-job';
 import { consumerDeps } from './consumer-jobs';
@@ -252,7 +254,8 @@ class Service implements MeshService {
       },
       'connection:status': async () => this.statusOf(),
       'demo:start': async () => this.startDemo(),
-      'shards:list': async () => session().listShards(),
+      'shards:list': async (req) => shardListRequest(session(), req, () => session().listShards()),
+      'shards:problems': async () => ({ shards: indexProblems(session().indexesOpen()) }),
       'shards:facts': async (req) => session().streamFacts(req.shard),
       'gaps:list': async (req) => {
         const s = session();

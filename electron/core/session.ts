@@ -314,6 +314,11 @@ export class Session {
     return streamKey(this.profile.prefix, shard);
   }
 
+  /** The indexes built or being built (shard-problems.ts reads their counts for the sidebar's badges). */
+  indexesOpen(): ShardIndex[] {
+    return [...this.indexes.values()];
+  }
+
   /** The shard's background index, created (and started) on first use. */
   index(shard: number): ShardIndex {
     let idx = this.indexes.get(shard);

@@ -80,6 +80,22 @@ export class ShardIndex {
     this.marks = new LaneMarks(shard);
   }
 
+  /**
+   * The shard's problem counts as far as it is indexed (the sidebar's badges, shard-problems.ts):
+   * the same analysis a scan makes, so a complete index counts what a scan of the shard reports.
+   */
+  problemCounts(): { entries: number; corrupt: number; duplicateGroups: number; collisionGroups: number; gaps: number; misrouted: number } {
+    const r = this.analyzer.result();
+    return {
+      entries: r.entries,
+      corrupt: r.corrupt,
+      duplicateGroups: r.duplicateGroups,
+      collisionGroups: r.collisionGroups,
+      gaps: r.gaps.length + this.analyzer.headGaps().length,
+      misrouted: r.misrouted,
+    };
+  }
+
   status(): IndexStatus {
     const s: IndexStatus = { shard: this.shard, state: this.state, indexed: this.count, total: Math.max(this.total, this.count), step: this.step };
     if (this.error) s.error = this.error;

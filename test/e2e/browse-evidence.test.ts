@@ -259,7 +259,7 @@ describe('Browse evidence', () => {
     }
     // Two lanes side by side at 1440 px: each keeps its dedup_ids whole.
     await page.keyboard.press('Escape');
-    await page.locator('[data-add-lane-select]').selectOption(String(manifest.samples.retry.shard));
+    await page.locator(`[data-shard="${manifest.samples.retry.shard}"]`).first().click({ modifiers: ['Shift'] });
     await page.locator(`[data-lane-shard="${manifest.samples.retry.shard}"] .erow[data-entry-id]`).first().waitFor();
     await expect.poll(() => cutDedupIds('[data-lane]')).toEqual([]);
     await shot(page, 'evidence-two-lanes-1440-dark');

@@ -194,7 +194,10 @@ describe('the shard browser', () => {
     // The other lane keeps its own order.
     expect(await lane(3).getAttribute('data-lane-order')).toBe('newest');
     expect((await rowsOf(3))[0]?.id).toBe(id3(N3 - 1));
-    await page.locator('[data-add-lane-select]').selectOption('5');
+    // The lane picker is a searchable combobox: type the id, Enter picks the first match.
+    await page.locator('[data-add-lane-input]').fill('5');
+    await page.locator('[data-combo-shard="5"]').waitFor();
+    await page.locator('[data-add-lane-input]').press('Enter');
     await lane(5).locator('[data-entry-id]').first().waitFor();
     expect(await page.locator('[data-lane-shard]').count()).toBe(3);
     await shot(page, 'browser-lanes-dark');

@@ -64,7 +64,8 @@ describe('a read-only ACL user through the connection form', () => {
     const text = (await note.textContent()) ?? '';
     expect(text).toContain('This connection may not publish');
     expect(text).toMatch(/the ACL user "reader" may not publish to net:shard:0: NOPERM /);
-    await page.locator('[data-publisher-shard-select]').selectOption('4');
+    await page.locator('[data-publisher-shard]').fill('4');
+    await page.locator('[data-publisher-shard]').press('Enter');
     await setEditorText(page, '[{"should":"not land"}]');
     await page.locator('[data-publisher-valid]').waitFor();
     // Previewing is harmless and allowed; publishing is not, and says why.

@@ -45,7 +45,8 @@ async function publishFromUi(shard: number, events: string[]): Promise<string[]>
   await view('publish');
   // A result already on screen is the previous batch's: wait for one with another batch id.
   const previous = (await page.locator('[data-publisher-result]').count()) > 0 ? await page.locator('[data-publisher-result]').getAttribute('data-batch-id') : null;
-  await page.locator('[data-publisher-shard-select]').selectOption(String(shard));
+  await page.locator('[data-publisher-shard]').fill(String(shard));
+  await page.locator('[data-publisher-shard]').press('Enter');
   await setEditorText(page, `[\n${events.map((e) => `  ${e}`).join(',\n')}\n]`);
   await page.locator('[data-publisher-valid]').waitFor();
   await page.locator('[data-action="preview"]').click();

@@ -87,8 +87,8 @@ describe('the served UI through Sentinel, across a failover', () => {
     // Publishing through the Publish view.
     await page.locator('[data-view-tab="publish"]').click();
     await page.locator('[data-view="publish"]').waitFor();
-    await page.locator('[data-publisher-shard-select]').selectOption('__new__');
     await page.locator('[data-publisher-shard]').fill('4');
+    await page.locator('[data-publisher-shard]').press('Enter');
     await setEditorText(page, '[{"published":"after failover"}]');
     await page.locator('[data-publisher-valid]').waitFor();
     await page.locator('[data-action="preview"]').click();

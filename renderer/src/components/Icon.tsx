@@ -14,6 +14,12 @@ const paths = {
   layers: 'M8 1.8 1.5 5 8 8.2 14.5 5 8 1.8ZM1.5 8 8 11.2 14.5 8M1.5 11 8 14.2 14.5 11',
   list: 'M5.5 4h8M5.5 8h8M5.5 12h8M2.5 4h.5M2.5 8h.5M2.5 12h.5',
   check: 'M3 8.5 6.5 12 13 4.5',
+  // Shard problems (components/ProblemBadge.tsx) and the shard sidebar's tools.
+  corrupt: 'M8 1.8a6.2 6.2 0 1 0 0 12.4A6.2 6.2 0 0 0 8 1.8ZM5.8 5.8l4.4 4.4M10.2 5.8l-4.4 4.4',
+  duplicate: 'M5.5 5.5h7v7h-7zM3.5 10.5v-7h7',
+  collision: 'M9 1.5 4 9h4l-1 5.5L12 7H8l1-5.5Z',
+  gap: 'M1.5 8h3M11.5 8h3M6.5 5v6M9.5 5v6',
+  misrouted: 'M2.5 13.5V9a3 3 0 0 1 3-3h8M10.5 3l3 3-3 3',
   search: 'M7 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10ZM10.6 10.6l3.4 3.4',
 } as const;
 

@@ -17,7 +17,7 @@ export const createConnectionSlice: Slice<ConnectionSlice> = (set, get) => ({
     set({ connection: status });
     if (status.state === 'disconnected' || !sameTarget(prev, status)) {
       // Another server or none: what we showed belongs to the old one.
-      set({ shards: null, shardsError: null, selectedShard: null });
+      set({ shards: null, shardsError: null, indexProblems: [], selectedShard: null });
       get().clearEvents();
     }
     // Shard discovery on the first `ready` and after an outage is recovery.ts's decision.

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { ApiClient, LinkState } from '../api';
-import type { ConnectionStatus, ProfileInput, ProfileView, ResponseOf, ShardListResult } from '../../../shared/contract';
+import type { ConnectionStatus, ProfileInput, ProfileView, ResponseOf, ShardListResult, ShardProblemCounts } from '../../../shared/contract';
 import type { HealthErrorEntry, HealthExport, HealthSample, HealthSnapshot, HealthTransition, IncidentSnapshot, InfoSample, ShardGrowthSample, StreamFacts } from '../../../shared/contract';
 import type { MeshErrorInfo } from '../../../shared/types';
 import type { EventsSlice } from './events-slice';
@@ -58,6 +58,8 @@ export interface ShardsSlice {
   shards: ShardListResult | null;
   shardsLoading: boolean;
   shardsError: MeshErrorInfo | null;
+  /** Problem counts from the opened shards' background indexes (`shards:problems`), fetched with each refresh. */
+  indexProblems: ShardProblemCounts[];
   /** The focused lane's shard (other views default to it). */
   selectedShard: number | null;
   /** `quiet`: a background refresh (the sidebar's auto-refresh) that does not show a spinner. */

@@ -15,6 +15,7 @@ import { evidenceQuery, openEvidence, type EvidenceKind } from '../../lib/eviden
 import { GapList } from './GapList';
 import { ExportButtons } from './EvidenceExport';
 import { missingOrdinals } from './report-export';
+import { ShardPicker } from './ShardPicker';
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
@@ -385,6 +386,8 @@ function Results({ report }: { report: AnalysisReport }) {
  * and time left, cancel, results per shard with cli.md `scan`'s definitions, drill-down to the
  * browser, and JSON/CSV export with provenance.
  */
+const NO_SHARDS: never[] = [];
+
 export function AnalysisView() {
   const state = useApp((s) => s.analysis);
   const shards = useApp((s) => s.shards?.shards ?? null);
@@ -407,7 +410,6 @@ export function AnalysisView() {
     await loadShards();
     await start();
   };
-  const toggle = (shard: number) => setScope('selected', selected.includes(shard) ? selected.filter((s) => s !== shard) : [...selected, shard]);
   const sameTarget = report !== null && connection !== null && report.provenance.prefix === connection.prefix && report.provenance.server === connection.url;
 
   return (
@@ -438,29 +440,7 @@ export function AnalysisView() {
             <span className="spacer" />
             <span className="muted small">Reads every entry with bounded XRANGE pages; nothing is written.</span>
           </div>
-          {scope === 'selected' ? (
-            <div className="an-shard-picks" data-analysis-picks>
-              {(shards ?? []).map((s) => (
-                <label key={s.shard} className={`an-pick${selected.includes(s.shard) ? ' is-on' : ''}`}>
-                  <input type="checkbox" checked={selected.includes(s.shard)} onChange={() => toggle(s.shard)} disabled={job !== null} data-pick-shard={s.shard} />
-                  <span className="mono">#{s.shard}</span>
-                  <span className="an-sub">{formatCount(s.length)}</span>
-                </label>
-              ))}
-              {shards && shards.length > 0 ? (
-                <span className="an-pick-actions">
-                  <button type="button" className="btn btn-ghost btn-sm" onClick={() => setScope('selected', shards.map((s) => s.shard))} disabled={job !== null}>
-                    Select all
-                  </button>
-                  <button type="button" className="btn btn-ghost btn-sm" onClick={() => setScope('selected', [])} disabled={job !== null}>
-                    None
-                  </button>
-                </span>
-              ) : (
-                <span className="muted small">No shards discovered.</span>
-              )}
-            </div>
-          ) : null}
+          {scope === 'selected' ? <ShardPicker shards={shards ?? NO_SHARDS} selected={selected} disabled={job !== null} onChange={(next) => setScope('selected', next)} /> : null}
         </section>
 
         {error ? (

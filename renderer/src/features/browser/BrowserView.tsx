@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { Icon } from '../../components/Icon';
+import { ShardCombobox } from '../../components/ShardCombobox';
 import { useApp } from '../../store';
 import { MAX_LANES, MERGED_LANE } from '../../store/events-slice';
 import './browser.css';
@@ -14,6 +15,8 @@ import { StreamLane } from './StreamLane';
  * and the entry detail (docked right with one lane, at the bottom with several, so lanes keep
  * their width). Keyboard: `/` focuses the focused lane's filter; Escape closes the detail.
  */
+const NO_SHARDS: never[] = [];
+
 export function BrowserView() {
   const mode = useApp((s) => s.browseMode);
   const lanes = useApp((s) => s.lanes);
@@ -70,26 +73,16 @@ export function BrowserView() {
           </button>
         </div>
         {canAdd ? (
-          <label className="add-lane">
-            <Icon name="plus" className="icon-xs" />
-            <select
-              className="add-lane-select"
-              value=""
-              aria-label="Add a lane"
-              data-add-lane-select
-              onChange={(e) => {
-                if (e.target.value !== '') addLane(Number(e.target.value));
-              }}
-            >
-              <option value="">Add lane…</option>
-              {shards?.shards.map((s) => (
-                <option key={s.shard} value={s.shard}>
-                  #{s.shard}
-                  {laneShards.has(s.shard) ? ' (open)' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ShardCombobox
+            className="add-lane-combo"
+            shards={shards?.shards ?? NO_SHARDS}
+            onPick={(shard) => addLane(shard)}
+            note={(shard) => (laneShards.has(shard) ? 'open' : null)}
+            placeholder="Add lane…"
+            ariaLabel="Add a lane: type a shard id or pick one"
+            icon={<Icon name="plus" className="icon-xs shard-combo-icon" />}
+            inputData={{ 'data-add-lane-input': true }}
+          />
         ) : null}
         <span className="spacer" />
         <span className="browser-hint">

@@ -9,6 +9,7 @@ import { copyText } from '../../lib/clipboard';
 import { formatAge, formatCount, formatTimestamp, previewLine } from '../../lib/format';
 import { formatBytes, hexDump, storedBytes, utf8Length } from '../../lib/hex';
 import { streamIdTime } from '../../lib/stream-id';
+import { shardById } from '../../models/shard-list-model';
 import { useApp } from '../../store';
 import { AnomalyFlag } from '../../components/AnomalyIcon';
 import { blamedBytes, blamedRange, byteAtCharIndex, type Range } from '../../lib/corrupt-range';
@@ -76,7 +77,7 @@ function describeT(t: string): string {
  */
 export function EntryDetail(p: EntryDetailProps) {
   const api = useApp((s) => s.api);
-  const shardKey = useApp((s) => s.shards?.shards.find((x) => x.shard === p.shard)?.key ?? null);
+  const shardKey = useApp((s) => (s.shards ? (shardById(s.shards.shards, p.shard)?.key ?? null) : null));
   const [entry, setEntry] = useState<MeshEntry | null | undefined>(undefined);
   const [error, setError] = useState<MeshErrorInfo | null>(null);
   const [mark, setMark] = useState<DuplicateMark | null>(null);

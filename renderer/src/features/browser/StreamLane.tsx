@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
 import { formatCount } from '../../lib/format';
 import type { JumpTarget } from '../../lib/jump-target';
+import { shardById } from '../../models/shard-list-model';
 import { useApp } from '../../store';
 import type { LaneSpec } from '../../store/events-slice';
 import { EntryList, type EntryListHandle, type RowSource } from './EntryList';
@@ -24,7 +25,7 @@ import { parseDedupId } from '../../../../shared/dedup-id';
  */
 export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: number; filterRef: RefObject<HTMLInputElement | null> | null }) {
   const api = useApp((s) => s.api);
-  const summary = useApp((s) => s.shards?.shards.find((x) => x.shard === spec.shard));
+  const summary = useApp((s) => (s.shards ? shardById(s.shards.shards, spec.shard) : undefined));
   const focused = useApp((s) => s.focusedLane === spec.key);
   const focusLane = useApp((s) => s.focusLane);
   const removeLane = useApp((s) => s.removeLane);

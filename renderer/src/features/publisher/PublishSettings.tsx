@@ -1,10 +1,7 @@
-import { useState } from 'react';
 import type { ShardSummary } from '../../../../shared/contract';
-import { formatCount } from '../../lib/format';
+import { ShardCombobox } from '../../components/ShardCombobox';
 import { useApp } from '../../store';
 import type { DraftCheck } from '../../models/publisher-model';
-
-const NEW = '__new__';
 
 function Field({ label, error, hint, children, htmlFor }: { label: string; error?: string | undefined; hint?: React.ReactNode; children: React.ReactNode; htmlFor?: string }) {
   return (
@@ -32,9 +29,7 @@ export function PublishSettings({ check, shards }: { check: DraftCheck; shards: 
   const appNonce = useApp((s) => s.publisher.appNonce);
   const set = useApp((s) => s.setPublisherDraft);
   const known = shards.some((s) => String(s.shard) === draft.shard.trim());
-  const [typing, setTyping] = useState(draft.shard.trim() !== '' && !known);
   const shardNew = draft.shard.trim() !== '' && !known;
-  const selectValue = typing || shardNew ? NEW : draft.shard.trim();
   const shownShard = check.errors.shard === undefined ? Number(draft.shard) : null;
   const nextSeq = producer && producer.shard === shownShard ? producer.sequenceStart : null;
 
@@ -45,41 +40,19 @@ export function PublishSettings({ check, shards }: { check: DraftCheck; shards: 
       </div>
       <div className="card-body pub-settings-body">
         <Field label="Target shard" htmlFor="pub-shard" error={check.errors.shard} hint={shardNew ? 'A new stream is created by the first XADD' : 'An existing shard or a new id 0..65535'}>
-          <div className="pub-shard-row">
-            <select
-              id="pub-shard"
-              className="input select"
-              value={selectValue}
-              onChange={(e) => {
-                const isNew = e.target.value === NEW;
-                setTyping(isNew);
-                set({ shard: isNew ? '' : e.target.value });
-              }}
-              data-publisher-shard-select
-            >
-              <option value="" disabled>
-                Choose a shard…
-              </option>
-              {shards.map((s) => (
-                <option key={s.shard} value={String(s.shard)}>
-                  #{s.shard} · {formatCount(s.length)} {s.length === 1 ? 'entry' : 'entries'}
-                </option>
-              ))}
-              <option value={NEW}>New shard id…</option>
-            </select>
-            {selectValue === NEW ? (
-              <input
-                className="input input-mono input-num pub-shard-new"
-                inputMode="numeric"
-                aria-label="New shard id"
-                placeholder="0..65535"
-                value={draft.shard}
-                onChange={(e) => set({ shard: e.target.value })}
-                data-publisher-shard
-                autoFocus
-              />
-            ) : null}
-          </div>
+          <ShardCombobox
+            id="pub-shard"
+            className="pub-shard-combo"
+            shards={shards}
+            value={draft.shard}
+            onValueChange={(text) => set({ shard: text })}
+            onPick={(shard) => set({ shard: String(shard) })}
+            allowNew
+            placeholder="Type or pick a shard id (0..65535)"
+            ariaLabel="Target shard"
+            invalid={check.errors.shard !== undefined}
+            inputData={{ 'data-publisher-shard': true }}
+          />
         </Field>
 
         <Field label="Copies" htmlFor="pub-copies" error={check.errors.copies} hint="The editor's events repeated; {{i}} counts across copies">

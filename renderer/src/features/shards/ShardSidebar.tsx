@@ -1,20 +1,28 @@
-import { useEffect, useRef, type MouseEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { ShardSummary } from '../../../../shared/contract';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
-import { formatAge, formatClock, formatCount, formatDate, formatTime } from '../../lib/format';
+import { ProblemBadges } from '../../components/ProblemBadge';
+import { useAgeLabel } from '../../lib/age-ticker';
+import { formatClock, formatCount, formatDate, formatTime } from '../../lib/format';
 import { streamIdTime } from '../../lib/stream-id';
-import { useNow } from '../../lib/use-now';
+import { countWithProblems, isEmptyQuery, parseShardQuery, SHARD_SORTS, viewShards, type ShardProblems, type ShardSort } from '../../models/shard-list-model';
 import { factsTooltip } from '../../models/stream-facts-model';
 import { useApp } from '../../store';
 import { MAX_LANES } from '../../store/events-slice';
+import { useShardProblems } from '../../lib/use-shard-problems';
 import './sidebar.css';
 
 /** Auto-refresh period while the window is visible; longer after a failure or a slow answer. */
 const REFRESH_MS = 5000;
 const SLOW_REFRESH_MS = 30_000;
+/** Every row has the same height (three lines), so 65,536 rows are positioned without measuring. */
+export const SHARD_ROW_H = 66;
+/** Skipped keys listed (the rest are counted). */
+const MAX_SKIPPED_SHOWN = 200;
 
-function formatRate(rate: number | null): string {
+export function formatRate(rate: number | null): string {
   if (rate === null) return '';
   if (rate === 0) return 'idle';
   if (rate < 1) return `${rate.toFixed(2)}/s`;
@@ -22,23 +30,38 @@ function formatRate(rate: number | null): string {
   return `${formatCount(Math.round(rate))}/s`;
 }
 
-function ShardItem(p: { shard: ShardSummary; selected: boolean; inLane: boolean; now: number; canAdd: boolean; onOpen(e: MouseEvent): void; onAdd(): void }) {
+interface ItemProps {
+  shard: ShardSummary;
+  index: number;
+  /** The row's offset in the list (px), from the virtualizer. */
+  start: number;
+  selected: boolean;
+  inLane: boolean;
+  canAdd: boolean;
+  problems: ShardProblems | undefined;
+  onOpen(shard: number, newLane: boolean): void;
+  onAdd(shard: number): void;
+}
+
+/** One shard row; mounted only while on screen. Its age label ticks outside React (lib/age-ticker.ts). */
+const ShardItem = memo(function ShardItem(p: ItemProps) {
   const { shard } = p;
   // The tooltip carries the stream facts (issue 17), read when the pointer or focus arrives.
   const facts = useApp((s) => s.shardFacts[shard.shard]?.facts ?? null);
   const loadFacts = useApp((s) => s.loadShardFacts);
   const first = shard.firstId ? streamIdTime(shard.firstId) : null;
   const last = shard.lastId ? streamIdTime(shard.lastId) : null;
-  const ageMs = last ? p.now - last.getTime() : null;
-  const fresh = ageMs !== null && ageMs < 10_000;
+  const ageRef = useRef<HTMLSpanElement>(null);
+  useAgeLabel(ageRef, last ? last.getTime() : null);
   return (
-    <li className={`shard-li${p.selected ? ' is-selected' : ''}${p.inLane ? ' in-lane' : ''}`}>
+    <div role="listitem" className={`shard-slot shard-li${p.selected ? ' is-selected' : ''}${p.inLane ? ' in-lane' : ''}`} style={{ transform: `translateY(${p.start}px)` }} data-shard-row={shard.shard}>
       <button
         type="button"
         className={`shard-item${p.selected ? ' is-selected' : ''}`}
-        onClick={p.onOpen}
+        onClick={(e: MouseEvent) => p.onOpen(shard.shard, e.shiftKey)}
         aria-current={p.selected ? 'true' : undefined}
         data-shard={shard.shard}
+        data-index={p.index}
         title={`${shard.key}: click to open, Shift+click to open in a new lane${facts ? `\n\n${factsTooltip(facts)}` : ''}`}
         onMouseEnter={() => void loadFacts(shard.shard)}
         onFocus={() => void loadFacts(shard.shard)}
@@ -69,10 +92,11 @@ function ShardItem(p: { shard: ShardSummary; selected: boolean; inLane: boolean;
               </span>
             </span>
             <span className="shard-row shard-row-sub">
-              <span className={`shard-age${fresh ? ' is-fresh' : ''}`} data-age title="Age of the last entry">
+              <span className="shard-age" data-age ref={ageRef} title="Age of the last entry">
                 <span className="age-dot" aria-hidden="true" />
-                last {formatAge(last.getTime(), p.now)}
+                <span data-age-text />
               </span>
+              <ProblemBadges problems={p.problems} />
               {shard.appendRate !== null ? (
                 <span className={`shard-rate mono${shard.appendRate > 0 ? ' is-growing' : ''}`} data-rate title="Appended per second since the previous refresh">
                   {formatRate(shard.appendRate)}
@@ -83,22 +107,27 @@ function ShardItem(p: { shard: ShardSummary; selected: boolean; inLane: boolean;
         ) : (
           <span className="shard-row shard-row-sub">
             <span className="shard-span">empty stream</span>
+            <ProblemBadges problems={p.problems} />
           </span>
         )}
       </button>
       {p.canAdd ? (
-        <button type="button" className="shard-add" onClick={p.onAdd} aria-label={`Open shard ${shard.shard} in a new lane`} title="Open in a new lane" data-add-lane={shard.shard}>
+        <button type="button" className="shard-add" onClick={() => p.onAdd(shard.shard)} aria-label={`Open shard ${shard.shard} in a new lane`} title="Open in a new lane" data-add-lane={shard.shard} tabIndex={-1}>
           <Icon name="plus" className="icon-xs" />
         </button>
       ) : null}
-    </li>
+    </div>
   );
-}
+});
+
+const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 
 /**
- * Every shard of the prefix (sparse ids as they are), with length, first and last entry time,
- * append rate and the age of the last entry, refreshed every few seconds while the window is
- * visible; and the keys that look like shards but are not, with the reason.
+ * Every shard of the prefix (sparse ids as they are, up to 65,536), with length, first and last
+ * entry time, append rate, the age of the last entry and problem badges (issue 13), refreshed every
+ * few seconds while the window is visible; a filter box (id, id prefix or range, key substring,
+ * `has:problems`), a sort (id, length, rate, problems first) and keyboard navigation; and the keys
+ * that look like shards but are not, with the reason. Only the rows on screen are in the DOM.
  */
 export function ShardSidebar() {
   const result = useApp((s) => s.shards);
@@ -111,7 +140,7 @@ export function ShardSidebar() {
   const addLane = useApp((s) => s.addLane);
   const load = useApp((s) => s.loadShards);
   const ready = useApp((s) => s.connection?.state === 'ready' && s.link === 'open');
-  const now = useNow(1000);
+  const problems = useShardProblems();
   // The sidebar is on screen in every view, so it stays fresh in every view (one bounded SCAN every few seconds).
   useAutoRefresh(ready, () => load({ quiet: true }));
   // A failover moves shards to another node: discover again at once rather than at the next
@@ -120,15 +149,150 @@ export function ShardSidebar() {
   const api = useApp((s) => s.api);
   useEffect(() => api.on('topology:changed', () => void load({ quiet: true })), [api, load]);
 
-  const inLanes = new Set(mode === 'lanes' ? lanes.map((l) => l.shard) : []);
+  const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<ShardSort>('id');
+  const [problemsOnly, setProblemsOnly] = useState(false);
+  // Typing stays responsive at 65,536 shards: the list follows the box a frame later.
+  const deferredFilter = useDeferredValue(filter);
+  const all = result?.shards;
+  const view = useMemo(() => {
+    if (!all) return [];
+    const q = parseShardQuery(problemsOnly ? `${deferredFilter} has:problems` : deferredFilter);
+    return viewShards(all, q, sort, problems);
+  }, [all, deferredFilter, sort, problems, problemsOnly]);
+  const filtered = !isEmptyQuery(parseShardQuery(filter)) || problemsOnly;
+  const withProblems = useMemo(() => countWithProblems(problems), [problems]);
+
+  const inLanes = useMemo(() => new Set(mode === 'lanes' ? lanes.map((l) => l.shard) : []), [mode, lanes]);
   const canAdd = lanes.length > 0 && lanes.length < MAX_LANES;
+  const onOpen = useCallback((shard: number, newLane: boolean) => openShard(shard, { newLane }), [openShard]);
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const filterRef = useRef<HTMLInputElement>(null);
+  const virtualizer = useVirtualizer({
+    count: view.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => SHARD_ROW_H,
+    overscan: 4,
+    getItemKey: (i) => view[i]?.shard ?? i,
+  });
+
+  // Keyboard: Ctrl/⌘+G ("go to shard") focuses the filter from anywhere (Ctrl+K is Find's).
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.key === 'g' || e.key === 'G')) {
+        e.preventDefault();
+        filterRef.current?.focus();
+        filterRef.current?.select();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // Arrow keys move the focus row by row; the row is scrolled in first, then focused once mounted.
+  const pendingFocus = useRef<number | null>(null);
+  const focusRow = useCallback(
+    (index: number) => {
+      if (view.length === 0) return;
+      const i = Math.max(0, Math.min(view.length - 1, index));
+      pendingFocus.current = i;
+      virtualizer.scrollToIndex(i, { align: 'auto' });
+      const el = scrollRef.current?.querySelector<HTMLButtonElement>(`button.shard-item[data-index="${i}"]`);
+      if (el) {
+        pendingFocus.current = null;
+        el.focus({ preventScroll: true });
+      }
+    },
+    [view.length, virtualizer],
+  );
+  const items = virtualizer.getVirtualItems();
+  useLayoutEffect(() => {
+    const i = pendingFocus.current;
+    if (i === null) return;
+    const el = scrollRef.current?.querySelector<HTMLButtonElement>(`button.shard-item[data-index="${i}"]`);
+    if (el) {
+      pendingFocus.current = null;
+      el.focus({ preventScroll: true });
+    }
+  });
+
+  const onListKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const target = e.target as HTMLElement;
+    const at = Number(target.closest<HTMLElement>('button.shard-item')?.dataset.index ?? NaN);
+    if (Number.isNaN(at)) return;
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? SHARD_ROW_H) / SHARD_ROW_H) - 1);
+    let next: number | null = null;
+    if (e.key === 'ArrowDown' || e.key === 'j') next = at + 1;
+    else if (e.key === 'ArrowUp' || e.key === 'k') {
+      if (at === 0) {
+        e.preventDefault();
+        filterRef.current?.focus();
+        return;
+      }
+      next = at - 1;
+    } else if (e.key === 'PageDown') next = at + page;
+    else if (e.key === 'PageUp') next = at - page;
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = view.length - 1;
+    else if (e.key === 'Enter') {
+      const s = view[at];
+      if (s) {
+        e.preventDefault();
+        openShard(s.shard, { newLane: e.shiftKey });
+      }
+      return;
+    }
+    if (next === null || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    focusRow(next);
+  };
+
+  const onFilterKey = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      focusRow(0);
+    } else if (e.key === 'Enter') {
+      const s = view[0];
+      if (s) {
+        e.preventDefault();
+        openShard(s.shard, { newLane: e.shiftKey });
+      }
+    } else if (e.key === 'Escape') {
+      if (filter !== '') {
+        e.preventDefault();
+        setFilter('');
+      } else filterRef.current?.blur();
+    }
+  };
+
+  // A shard opened from elsewhere (Analysis, a link, the lane picker) is scrolled into view, once per change.
+  const shownSelected = useRef<number | null>(null);
+  useEffect(() => {
+    if (mode !== 'lanes' || selected === null || shownSelected.current === selected) return;
+    shownSelected.current = selected;
+    const i = view.findIndex((s) => s.shard === selected);
+    if (i >= 0) virtualizer.scrollToIndex(i, { align: 'auto' });
+  }, [mode, selected, view, virtualizer]);
+
+  // Back to the top when the filter or the order changes (the first match is what Enter opens).
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [deferredFilter, sort, problemsOnly]);
+
+  const skipped = result?.skipped ?? [];
+  const total = result?.shards.length ?? 0;
 
   return (
     <nav className="sidebar" aria-label="Shards" data-region="sidebar">
       <div className="sidebar-head">
         <Icon name="layers" />
         <span className="sidebar-title">Shards</span>
-        {result ? <span className="badge badge-count">{result.shards.length}</span> : null}
+        {result ? (
+          <span className="badge badge-count" data-shard-count={total} data-shown={view.length}>
+            {filtered ? `${formatCount(view.length)} / ${formatCount(total)}` : formatCount(total)}
+          </span>
+        ) : null}
         <span className="spacer" />
         {result ? (
           <span className="sidebar-at muted" title="Shards refresh every few seconds while this window is visible">
@@ -139,12 +303,64 @@ export function ShardSidebar() {
           <Icon name="refresh" />
         </button>
       </div>
+      {result && total > 0 ? (
+        <div className="sidebar-tools">
+          <div className="sidebar-filter">
+            <Icon name="search" className="icon-xs sidebar-filter-icon" />
+            <input
+              ref={filterRef}
+              className="input input-sm sidebar-filter-input"
+              type="search"
+              placeholder="Filter id, range, key"
+              aria-label="Filter shards"
+              title={'Shard id prefix (12), exact id (#12), range (10-20), key substring, or has:problems.\nSpaces: all must match; commas: any may.\n↓ moves to the list, Enter opens the first match.'}
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+              onKeyDown={onFilterKey}
+              spellCheck={false}
+              autoComplete="off"
+              data-shard-filter
+            />
+            {filter === '' ? <kbd className="keycap sidebar-filter-key">{isMac ? '⌘G' : 'Ctrl G'}</kbd> : null}
+          </div>
+          <div className="sidebar-tools-row">
+            <select className="input input-sm select sidebar-sort" value={sort} onChange={(e) => setSort(e.target.value as ShardSort)} aria-label="Sort shards" data-shard-sort>
+              {SHARD_SORTS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              className={`btn btn-sm sidebar-problems${problemsOnly ? ' is-on' : ''}`}
+              aria-pressed={problemsOnly}
+              onClick={() => setProblemsOnly((v) => !v)}
+              disabled={problems.size === 0}
+              title={
+                problems.size === 0
+                  ? 'No problem counts yet: run a whole-bus analysis (Analysis) to count corrupt, duplicate, collision, gap and misrouted entries per shard'
+                  : `Only shards with problems (${withProblems} of ${problems.size} analysed)`
+              }
+              data-shard-problems-only
+            >
+              <Icon name="alert" className="icon-xs" />
+              Problems
+              {problems.size > 0 ? (
+                <span className="badge badge-count badge-xs" data-tone={withProblems > 0 ? 'danger' : 'ok'}>
+                  {withProblems}
+                </span>
+              ) : null}
+            </button>
+          </div>
+        </div>
+      ) : null}
       {error ? (
         <div className="sidebar-notice">
           <ErrorNotice error={error} compact title="Shard discovery failed" />
         </div>
       ) : null}
-      <div className="sidebar-scroll">
+      <div className="sidebar-scroll" ref={scrollRef} onKeyDown={onListKey}>
         {result === null ? (
           loading ? (
             <ul className="shard-list" aria-hidden="true">
@@ -156,40 +372,62 @@ export function ShardSidebar() {
               ))}
             </ul>
           ) : null
-        ) : result.shards.length === 0 ? (
+        ) : total === 0 ? (
           <div className="sidebar-empty">
             No <code>{result.prefix}:shard:&lt;n&gt;</code> streams on this server. Check the prefix.
           </div>
+        ) : view.length === 0 ? (
+          <div className="sidebar-empty" data-shard-none>
+            No shard matches{filter.trim() !== '' ? <> “{filter.trim()}”</> : null}
+            {problemsOnly ? ' with problems' : ''}.{' '}
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm"
+              onClick={() => {
+                setFilter('');
+                setProblemsOnly(false);
+              }}
+            >
+              Clear filter
+            </button>
+          </div>
         ) : (
-          <ul className="shard-list" data-shard-list>
-            {result.shards.map((s) => (
-              <ShardItem
-                key={s.shard}
-                shard={s}
-                selected={mode === 'lanes' && s.shard === selected}
-                inLane={inLanes.has(s.shard)}
-                now={now}
-                canAdd={canAdd}
-                onOpen={(e) => openShard(s.shard, { newLane: e.shiftKey })}
-                onAdd={() => addLane(s.shard)}
-              />
-            ))}
-          </ul>
+          <div className="shard-list" data-shard-list role="list" style={{ height: virtualizer.getTotalSize() }}>
+            {items.map((vi) => {
+              const s = view[vi.index];
+              if (!s) return null;
+              return (
+                <ShardItem
+                  key={vi.key}
+                  shard={s}
+                  index={vi.index}
+                  start={vi.start}
+                  selected={mode === 'lanes' && s.shard === selected}
+                  inLane={inLanes.has(s.shard)}
+                  canAdd={canAdd}
+                  problems={problems.get(s.shard)}
+                  onOpen={onOpen}
+                  onAdd={addLane}
+                />
+              );
+            })}
+          </div>
         )}
-        {result && result.skipped.length > 0 ? (
-          <details className="skipped" data-skipped open>
+        {skipped.length > 0 ? (
+          <details className="skipped" data-skipped open={skipped.length <= 20}>
             <summary>
               <Icon name="alert" className="icon-xs" />
               Skipped keys
-              <span className="badge badge-count" data-tone="warn">{result.skipped.length}</span>
+              <span className="badge badge-count" data-tone="warn">{skipped.length}</span>
             </summary>
             <ul className="skipped-list">
-              {result.skipped.map((k) => (
+              {skipped.slice(0, MAX_SKIPPED_SHOWN).map((k) => (
                 <li key={k.key} data-skipped-key={k.key}>
                   <span className="skipped-key mono">{k.key}</span>
                   <span className="skipped-reason">{k.reason}</span>
                 </li>
               ))}
+              {skipped.length > MAX_SKIPPED_SHOWN ? <li className="skipped-more muted">and {formatCount(skipped.length - MAX_SKIPPED_SHOWN)} more (`mesh-inspector shards --json` lists them all)</li> : null}
             </ul>
           </details>
         ) : null}

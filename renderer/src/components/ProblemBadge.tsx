@@ -1,0 +1,40 @@
+import { formatCount } from '../lib/format';
+import { PROBLEM_KINDS, type ProblemKind, type ShardProblems } from '../models/shard-list-model';
+import { Icon } from './Icon';
+
+/**
+ * A shard's problem counts as small badges, one per kind with a count (issue 13). Each kind has
+ * its own tone and icon, like KindBadge's error classes: corrupt and collision are danger (data
+ * is wrong), duplicate is warn (retries), gap is accent (something may be missing), misrouted
+ * neutral (on the wrong shard, still readable).
+ */
+const KIND: Record<ProblemKind, { tone: 'danger' | 'warn' | 'accent' | 'neutral'; one: string; many: string }> = {
+  corrupt: { tone: 'danger', one: 'corrupt entry', many: 'corrupt entries' },
+  collision: { tone: 'danger', one: 'dedup_id collision (same id, different payloads)', many: 'dedup_id collisions (same id, different payloads)' },
+  duplicate: { tone: 'warn', one: 'duplicated dedup_id (retry)', many: 'duplicated dedup_ids (retries)' },
+  gap: { tone: 'accent', one: 'sequence gap', many: 'sequence gaps' },
+  misrouted: { tone: 'neutral', one: 'misrouted entry', many: 'misrouted entries' },
+};
+
+export function problemLabel(kind: ProblemKind, n: number): string {
+  return `${formatCount(n)} ${n === 1 ? KIND[kind].one : KIND[kind].many}`;
+}
+
+export function ProblemBadge({ kind, count }: { kind: ProblemKind; count: number }) {
+  return (
+    <span className="badge badge-kind badge-problem" data-tone={KIND[kind].tone} data-problem={kind} data-count={count} title={problemLabel(kind, count)}>
+      <Icon name={kind} className="icon-xs" />
+      {count > 999 ? `${Math.floor(count / 1000)}k` : count}
+    </span>
+  );
+}
+
+/** The badges of every kind with a count, worst first; nothing when the shard is clean or unknown. */
+export function ProblemBadges({ problems }: { problems: ShardProblems | undefined }) {
+  if (!problems || problems.total === 0) return null;
+  return (
+    <span className="problem-badges" data-problems={problems.total} data-problems-source={problems.source}>
+      {PROBLEM_KINDS.map((k) => (problems[k] > 0 ? <ProblemBadge key={k} kind={k} count={problems[k]} /> : null))}
+    </span>
+  );
+}
