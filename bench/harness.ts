@@ -58,3 +58,36 @@ export function collectGarbage(): void {
 export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
+
+/** The p-th percentile (nearest rank) of `values`; NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+/** One decimal, for the printed figures. */
+export const round = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * A seeded scroll of `selector` for `ms`, as page script (a string: the renderer's CSP forbids
+ * eval, and this runs through CDP, which it does not restrict). Every frame: a scroll of
+ * `minPx`..`minPx + spanPx` px down or up, or (4 % of frames) a jump to a random place, as a
+ * scrollbar drag does. Deterministic, so an app and its bare-DOM baseline scroll exactly alike.
+ * Resolves with the frame count.
+ */
+export const scrollScript = (selector: string, ms: number, o: { seed: number; minPx: number; spanPx: number }) => `new Promise((resolve) => {
+  const el = document.querySelector(${JSON.stringify(selector)});
+  let seed = ${o.seed};
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const start = performance.now();
+  let frames = 0;
+  function step() {
+    frames++;
+    const r = rnd();
+    if (r < 0.04) el.scrollTop = rnd() * (el.scrollHeight - el.clientHeight);
+    else el.scrollTop += (r < 0.5 ? 1 : -0.6) * (${o.minPx} + rnd() * ${o.spanPx});
+    if (performance.now() - start < ${ms}) requestAnimationFrame(step);
+    else resolve(frames);
+  }
+  requestAnimationFrame(step);
+})`;

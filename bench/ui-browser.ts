@@ -22,7 +22,7 @@ import { dispatch } from '../electron/core/dispatch';
 import { createService } from '../electron/core/service';
 import { pipeline, type Arg } from '../test/helpers/browser-seed';
 import { launchChromium, openApp, startServeProcess } from '../test/helpers/e2e';
-import { check, type BenchCase } from './harness';
+import { check, percentile, round, scrollScript, type BenchCase } from './harness';
 
 const PREFIX = 'uibench';
 const N = 1_000_000;
@@ -47,35 +47,10 @@ function* seed(shard: number, n: number): Generator<Arg[]> {
   }
 }
 
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
-const round = (x: number) => Math.round(x * 10) / 10;
 
-/**
- * The scroll pattern, as page script (a string: the renderer's CSP forbids eval, and this runs
- * through CDP, which it does not restrict). Every frame: a scroll of 200-2,000 px down or up, or
- * (4 % of frames) a jump to a random place, as a scrollbar drag does. Deterministic (seeded), so
- * the app and the bare-DOM baseline scroll exactly alike. Resolves with the frame count.
- */
-const SCROLL_SCRIPT = (selector: string, ms: number) => `new Promise((resolve) => {
-  const el = document.querySelector(${JSON.stringify(selector)});
-  let seed = 20240611;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-  const start = performance.now();
-  let frames = 0;
-  function step() {
-    frames++;
-    const r = rnd();
-    if (r < 0.04) el.scrollTop = rnd() * (el.scrollHeight - el.clientHeight);
-    else el.scrollTop += (r < 0.5 ? 1 : -0.6) * (200 + rnd() * 1800);
-    if (performance.now() - start < ${ms}) requestAnimationFrame(step);
-    else resolve(frames);
-  }
-  requestAnimationFrame(step);
-})`;
+/** This bench's scroll (harness.ts scrollScript): 200-2000 px a frame, seeded. */
+const SCROLL_SCRIPT = (selector: string, ms: number) => scrollScript(selector, ms, { seed: 20240611, minPx: 200, spanPx: 1800 });
 
 /**
  * The data path without the UI, at the same time on the same machine: the service answering

@@ -19,7 +19,7 @@ import { encodePayload } from '../shared/wire';
 import { pipeline, type Arg } from '../test/helpers/browser-seed';
 import { setEditorText } from '../test/helpers/editor';
 import { launchChromium, openApp, startServeProcess } from '../test/helpers/e2e';
-import { check, median, type BenchCase } from './harness';
+import { check, median, percentile, round, type BenchCase } from './harness';
 
 const LINES = 20_000;
 const KEYS = 80;
@@ -27,12 +27,7 @@ const KEY_GAP_MS = 83;
 const GAPS = 10_000;
 const OPENS = 20;
 
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
-const round = (x: number) => Math.round(x * 10) / 10;
 
 /** Starts serve on `prefix` and Chromium, runs `fn` on an opened app, and cleans up. */
 async function withApp<T>(url: string, prefix: string, fn: (page: Page, problems: string[], blank: () => Promise<Page>) => Promise<T>): Promise<T> {

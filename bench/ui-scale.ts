@@ -22,7 +22,7 @@ import type { Page } from 'playwright-core';
 import { encodePayload } from '../shared/wire';
 import { pipeline, type Arg } from '../test/helpers/browser-seed';
 import { launchChromium, openApp, startServeProcess } from '../test/helpers/e2e';
-import { check, type BenchCase, type BenchCheck, type BenchMetric } from './harness';
+import { check, percentile, round, scrollScript, type BenchCase, type BenchCheck, type BenchMetric } from './harness';
 
 const SIZES = [5000, 65_536];
 const ENTRIES = 10;
@@ -40,12 +40,7 @@ function* seed(prefix: string, shards: number): Generator<Arg[]> {
   }
 }
 
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
-const round = (x: number) => Math.round(x * 10) / 10;
 
 /**
  * Page script run before the app loads: long tasks into `__lt` (with their start), and every
@@ -78,23 +73,8 @@ const INSTRUMENT = `(() => {
   };
 })()`;
 
-/** Scrolls `selector` for `ms`: 150-1,500 px each frame, down or up, 4 % jumps anywhere; seeded. Resolves with the frames. */
-const SCROLL_SCRIPT = (selector: string, ms: number) => `new Promise((resolve) => {
-  const el = document.querySelector(${JSON.stringify(selector)});
-  let seed = 20261205;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-  const start = performance.now();
-  let frames = 0;
-  function step() {
-    frames++;
-    const r = rnd();
-    if (r < 0.04) el.scrollTop = rnd() * (el.scrollHeight - el.clientHeight);
-    else el.scrollTop += (r < 0.5 ? 1 : -0.6) * (150 + rnd() * 1350);
-    if (performance.now() - start < ${ms}) requestAnimationFrame(step);
-    else resolve(frames);
-  }
-  requestAnimationFrame(step);
-})`;
+/** This bench's scroll (harness.ts scrollScript): 150-1500 px a frame, seeded. */
+const SCROLL_SCRIPT = (selector: string, ms: number) => scrollScript(selector, ms, { seed: 20261205, minPx: 150, spanPx: 1350 });
 
 /**
  * The machine's floor at the same time: a static page with a sidebar-sized scroller of `n` rows of

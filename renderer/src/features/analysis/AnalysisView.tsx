@@ -51,7 +51,7 @@ function Progress({ job, onCancel }: { job: AnalysisJob; onCancel(): void }) {
         </button>
       </div>
       <div
-        className="an-bar"
+        className="progress"
         role="progressbar"
         aria-label="Entries analysed"
         aria-valuemin={0}
@@ -59,7 +59,7 @@ function Progress({ job, onCancel }: { job: AnalysisJob; onCancel(): void }) {
         aria-valuenow={done}
         aria-valuetext={`${formatCount(done)} of ${formatCount(total)} entries`}
       >
-        <div className="an-bar-fill" style={{ transform: `scaleX(${frac})` }} />
+        <div className="progress-fill" style={{ transform: `scaleX(${frac})` }} />
       </div>
       <div className="an-progress-facts">
         <span>

@@ -56,10 +56,10 @@ export function ShardPicker(p: { shards: readonly ShardSummary[]; selected: read
   return (
     <div className="an-picker" data-analysis-picks>
       <div className="an-picker-bar">
-        <div className="an-picker-filter">
-          <Icon name="search" className="icon-xs an-picker-icon" />
+        <div className="search-field an-picker-filter">
+          <Icon name="search" className="icon-xs search-field-icon" />
           <input
-            className="input input-sm an-picker-input"
+            className="input input-sm search-field-input"
             type="search"
             placeholder="Filter: 12, 10-20, key, has:problems"
             aria-label="Filter shards to pick"

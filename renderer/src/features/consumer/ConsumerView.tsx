@@ -284,8 +284,8 @@ export function ConsumerView() {
                   {job.state}
                 </span>
               </div>
-              <div className="cv-bar" role="progressbar" aria-label="Replay progress" aria-valuemin={0} aria-valuemax={job.total} aria-valuenow={done}>
-                <div className="cv-bar-fill" style={{ transform: `scaleX(${frac})` }} />
+              <div className="progress progress-sm" role="progressbar" aria-label="Replay progress" aria-valuemin={0} aria-valuemax={job.total} aria-valuenow={done}>
+                <div className="progress-fill" style={{ transform: `scaleX(${frac})` }} />
               </div>
               {counts ? (
                 <div className="cv-tiles">

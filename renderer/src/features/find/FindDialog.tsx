@@ -238,8 +238,8 @@ function FindDialog() {
               {step?.truncated ? <span className="muted"> · stopped at {formatCount(hits.length)} results</span> : null}
             </span>
             {search.state === 'running' ? (
-              <div className="an-bar find-bar" role="progressbar" aria-label="Shards searched" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)}>
-                <div className="an-bar-fill" style={{ transform: `scaleX(${frac})` }} />
+              <div className="progress find-bar" role="progressbar" aria-label="Shards searched" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)}>
+                <div className="progress-fill" style={{ transform: `scaleX(${frac})` }} />
               </div>
             ) : null}
           </>

@@ -305,11 +305,11 @@ export function ShardSidebar() {
       </div>
       {result && total > 0 ? (
         <div className="sidebar-tools">
-          <div className="sidebar-filter">
-            <Icon name="search" className="icon-xs sidebar-filter-icon" />
+          <div className="search-field sidebar-filter">
+            <Icon name="search" className="icon-xs search-field-icon" />
             <input
               ref={filterRef}
-              className="input input-sm sidebar-filter-input"
+              className="input input-sm search-field-input sidebar-filter-input"
               type="search"
               placeholder="Filter id, range, key"
               aria-label="Filter shards"
