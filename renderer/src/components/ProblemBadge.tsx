@@ -1,12 +1,12 @@
 import { formatCount } from '../lib/format';
 import { PROBLEM_KINDS, type ProblemKind, type ShardProblems } from '../models/shard-list-model';
-import { Icon } from './Icon';
+import { AnomalyIcon } from './AnomalyIcon';
 
 /**
- * A shard's problem counts as small badges, one per kind with a count (issue 13). Each kind has
- * its own tone and icon, like KindBadge's error classes: corrupt and collision are danger (data
- * is wrong), duplicate is warn (retries), gap is accent (something may be missing), misrouted
- * neutral (on the wrong shard, still readable).
+ * A shard's problem counts as small badges, one per kind with a count (issue 13). Each kind is
+ * drawn in its own colour with its own icon, the same as in Browse and Analysis (AnomalyIcon,
+ * tokens --k-*); the tone below is the fallback meaning (danger: data is wrong, warn: retries,
+ * accent: something may be missing, neutral: on the wrong shard, still readable).
  */
 const KIND: Record<ProblemKind, { tone: 'danger' | 'warn' | 'accent' | 'neutral'; one: string; many: string }> = {
   corrupt: { tone: 'danger', one: 'corrupt entry', many: 'corrupt entries' },
@@ -22,8 +22,8 @@ export function problemLabel(kind: ProblemKind, n: number): string {
 
 export function ProblemBadge({ kind, count }: { kind: ProblemKind; count: number }) {
   return (
-    <span className="badge badge-kind badge-problem" data-tone={KIND[kind].tone} data-problem={kind} data-count={count} title={problemLabel(kind, count)}>
-      <Icon name={kind} className="icon-xs" />
+    <span className="badge badge-kind badge-problem" data-tone={KIND[kind].tone} data-kind={kind} data-problem={kind} data-count={count} title={problemLabel(kind, count)}>
+      <AnomalyIcon kind={kind} />
       {count > 999 ? `${Math.floor(count / 1000)}k` : count}
     </span>
   );
