@@ -106,7 +106,7 @@ describe('the consumer view on the seeded demo bus', () => {
     // Alt+5 opens the consumer view on the shard selected in the sidebar.
     await page.keyboard.press('Alt+5');
     await page.locator('[data-view="consumer"]').waitFor();
-    expect(await page.locator('[data-consumer-shard]').inputValue()).toBe(String(shard));
+    await page.waitForFunction((want) => document.querySelector<HTMLInputElement>('[data-consumer-shard]')?.value === want, String(shard));
     await runReplay(app, limit, capacity);
     const last = manifest.shards.find((s) => s.shard === shard)!;
     const lastId = ((await e2e.redis.admin().xrevrange(`${PREFIX}:shard:${shard}`, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>)[0]![0];
@@ -189,7 +189,8 @@ describe('the consumer view on the seeded demo bus', () => {
     await page.locator(`[data-view="consumer"] [data-combo-shard="${other.shard}"]`).waitFor();
     await page.keyboard.press('Enter');
     await page.locator('[data-view="consumer"] [data-shard-combo-menu]').waitFor({ state: 'hidden' });
-    expect(await input.inputValue()).toBe(String(other.shard));
+    // The picked id replaces what was typed ("#0" → "0").
+    await page.waitForFunction((want) => document.querySelector<HTMLInputElement>('[data-consumer-shard]')?.value === want, String(other.shard));
     await runReplay(app, 100, 4096);
     expect(Number(await page.locator('[data-consumer-state]').getAttribute('data-consumer-entries'))).toBe(other.entries);
     expect(await page.locator('[data-consumer-state]').textContent()).toContain(`#${other.shard}`);

@@ -311,7 +311,7 @@ describe('shard sidebar at 20,000 shards', () => {
     await page.locator('[data-consumer-shard]').fill('#19997');
     await page.locator('[data-combo-shard="19997"]').waitFor();
     await page.keyboard.press('Enter');
-    expect(await page.locator('[data-consumer-shard]').inputValue()).toBe('19997');
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>('[data-consumer-shard]')?.value === '19997');
     await page.locator('[data-action="run-consumer"]').click();
     await page.locator('[data-consumer-state="done"][data-consumer-entries="1"]').waitFor();
     expect(await page.locator('[data-consumer-state]').textContent()).toContain('#19997');
