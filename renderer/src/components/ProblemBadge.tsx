@@ -29,12 +29,26 @@ export function ProblemBadge({ kind, count }: { kind: ProblemKind; count: number
   );
 }
 
-/** The badges of every kind with a count, worst first; nothing when the shard is clean or unknown. */
-export function ProblemBadges({ problems }: { problems: ShardProblems | undefined }) {
+/**
+ * The badges of every kind with a count, worst first; nothing when the shard is clean or unknown.
+ * With `max`, at most that many badges: the rest fold into one "+N" badge whose tooltip lists
+ * every kind (a narrow row, like the sidebar's, never cuts a badge in half).
+ */
+export function ProblemBadges({ problems, max }: { problems: ShardProblems | undefined; max?: number }) {
   if (!problems || problems.total === 0) return null;
+  const kinds = PROBLEM_KINDS.filter((k) => problems[k] > 0);
+  const fold = max !== undefined && kinds.length > max ? kinds.length - (max - 1) : 0;
+  const shown = fold > 0 ? kinds.slice(0, kinds.length - fold) : kinds;
   return (
     <span className="problem-badges" data-problems={problems.total} data-problems-source={problems.source}>
-      {PROBLEM_KINDS.map((k) => (problems[k] > 0 ? <ProblemBadge key={k} kind={k} count={problems[k]} /> : null))}
+      {shown.map((k) => (
+        <ProblemBadge key={k} kind={k} count={problems[k]} />
+      ))}
+      {fold > 0 ? (
+        <span className="badge badge-kind badge-problem badge-problem-more" data-tone="neutral" data-problem-more={fold} title={kinds.map((k) => problemLabel(k, problems[k])).join('\n')}>
+          +{fold}
+        </span>
+      ) : null}
     </span>
   );
 }
