@@ -161,6 +161,9 @@ export class LaneMarks {
       st.lowPos = position;
       st.lowId = `${st.nonce}:${this.shard}:${this.pSeq}:${this.lastI}`;
     }
+    // A copy right after the entry it repeats (a retry) neither ends nor starts a run: the first
+    // copy stays the bound (as a reader finds it first), and a stream of doubled writes costs nothing.
+    if (ordinal === st.prevOrd) return;
     if (st.prevOrd < 0 || ordinal !== st.prevOrd + 1) {
       if (st.prevOrd >= 0) this.ends.push(st.index, st.prevPos, st.prevSeq, st.prevI);
       this.starts.push(st.index, position, this.pSeq, this.lastI);

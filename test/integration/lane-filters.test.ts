@@ -249,7 +249,10 @@ describe('status filters from the shard index', () => {
     add(okd(2), `f0:${S}:700002:0`); // retry of the second gap's lower bound
     add('{"t":1,"s":12}', `f0:${S}:800000:0`); // corrupt retry of its upper bound
     for (let i = 0; i < 100; i++) add(okd(i), `ab:${S}:0:${i}`);
-    for (let i = 0; i < 10; i++) add(okd(i), `ab:${S}:1000000000000:${i}`);
+    add(okd(99), `ab:${S}:0:99`); // doubled writes at both bounds of a jump
+    add(okd(0), `ab:${S}:1000000000000:0`);
+    add(okd(0), `ab:${S}:1000000000000:0`);
+    for (let i = 1; i < 10; i++) add(okd(i), `ab:${S}:1000000000000:${i}`);
     await p.exec();
     await waitFor('shard 12 indexed', async () => (await ok('index:status', { shard: S })).state === 'ready');
     const list = await ok('gaps:list', { shard: S });
