@@ -6,7 +6,8 @@
  * (Browse, filters, gaps, duplicates); the live tail's growth and Find's look-ups do not count.
  * Bounds: at most `maxIndexes` indexes and `maxBytes` of index memory (checked when one is
  * created and on every sweep; the one in use is never dropped), and none left unused for `idleMs`
- * (a sweep the session runs every minute). A dropped index is stopped and forgotten; the next use
+ * (a sweep the session runs every minute) unless `pinned` says its shard is in view (a live tail
+ * reads it: an open lane that is just quiet keeps its index). A dropped index is stopped and forgotten; the next use
  * of its shard builds it again (`index:changed` tells the lane, which shows the build's progress).
  */
 
@@ -37,6 +38,7 @@ export class IndexCache<T extends CachedIndex> {
   constructor(
     private readonly limits: IndexLimits = DEFAULT_INDEX_LIMITS,
     private readonly now: () => number = Date.now,
+    private readonly pinned: (shard: number) => boolean = () => false,
   ) {}
 
   get size(): number {
@@ -80,7 +82,7 @@ export class IndexCache<T extends CachedIndex> {
     const cutoff = this.now() - this.limits.idleMs;
     for (const [shard, e] of this.entries) {
       if (e.usedAt > cutoff) break; // oldest use first: the rest are newer
-      this.drop(shard);
+      if (!this.pinned(shard)) this.drop(shard);
     }
     this.trim(null);
   }

@@ -105,7 +105,7 @@ export class Session {
     const adapter = new MeshAdapter(conn);
     this.adapter = adapter;
     this.secrets = secretsOf(conn);
-    this.indexes = new IndexCache<ShardIndex>(hooks.indexLimits ?? DEFAULT_INDEX_LIMITS);
+    this.indexes = new IndexCache<ShardIndex>(hooks.indexLimits ?? DEFAULT_INDEX_LIMITS, Date.now, (shard) => this.tail.tails(shard));
     this.indexSweep = setInterval(() => this.indexes.sweep(), 60_000);
     this.indexSweep.unref();
     this.indexPages = new SharedScanConnection(() => adapter.client, conn.commandTimeoutMs, () => this.commandCount++);

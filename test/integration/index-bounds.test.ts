@@ -104,4 +104,20 @@ describe('IndexCache', () => {
     expect(cache.values()).toEqual([big]);
     expect(cache.dropped).toBe(3);
   });
+
+  it('keeps a pinned (live-tailed) index through the idle sweep, not past the count bound', () => {
+    let now = 0;
+    const pinned = new Set([1]);
+    const cache = new IndexCache<ReturnType<typeof fake>>({ maxIndexes: 2, maxBytes: 1e9, idleMs: 1000 }, () => now, (s) => pinned.has(s));
+    cache.use(1, () => fake(1));
+    cache.use(2, () => fake(1));
+    now = 5000;
+    cache.sweep();
+    expect(cache.values().length).toBe(1);
+    expect(cache.peek(1)).toBeDefined();
+    cache.use(3, () => fake(1));
+    cache.use(4, () => fake(1));
+    expect(cache.size).toBe(2);
+    expect(cache.peek(1)).toBeUndefined();
+  });
 });
