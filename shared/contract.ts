@@ -481,6 +481,7 @@ export interface AnalysisReport {
   jobId: string;
   state: 'done' | 'cancelled' | 'failed';
   provenance: { server: string; prefix: string; shards: number[]; startedAt: number; finishedAt: number; appVersion: string };
+  /** Done: every shard. Failed: the shards fully read before the failure (complete each; the rest are missing). */
   shards: ShardAnalysis[];
   skipped: SkippedKey[];
   error?: MeshErrorInfo;
