@@ -331,6 +331,8 @@ export interface FilterQuery {
    * nonce's ordinals), `misrouted` (dedup_id shard part or payload `s` names another shard).
    */
   status?: FilterStatus;
+  /** Analysis evidence (issue 13): the entry whose dedup_id is `nonce`'s ordinal `value` (seq + i) on this shard (one gap's bounding entry; scanned, not from the index). */
+  ordinal?: { nonce: string; value: number };
 }
 
 export const FILTER_STATUSES = ['corrupt', 'duplicate', 'retry', 'collision', 'gap', 'misrouted'] as const;
@@ -479,6 +481,7 @@ export interface AnalysisReport {
   jobId: string;
   state: 'done' | 'cancelled' | 'failed';
   provenance: { server: string; prefix: string; shards: number[]; startedAt: number; finishedAt: number; appVersion: string };
+  /** Done: every shard. Failed: the shards fully read before the failure (complete each; the rest are missing). */
   shards: ShardAnalysis[];
   skipped: SkippedKey[];
   error?: MeshErrorInfo;
@@ -708,6 +711,10 @@ const filterRequest = z
         text: z.string().min(1).max(1000).optional(),
         pathEquals: z.string().min(1).max(1000).optional(),
         status: z.enum(FILTER_STATUSES).optional(),
+        ordinal: z
+          .object({ nonce: z.string().regex(/^[0-9a-f]{1,16}$/), value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })
+          .strict()
+          .optional(),
       })
       .strict(),
     /** At most this many matches per call. */

@@ -428,6 +428,11 @@ export class MeshAdapter {
   }
 
   /** Texts that must never appear in output: `secretsOf(profile)`. */
+  /** The read connection's last `error` event since it was last ready (why a command found it down). */
+  get lastConnectionError(): Error | undefined {
+    return lastClientError(this.readClient);
+  }
+
   get secretTexts(): readonly string[] {
     return this.secrets;
   }
@@ -916,7 +921,7 @@ export class MeshAdapter {
     } catch (e) {
       const m = isCommandTimeout(e)
         ? new MeshError('transient', `Redis PING timeout (no reply within ${this.profile.commandTimeoutMs} ms)`, { command: 'PING' })
-        : classifyError(e, { command: 'PING', secrets: this.secrets });
+        : classifyError(e, { command: 'PING', secrets: this.secrets, connectionError: this.lastConnectionError });
       return { healthy: false, latencyMs: null, error: toErrorInfo(m) };
     } finally {
       clearTimeout(timer);
@@ -930,7 +935,7 @@ export class MeshAdapter {
       const text = section === undefined ? await this.readClient.info() : await this.readClient.info(section);
       return parseInfo(text);
     } catch (e) {
-      throw classifyError(e, { command: 'INFO', secrets: this.secrets });
+      throw classifyError(e, { command: 'INFO', secrets: this.secrets, connectionError: this.lastConnectionError });
     }
   }
 
@@ -987,7 +992,7 @@ export class MeshAdapter {
       if (isCommandTimeout(e)) {
         throw new MeshError('transient', `Redis ${command} timeout (no reply within ${this.profile.commandTimeoutMs} ms)`, { command });
       }
-      throw classifyError(e, { command, secrets: this.secrets });
+      throw classifyError(e, { command, secrets: this.secrets, connectionError: this.lastConnectionError });
     }
   }
 

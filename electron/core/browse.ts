@@ -11,6 +11,7 @@ import { matchesPathEquals, parsePathEquals, type PathEquals } from '../../share
 import { compareStreamIds, parseStreamId, streamIdPredecessor } from '../../shared/stream-id';
 import type { MeshEntry } from '../../shared/types';
 import { MAX_POLL_LIMIT, type MeshAdapter } from './adapter';
+import { evidenceTests } from './evidence-filter';
 import { indexedFilterStep, servedByIndex } from './lane-filter';
 import type { ShardIndex } from './shard-index';
 
@@ -189,8 +190,8 @@ interface CompiledFilter {
 }
 
 /** Compiles a filter query; a malformed JSON-path expression is a usage error naming the problem. */
-export function compileFilter(q: FilterQuery, index: ShardIndex): CompiledFilter {
-  const tests: Array<(e: MeshEntry) => boolean> = [];
+export function compileFilter(q: FilterQuery, index: ShardIndex, shard = -1): CompiledFilter {
+  const tests: Array<(e: MeshEntry) => boolean> = evidenceTests(q, shard);
   if (q.status === 'corrupt') tests.push((e) => e.status === 'corrupt');
   if (q.status === 'duplicate') {
     tests.push((e) => e.dedupId !== undefined && index.duplicateMarks([e.dedupId]).length > 0);
@@ -230,7 +231,7 @@ export async function filterStep(
   // Status filters: the index knows the positions (lane-filter.ts), no scan.
   const q = req.query;
   if (servedByIndex(q)) return indexedFilterStep(c, { ...req, query: q }, { capEntry, compileFilter, locateId });
-  const filter = compileFilter(req.query, index);
+  const filter = compileFilter(req.query, index, shard);
   const started = performance.now();
   const entries: PageEntry[] = [];
   let cursor = req.cursor;

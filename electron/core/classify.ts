@@ -19,7 +19,15 @@ export interface ClassifyContext {
   command?: string;
   /** Texts that must not appear in the message (the password). */
   secrets?: string[];
+  /**
+   * The connection's last `error` event (connection.ts lastClientError): when ioredis gave up on a
+   * command because the connection stayed down, this is the reason named instead of its own text.
+   */
+  connectionError?: unknown;
 }
+
+/** ioredis' advice appended to some of its errors: about its options, never the reason. */
+const IOREDIS_ADVICE = /\s*Refer to "?\w+"? option for details\.?/g;
 
 /** ioredis' message for a command whose `commandTimeout` expired. */
 export const IOREDIS_TIMEOUT_MESSAGE = 'Command timed out';
@@ -129,12 +137,25 @@ export function classifyError(e: unknown, context: ClassifyContext = {}): MeshEr
     return make('transient', `Redis command timeout${command ? ` (${command})` : ''}`, undefined, command);
   }
   if (name === 'MaxRetriesPerRequestError') {
-    return make('transient', scrub(`Redis connection lost and not re-established in time: ${message}`), undefined, command);
+    // ioredis' text only says which of its limits ran out; the reason is the connection's error.
+    const cause = describeConnectionError(context.connectionError);
+    return make('transient', scrub(`Redis connection lost and not re-established in time${cause ? ` (${cause.text})` : ''}`), cause?.code, command);
   }
   if (name === 'AbortError' || name === 'InterruptError' || /aborted due to connection close/i.test(message)) {
     return make('transient', scrub(`the connection closed before Redis answered: ${message}`), undefined, command);
   }
-  return make(classifyNodeError(nodeCode, message), scrub(message), nodeCode, command);
+  return make(classifyNodeError(nodeCode, message), scrub(message.replace(IOREDIS_ADVICE, '')), nodeCode, command);
+}
+
+/** A connection `error` event as `CODE message` (its code once), or null when there is none. */
+export function describeConnectionError(e: unknown): { text: string; code?: string } | null {
+  if (typeof e !== 'object' || e === null) return null;
+  const err = e as { message?: unknown; code?: unknown };
+  const message = typeof err.message === 'string' ? err.message.replace(IOREDIS_ADVICE, '') : '';
+  const code = typeof err.code === 'string' && err.code !== '' ? err.code : undefined;
+  if (!message && !code) return null;
+  const text = code && !message.includes(code) ? `${code} ${message}`.trim() : message;
+  return code ? { text, code } : { text };
 }
 
 function make(kind: ErrorKind, message: string, code: string | undefined, command: string | undefined): MeshError {

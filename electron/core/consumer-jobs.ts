@@ -130,6 +130,8 @@ export class ConsumerJobs {
           job.progress = { ...job.progress, state: 'failed', finishedAt: Date.now(), error: { ...info, message: deps.scrub ? deps.scrub(info.message) : info.message } };
         }
       }
+      // Ended: keep only what its rows need (consumer-replay.ts seal()).
+      state.seal();
       if (this.job === job || ctrl.signal.aborted) deps.emit(job.progress);
     })();
     return job.progress;

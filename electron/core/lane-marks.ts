@@ -6,12 +6,15 @@
  * million-entry lane costs the duplicate index (shared/analysis.ts) plus a few bytes per flagged
  * entry.
  *
- * Gap positions are found while the index reads the stream oldest first: a nonce's ordinal that
- * is more than one past the last one seen of it opens a jump (before = that last entry, after = this
- * one). Ordinals at or below the last one (retries, replays, out-of-order writers) are ignored
- * here; the analyzer's gap ranges stay the truth, and {@link LaneMarks.gapPlaces} places only the
- * gaps whose bounding ordinals match a recorded jump exactly (an out-of-order stream can leave a gap
- * unplaced: its place is then null and Browse lists it without a row marker).
+ * Gap positions are found while the index reads the stream oldest first, per producer nonce, as
+ * the places where its ordinals stop running on: an entry whose ordinal is not one past the
+ * nonce's previous entry (a jump ahead, a retry or replay going back, an out-of-order writer)
+ * ends one run (the previous entry) and starts another (this one). The analyzer's gap ranges stay
+ * the truth; {@link LaneMarks.gapPlaces} places each gap between an entry that ends a run with
+ * the ordinal just below it and one that starts a run with the ordinal just above it, wherever in
+ * the stream they are (issue: a shard whose corrupt entries carried ordinals far ahead and whose
+ * last entries went back below them had its gaps unplaced, and the Gaps filter showed nothing).
+ * A bound never met is null (Browse lists the gap without that row marker).
  */
 import type { GapPlace } from '../../shared/contract';
 import { ordinalAfterPrefix, parseDedupId, storedIdText } from '../../shared/dedup-id';
@@ -60,15 +63,34 @@ class F64List {
   }
 }
 
+/** Entries that bound runs of ordinals: nonce index, position, dedup_id's seq and i (ordinal = seq + i). */
+class RunBounds {
+  readonly nonce = new U32List();
+  readonly pos = new U32List();
+  readonly seq = new F64List();
+  readonly i = new F64List();
+  get length(): number {
+    return this.pos.length;
+  }
+  push(nonce: number, pos: number, seq: number, i: number): void {
+    this.nonce.push(nonce);
+    this.pos.push(pos);
+    this.seq.push(seq);
+    this.i.push(i);
+  }
+  get bytes(): number {
+    return this.nonce.bytes + this.pos.bytes + this.seq.bytes + this.i.bytes;
+  }
+}
+
 interface NonceState {
   nonce: string;
   index: number;
-  /** Highest ordinal seen, -1 before the first. */
-  last: number;
-  lastPos: number;
-  /** dedup_id of the last entry (only turned into text when a jump is recorded). */
-  lastSeq: number;
-  lastI: number;
+  /** The nonce's previous entry in stream order (its ordinal, position, dedup_id parts), -1 before the first. */
+  prevOrd: number;
+  prevPos: number;
+  prevSeq: number;
+  prevI: number;
   /** The lowest ordinal seen and where (for head gaps: ordinals 0..lowest-1). */
   lowOrd: number;
   lowPos: number;
@@ -80,14 +102,10 @@ export class LaneMarks {
   readonly misrouted = new U32List();
   /** Shard each misrouted entry names (its dedup_id's shard part, else its payload's `s`). */
   readonly misroutedTo = new U32List();
-  /** Jumps: nonce index, ordinal and position before, ordinal and position after. */
-  private jNonce = new U32List();
-  private jBeforeOrd = new F64List();
-  private jAfterOrd = new F64List();
-  private jBeforePos = new U32List();
-  private jAfterPos = new U32List();
-  /** The bounding entries' dedup_ids, per jump (one pair per gap, not per entry). */
-  private jIds: string[] = [];
+  /** Entries that end a run of a nonce's ordinals (the next one of the nonce is not one past). */
+  private ends = new RunBounds();
+  /** Entries that start a run (a nonce's first entry, or one not one past the nonce's previous). */
+  private starts = new RunBounds();
   private nonces: NonceState[] = [];
   private byNonce = new Map<string, NonceState>();
   /** Cache of the last id's text up to its last ':' (one batch shares it). */
@@ -143,19 +161,17 @@ export class LaneMarks {
       st.lowPos = position;
       st.lowId = `${st.nonce}:${this.shard}:${this.pSeq}:${this.lastI}`;
     }
-    if (st.last >= 0 && ordinal <= st.last) return;
-    if (st.last >= 0 && ordinal > st.last + 1) {
-      this.jNonce.push(st.index);
-      this.jBeforeOrd.push(st.last);
-      this.jBeforePos.push(st.lastPos);
-      this.jAfterOrd.push(ordinal);
-      this.jAfterPos.push(position);
-      this.jIds.push(`${st.nonce}:${this.shard}:${st.lastSeq}:${st.lastI}`, `${st.nonce}:${this.shard}:${this.pSeq}:${this.lastI}`);
+    // A copy right after the entry it repeats (a retry) neither ends nor starts a run: the first
+    // copy stays the bound (as a reader finds it first), and a stream of doubled writes costs nothing.
+    if (ordinal === st.prevOrd) return;
+    if (st.prevOrd < 0 || ordinal !== st.prevOrd + 1) {
+      if (st.prevOrd >= 0) this.ends.push(st.index, st.prevPos, st.prevSeq, st.prevI);
+      this.starts.push(st.index, position, this.pSeq, this.lastI);
     }
-    st.last = ordinal;
-    st.lastPos = position;
-    st.lastSeq = this.pSeq;
-    st.lastI = this.lastI;
+    st.prevOrd = ordinal;
+    st.prevPos = position;
+    st.prevSeq = this.pSeq;
+    st.prevI = this.lastI;
   }
 
   /** Parses an id's bytes: fast when it shares the last id's prefix (only `i` is read). */
@@ -191,7 +207,7 @@ export class LaneMarks {
     for (let k = 0; k < prefixText.length; k++) this.prefix[k] = prefixText.charCodeAt(k);
     let st = this.byNonce.get(parsed.nonce);
     if (!st) {
-      st = { nonce: parsed.nonce, index: this.nonces.length, last: -1, lastPos: 0, lastSeq: 0, lastI: 0, lowOrd: -1, lowPos: 0, lowId: '' };
+      st = { nonce: parsed.nonce, index: this.nonces.length, prevOrd: -1, prevPos: 0, prevSeq: 0, prevI: 0, lowOrd: -1, lowPos: 0, lowId: '' };
       this.nonces.push(st);
       this.byNonce.set(parsed.nonce, st);
     }
@@ -210,16 +226,41 @@ export class LaneMarks {
     return true;
   }
 
-  /** Where each of the analyzer's `gaps` lies (same order): the positions of its bounding entries. */
+  /**
+   * Where each of the analyzer's `gaps` lies (same order): the positions of its bounding entries,
+   * the first entry that ends a run at `from - 1` and the first that starts one at `to + 1`.
+   */
   gapPlaces(gaps: GapRange[]): GapPlace[] {
-    const byKey = new Map<string, number>();
-    for (let k = 0; k < this.jNonce.length; k++) {
-      byKey.set(`${this.nonces[this.jNonce.at(k)]!.nonce}:${this.jBeforeOrd.at(k)}:${this.jAfterOrd.at(k)}`, k);
+    if (gaps.length === 0) return [];
+    const id = (nonce: number, seq: number, i: number) => `${this.nonces[nonce]!.nonce}:${this.shard}:${seq}:${i}`;
+    type Bound = { pos: number; dedupId: string };
+    const before = new Map<string, Bound>();
+    const after = new Map<string, Bound>();
+    const wanted = new Set<string>();
+    for (const g of gaps) wanted.add(`${g.nonce}:${g.from - 1}`).add(`>${g.nonce}:${g.to + 1}`);
+    const collect = (runs: RunBounds, into: Map<string, Bound>, mark: string) => {
+      for (let k = 0; k < runs.length; k++) {
+        const n = runs.nonce.at(k);
+        const seq = runs.seq.at(k);
+        const i = runs.i.at(k);
+        const key = `${this.nonces[n]!.nonce}:${seq + i}`;
+        if (!into.has(key) && wanted.has(mark + key)) into.set(key, { pos: runs.pos.at(k), dedupId: id(n, seq, i) });
+      }
+    };
+    collect(this.ends, before, '');
+    collect(this.starts, after, '>');
+    // Each nonce's last entry ends its last run.
+    for (const st of this.nonces) {
+      const key = `${st.nonce}:${st.prevOrd}`;
+      if (st.prevOrd >= 0 && !before.has(key) && wanted.has(key)) before.set(key, { pos: st.prevPos, dedupId: id(st.index, st.prevSeq, st.prevI) });
     }
     return gaps.map((g) => {
-      const k = byKey.get(`${g.nonce}:${g.from - 1}:${g.to + 1}`);
-      if (k === undefined) return { before: null, after: null };
-      return { before: this.jBeforePos.at(k), after: this.jAfterPos.at(k), beforeDedupId: this.jIds[2 * k], afterDedupId: this.jIds[2 * k + 1] };
+      const b = before.get(`${g.nonce}:${g.from - 1}`);
+      const a = after.get(`${g.nonce}:${g.to + 1}`);
+      const place: GapPlace = { before: b?.pos ?? null, after: a?.pos ?? null };
+      if (b) place.beforeDedupId = b.dedupId;
+      if (a) place.afterDedupId = a.dedupId;
+      return place;
     });
   }
 
@@ -250,13 +291,9 @@ export class LaneMarks {
       this.corrupt.bytes +
       this.misrouted.bytes +
       this.misroutedTo.bytes +
-      this.jNonce.bytes +
-      this.jBeforeOrd.bytes +
-      this.jAfterOrd.bytes +
-      this.jBeforePos.bytes +
-      this.jAfterPos.bytes +
-      this.nonces.length * 96 +
-      this.jIds.length * 64
+      this.ends.bytes +
+      this.starts.bytes +
+      this.nonces.length * 96
     );
   }
 }

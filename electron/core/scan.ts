@@ -55,6 +55,10 @@ export interface ScanOptions {
    * `duplicateStatus`/`duplicates()` for the UI's duplicate marks, `memoryBytes()` for the bench.
    */
   onShardAnalyzed?: (analyzer: ShardAnalyzer) => void;
+  /** Called once with how many shards will be read (after discovery). */
+  onShardsFound?: (count: number) => void;
+  /** Called with each shard's finished analysis, in order (a caller keeps them if the scan fails later). */
+  onShardDone?: (analysis: ShardAnalysis) => void;
   /**
    * Which reader: `auto` (default) uses the byte-level reader on its own connection for shards
    * of at least {@link RAW_READER_MIN_ENTRIES} entries and the adapter's client otherwise; `raw`
@@ -120,6 +124,7 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       ? await describeShards(adapter.client, adapter.prefix, opts.shards, signal)
       : await discoverShards(adapter.client, adapter.prefix, signal ? { signal } : {});
   const shards: ShardAnalysis[] = [];
+  opts.onShardsFound?.(found.shards.length);
   const readers = new ScanReaders(adapter, opts.reader ?? 'auto', opts.onCommand);
   try {
     for (const info of found.shards) {
@@ -136,6 +141,7 @@ export async function scanShards(adapter: MeshAdapter, opts: ScanOptions = {}): 
       const redeliveries = analyzer.defaultConsumerRedeliveries();
       if (redeliveries !== null) analysis.defaultConsumerRedeliveries = redeliveries;
       shards.push(opts.details ? await withEvidence(adapter, info, analyzer, analysis, signal, await readers.for(info)) : analysis);
+      opts.onShardDone?.(shards[shards.length - 1]!);
     }
   } finally {
     readers.close();
@@ -363,7 +369,7 @@ async function readThroughClient(
     try {
       rows = await pending;
     } catch (e) {
-      throw readError(e, secrets);
+      throw readError(e, secrets, adapter.lastConnectionError);
     }
     signal?.throwIfAborted();
     if (rows.length === 0) break;
@@ -409,10 +415,10 @@ function isDedupIdName(b: Buffer): boolean {
   return true;
 }
 
-function readError(e: unknown, secrets: string[]): MeshError {
+function readError(e: unknown, secrets: string[], connectionError?: Error): MeshError {
   if (isCommandTimeout(e)) {
     // Same wording as the adapter's poll (net-mesh: Transient("Redis XRANGE timeout"), contract 3.30).
     return new MeshError('transient', 'Redis XRANGE timeout (no reply within the command timeout)', { command: 'XRANGE' });
   }
-  return classifyError(e, { command: 'XRANGE', secrets });
+  return classifyError(e, { command: 'XRANGE', secrets, connectionError });
 }

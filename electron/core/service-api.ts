@@ -4,6 +4,7 @@
  */
 import type { ContractHandlers, EventSink, ProfileInput } from '../../shared/contract';
 import type { NotifyRules } from '../../shared/notify-rules';
+import type { IndexLimits } from './index-cache';
 
 /** Holds Redis passwords. Only the main process ever sees its contents. */
 export interface SecretStore {
@@ -22,6 +23,8 @@ export interface ServiceOptions {
   appVersion: string;
   /** Notification folding (shared/notify-rules.ts); the defaults unless a test needs shorter windows. */
   notifyRules?: NotifyRules;
+  /** Bounds of the shard indexes a connection keeps (index-cache.ts); the defaults unless a test needs smaller. */
+  indexLimits?: IndexLimits;
 }
 
 export interface MeshService {

@@ -145,6 +145,7 @@ class Service implements MeshService {
       onTailEntries: (shard, entries) => {
         if (this.notices.isEnabled) void this.desk.ownNonces().then((own) => this.notices.tail(shard, entries, own));
       },
+      ...(this.opts.indexLimits ? { indexLimits: this.opts.indexLimits } : {}),
     });
     this.session = session;
     return session.start();

@@ -30,6 +30,7 @@ import { IncidentMonitor } from './incident';
 import { TopologyMonitor, probePublishAccess } from './topology';
 import { capEntries, type BrowseContext } from './browse';
 import type { TestPublisher } from './test-publisher';
+import { DEFAULT_INDEX_LIMITS, IndexCache, type IndexLimits } from './index-cache';
 
 /** ConnectionStatus minus what the health monitor owns (state, since, error). */
 export type StatusFacts = Omit<ConnectionStatus, 'state' | 'since' | 'error'>;
@@ -51,6 +52,8 @@ export interface SessionHooks {
   onHealth(snap: Pick<HealthSnapshot, 'state' | 'cause'>, status: ConnectionStatus): void;
   /** Entries a live tail just read from a shard (the service's notices). */
   onTailEntries(shard: number, entries: MeshEntry[]): void;
+  /** Bounds of the kept shard indexes (index-cache.ts); the defaults unless a test needs smaller. */
+  indexLimits?: IndexLimits;
 }
 
 export class Session {
@@ -71,7 +74,9 @@ export class Session {
   /** Commands sent since the health monitor last asked (its "own load" figure). */
   commandCount = 0;
 
-  private readonly indexes = new Map<number, ShardIndex>();
+  /** The shard indexes, bounded by count, bytes and idle time (index-cache.ts). */
+  readonly indexes: IndexCache<ShardIndex>;
+  private indexSweep: NodeJS.Timeout | null = null;
   /** The shard indexes' scan connection (byte-level page reads), opened when an index first reads. */
   private readonly indexPages: SharedScanConnection;
   /** What the connection is, apart from its state: the status is these plus the health monitor's state. */
@@ -100,6 +105,9 @@ export class Session {
     const adapter = new MeshAdapter(conn);
     this.adapter = adapter;
     this.secrets = secretsOf(conn);
+    this.indexes = new IndexCache<ShardIndex>(hooks.indexLimits ?? DEFAULT_INDEX_LIMITS, Date.now, (shard) => this.tail.tails(shard));
+    this.indexSweep = setInterval(() => this.indexes.sweep(), 60_000);
+    this.indexSweep.unref();
     this.indexPages = new SharedScanConnection(() => adapter.client, conn.commandTimeoutMs, () => this.commandCount++);
     const redacted = viewOf(profile).url;
     this.facts = { profileId: profile.id, url: redacted, prefix: profile.prefix, readOnly: profile.readOnly, local: isLocalServer(profile) };
@@ -141,7 +149,7 @@ export class Session {
       },
       (shard) => streamKey(profile.prefix, shard),
       (shard, entries) => {
-        this.indexes.get(shard)?.noteGrowth();
+        this.indexes.peek(shard)?.noteGrowth();
         this.hooks.onTailEntries(shard, entries);
       },
       () => this.health.isHealthy,
@@ -171,7 +179,9 @@ export class Session {
     if (this.topologyTimer) clearInterval(this.topologyTimer);
     this.health.stop();
     this.tail.dispose();
-    for (const idx of this.indexes.values()) idx.stop();
+    if (this.indexSweep) clearInterval(this.indexSweep);
+    this.indexSweep = null;
+    this.indexes.stopAll();
     this.indexPages.close();
     for (const job of this.jobs.values()) job.abort();
     this.consumer.reset();
@@ -321,23 +331,20 @@ export class Session {
 
   /** The shard's background index, created (and started) on first use. */
   index(shard: number): ShardIndex {
-    let idx = this.indexes.get(shard);
-    if (!idx) {
-      idx = new ShardIndex(this.adapter, shard, this.key(shard), (st) => this.hooks.sink('index:changed', st), () => this.health.whenReady(), this.indexPages);
-      this.indexes.set(shard, idx);
+    return this.indexes.use(shard, () => {
+      const idx = new ShardIndex(this.adapter, shard, this.key(shard), (st) => this.hooks.sink('index:changed', st), () => this.health.whenReady(), this.indexPages);
       void idx.refresh();
-    }
-    return idx;
+      return idx;
+    });
   }
 
   /** The shard's index only when one is open already (Find, find.ts: a search never starts a build). */
   indexIfOpen(shard: number): ShardIndex | undefined {
-    return this.indexes.get(shard);
+    return this.indexes.peek(shard);
   }
 
   /** Drops a shard's index (XDEL moved every later position): it is rebuilt on its next use. */
   forgetIndex(shard: number): void {
-    this.indexes.get(shard)?.stop();
     this.indexes.delete(shard);
   }
 

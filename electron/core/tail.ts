@@ -88,6 +88,12 @@ export class TailManager {
     return id;
   }
 
+  /** Whether a live tail reads `shard` now (an open lane: index-cache.ts keeps its index through the idle sweep). */
+  tails(shard: number): boolean {
+    for (const sub of this.subs.values()) if (sub.cursors.has(shard)) return true;
+    return false;
+  }
+
   unsubscribe(id: string): void {
     this.subs.delete(id);
     if (this.subs.size === 0) this.stop();

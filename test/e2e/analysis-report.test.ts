@@ -176,10 +176,9 @@ describe('whole-bus analysis', () => {
     await page.locator('[data-view-tab="browse"][aria-selected="true"]').waitFor();
     await page.locator(`[data-region="events"][data-selected-shard="${corrupt.shard}"]`).waitFor();
     await page.locator('[data-entry-id]').first().waitFor();
-    // With the shard browser's status filter (issue 4) the lane shows corrupt entries only.
-    if ((await page.locator('[data-browse-mode]').count()) > 0) {
-      await expect.poll(() => page.locator('[data-entry-id]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-status')))])).toEqual(['corrupt']);
-    }
+    // The count opens its first entry (issue 13): selected, ringed in the corrupt colour, its detail open.
+    await page.locator('.erow[aria-selected="true"][data-status="corrupt"][data-evidence="corrupt"]').waitFor();
+    await page.locator('[data-detail] [data-corrupt-reason]').waitFor();
   });
 
   it('cancels a running job: it stops and says so', async () => {

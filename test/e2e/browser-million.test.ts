@@ -163,7 +163,7 @@ describe('a 1,000,000-entry shard', () => {
       const r = row(c.at);
       await expect.poll(() => r.getAttribute('data-status')).toBe('corrupt');
       expect(await r.locator('.corrupt-why').textContent()).toBe(c.reason);
-      expect(await r.locator('.flag-corrupt').count()).toBe(1);
+      expect(await r.locator('.kflag[data-kind="corrupt"]').count()).toBe(1);
       // Its neighbours are fine.
       expect(await row(c.at + 1).getAttribute('data-status')).toBe('ok');
     }

@@ -106,7 +106,7 @@ describe('the consumer view on the seeded demo bus', () => {
     // Alt+5 opens the consumer view on the shard selected in the sidebar.
     await page.keyboard.press('Alt+5');
     await page.locator('[data-view="consumer"]').waitFor();
-    expect(await page.locator('[data-consumer-shard]').inputValue()).toBe(String(shard));
+    await page.waitForFunction((want) => document.querySelector<HTMLInputElement>('[data-consumer-shard]')?.value === want, String(shard));
     await runReplay(app, limit, capacity);
     const last = manifest.shards.find((s) => s.shard === shard)!;
     const lastId = ((await e2e.redis.admin().xrevrange(`${PREFIX}:shard:${shard}`, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>)[0]![0];
@@ -176,6 +176,27 @@ describe('the consumer view on the seeded demo bus', () => {
     }
     expect(Number(await note.getAttribute('data-analysis-redeliveries'))).toBe(want);
     expect(await note.textContent()).toContain('would deliver twice');
+  });
+
+  it('picks the shard by typing its id in a searchable list (no option element per shard)', async () => {
+    const { page } = app;
+    await page.keyboard.press('Alt+5');
+    await page.locator('[data-view="consumer"]').waitFor();
+    expect(await page.locator('[data-view="consumer"] option').count()).toBe(0);
+    const other = manifest.shards.find((s) => s.shard !== manifest.samples.retry.shard && s.entries > 0)!;
+    const input = page.locator('[data-consumer-shard]');
+    await input.fill(`#${other.shard}`);
+    await page.locator(`[data-view="consumer"] [data-combo-shard="${other.shard}"]`).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-view="consumer"] [data-shard-combo-menu]').waitFor({ state: 'hidden' });
+    // The picked id replaces what was typed ("#0" → "0").
+    await page.waitForFunction((want) => document.querySelector<HTMLInputElement>('[data-consumer-shard]')?.value === want, String(other.shard));
+    await runReplay(app, 100, 4096);
+    expect(Number(await page.locator('[data-consumer-state]').getAttribute('data-consumer-entries'))).toBe(other.entries);
+    expect(await page.locator('[data-consumer-state]').textContent()).toContain(`#${other.shard}`);
+    // Text that names no shard: Replay waits for a pick.
+    await input.fill('nothing-here');
+    expect(await page.locator('[data-action="run-consumer"]').isDisabled()).toBe(true);
   });
 
   it('runs under the CSP with no console errors', () => {

@@ -220,6 +220,59 @@ describe('shard sidebar at 20,000 shards', () => {
     await shot(page, 'sidebar-20000-light');
   });
 
+  it('typing a filter then ↓ and Enter at once opens the filtered shard, never a row of the older list', async () => {
+    const { page } = app;
+    const filter = page.locator('[data-shard-filter]');
+    const lanes = () => page.locator('[data-lane-shard]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-lane-shard'))));
+    /** Waits until the lanes are no longer `before`, then returns them. */
+    const lanesAfter = async (before: number[]) => {
+      await page.waitForFunction((b) => JSON.stringify([...document.querySelectorAll('[data-lane-shard]')].map((e) => Number(e.getAttribute('data-lane-shard')))) !== JSON.stringify(b), before, { timeout: 10_000 });
+      return lanes();
+    };
+    // What a keyboard user does, as Playwright types it: fill, ↓, Enter with no wait in between.
+    for (let i = 0; i < 10; i++) {
+      const target = N - 2 - i;
+      await filter.fill('');
+      await page.locator('[data-shard-row="0"]').waitFor();
+      const before = await lanes();
+      await filter.fill(`#${target}`);
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      expect(await lanesAfter(before)).toEqual([target]);
+    }
+    // The same three keys in one task of the page (a fast typist on a busy machine): the list has
+    // not followed the box yet when ↓ arrives, so this always hit the old list before the fix.
+    for (let i = 0; i < 10; i++) {
+      const target = N - 20 - i;
+      await filter.fill('');
+      await page.locator('[data-shard-row="0"]').waitFor();
+      const before = await lanes();
+      await page.evaluate((text) => {
+        const input = document.querySelector<HTMLInputElement>('[data-shard-filter]')!;
+        input.focus();
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, text);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        const key = (k: string) => document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+        key('ArrowDown');
+        key('Enter');
+      }, `#${target}`);
+      expect(await lanesAfter(before)).toEqual([target]);
+    }
+    // Enter straight from the box, in the same task, opens the first match too.
+    await filter.fill('');
+    const before = await lanes();
+    await page.evaluate(() => {
+      const input = document.querySelector<HTMLInputElement>('[data-shard-filter]')!;
+      input.focus();
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, '#12345');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    });
+    expect(await lanesAfter(before)).toEqual([12345]);
+    await filter.fill('');
+    expect(app.problems).toEqual([]);
+  });
+
   it('the lane picker and the analysis picker stay small too', async () => {
     const { page } = app;
     await page.locator('[data-add-lane-input]').click();
@@ -247,6 +300,21 @@ describe('shard sidebar at 20,000 shards', () => {
     await page.locator('[data-pick-none]').click();
     // Clear matching: every selected id starts with 1.
     await page.locator('[data-pick-count="0"]').waitFor();
+
+    // The consumer's shard picker: the same searchable list, a small DOM, and typing picks.
+    await page.locator('[data-view-tab="consumer"]').click();
+    await page.locator('[data-consumer-shard]').fill('1999');
+    await page.locator('[data-shard-combo-menu] [data-combo-shard]').first().waitFor();
+    expect(await page.locator('[data-view="consumer"] option').count()).toBe(0);
+    expect(await page.locator('[data-combo-shard]').count()).toBeLessThan(40);
+    expect(await nodes(app)).toBeLessThan(2000);
+    await page.locator('[data-consumer-shard]').fill('#19997');
+    await page.locator('[data-combo-shard="19997"]').waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>('[data-consumer-shard]')?.value === '19997');
+    await page.locator('[data-action="run-consumer"]').click();
+    await page.locator('[data-consumer-state="done"][data-consumer-entries="1"]').waitFor();
+    expect(await page.locator('[data-consumer-state]').textContent()).toContain('#19997');
     expect(app.problems).toEqual([]);
   });
 });

@@ -177,6 +177,9 @@ describe('events:filter', () => {
     // Newest first: the group whose first copy is newest first; copies stay oldest first within it.
     expect((await scanAll({ status: 'duplicate' }, 'backward')).found).toEqual([20, 4500, 10, 4000].map(idOf));
     expect((await scanAll({ status: 'corrupt', text: 'nothing' })).found).toEqual([]);
+    // Analysis evidence (issue 13): the entries carrying one producer ordinal (a gap's bounding entry), scanned.
+    expect((await scanAll({ ordinal: { nonce: 'beef', value: 42 } })).found).toEqual([idOf(42)]);
+    expect((await scanAll({ ordinal: { nonce: 'beef', value: 10 } }, 'backward')).found).toEqual([4000, 10].map(idOf));
     const bad = await call('events:filter', { shard: 1, direction: 'forward', cursor: null, query: { pathEquals: 'order.id == 1' }, limit: 5, scanLimit: 10 });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.kind).toBe('usage');

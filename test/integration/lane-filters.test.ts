@@ -83,11 +83,11 @@ afterAll(async () => {
 });
 
 /** Every entry, oldest first, read page by page as any lane would (the full scan). */
-async function everything(): Promise<PageEntry[]> {
+async function everything(shard = SHARD): Promise<PageEntry[]> {
   const out: PageEntry[] = [];
   let cursor: string | null = null;
   for (;;) {
-    const page: ResponseOf<'events:page'> = await ok('events:page', { shard: SHARD, direction: 'forward', cursor, limit: 1000 });
+    const page: ResponseOf<'events:page'> = await ok('events:page', { shard, direction: 'forward', cursor, limit: 1000 });
     out.push(...page.entries);
     if (!page.hasMore || page.nextId === null) return out;
     cursor = page.nextId;
@@ -95,8 +95,9 @@ async function everything(): Promise<PageEntry[]> {
 }
 
 /** What a full scan says each status filter lists, as positions in the order shown. */
-function expected(all: PageEntry[], status: FilterStatus, newest: boolean): number[] {
-  const analyzer = new ShardAnalyzer(SHARD, KEY);
+function expected(all: PageEntry[], status: FilterStatus, newest: boolean, shard = SHARD): number[] {
+  const SHARD = shard;
+  const analyzer = new ShardAnalyzer(SHARD, `${PREFIX}:shard:${shard}`);
   for (const e of all) analyzer.add(e, e.status === 'ok' ? JSON.stringify({ r: JSON.parse(e.r), t: e.t, s: e.s }) : (e.d ?? ''));
   const order = (xs: number[]) => (newest ? [...xs].reverse() : xs);
   if (status === 'corrupt') return order(all.flatMap((e, p) => (e.status === 'corrupt' ? [p] : [])));
@@ -130,12 +131,12 @@ function expected(all: PageEntry[], status: FilterStatus, newest: boolean): numb
   return [...groups.entries()].filter(([, ps]) => ps.length > 1).flatMap(([, ps]) => ps);
 }
 
-async function served(status: FilterStatus, direction: 'forward' | 'backward', limit: number) {
+async function served(status: FilterStatus, direction: 'forward' | 'backward', limit: number, shard = SHARD) {
   const positions: number[] = [];
   const ids: string[] = [];
   let cursor: string | null = null;
   for (let step = 0; step < 2000; step++) {
-    const page: ResponseOf<'events:filter'> = await ok('events:filter', { shard: SHARD, direction, cursor, query: { status }, limit, scanLimit: 1000 });
+    const page: ResponseOf<'events:filter'> = await ok('events:filter', { shard, direction, cursor, query: { status }, limit, scanLimit: 1000 });
     expect(page.pending).toBeUndefined();
     positions.push(...(page.positions ?? []));
     ids.push(...page.entries.map((e) => e.id));
@@ -226,6 +227,50 @@ describe('status filters from the shard index', () => {
     const page = await ok('events:filter', { shard: 8, direction: 'forward', cursor: null, query: { status: 'gap' }, limit: 10, scanLimit: 100 });
     expect(page.positions).toEqual([0]);
     expect(page.entries.map((e) => e.dedupId)).toEqual(['d4:8:0:100']);
+  });
+
+  it('serves Gaps on a shard whose retries, collisions, misrouted and corrupt entries go back and forth across huge jumps', async () => {
+    // The shape of the tester's shard 60002, scaled down: one producer's run, its retries and a
+    // colliding restart (ordinals going back), misrouted entries, corrupt entries carrying
+    // ordinals far ahead, then entries going back below those; retries of both gaps' bounds;
+    // and a second producer jumping by 10^12 in order.
+    const S = 12;
+    const key = `${PREFIX}:shard:${S}`;
+    const p = admin.pipeline();
+    const add = (d: string, id: string) => p.xadd(key, '*', 'd', d, 'dedup_id', id);
+    const okd = (i: number, s = S) => encodePayload(`{"i":${i}}`, BigInt(i + 1), s);
+    for (let i = 0; i < 2000; i++) add(okd(i), `f0:${S}:0:${i}`);
+    for (let i = 0; i < 500; i++) add(okd(i), `f0:${S}:0:${i}`); // retries
+    for (let i = 500; i < 700; i++) add(encodePayload(`{"i":${i},"restarted":true}`, 1n, S), `f0:${S}:0:${i}`); // collisions
+    for (let i = 0; i < 30; i++) add(okd(i, 5), `f0:5:900000:${i}`); // misrouted
+    for (let i = 0; i < 50; i++) add(i % 2 ? '{"t":1,"s":12}' : 'not json <b>', `f0:${S}:800000:${i}`); // corrupt, far ahead
+    for (let k = 0; k < 3; k++) add(okd(k), `f0:${S}:${700000 + k}:0`); // back below them
+    add(okd(1999), `f0:${S}:0:1999`); // retry of the first gap's lower bound
+    add(okd(2), `f0:${S}:700002:0`); // retry of the second gap's lower bound
+    add('{"t":1,"s":12}', `f0:${S}:800000:0`); // corrupt retry of its upper bound
+    for (let i = 0; i < 100; i++) add(okd(i), `ab:${S}:0:${i}`);
+    add(okd(99), `ab:${S}:0:99`); // doubled writes at both bounds of a jump
+    add(okd(0), `ab:${S}:1000000000000:0`);
+    add(okd(0), `ab:${S}:1000000000000:0`);
+    for (let i = 1; i < 10; i++) add(okd(i), `ab:${S}:1000000000000:${i}`);
+    await p.exec();
+    await waitFor('shard 12 indexed', async () => (await ok('index:status', { shard: S })).state === 'ready');
+    const list = await ok('gaps:list', { shard: S });
+    expect(list.gaps.map((g) => [g.nonce, g.from, g.to])).toEqual(
+      expect.arrayContaining([
+        ['f0', 2000, 699999],
+        ['f0', 700003, 799999],
+        ['ab', 100, 999999999999],
+      ]),
+    );
+    expect(list.gaps).toHaveLength(3);
+    expect(list.places!.every((pl) => pl.before !== null && pl.after !== null)).toBe(true);
+    const all = await everything(S);
+    for (const direction of ['forward', 'backward'] as const) {
+      const got = await served('gap', direction, 4, S);
+      expect(got.positions).toEqual(expected(all, 'gap', direction === 'backward', S));
+      expect(got.positions).toHaveLength(6);
+    }
   });
 
   it('answers pending with the index progress while the index is being built', async () => {

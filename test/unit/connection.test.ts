@@ -284,6 +284,14 @@ describe('classifyError: ioredis error shapes → MeshError (contract section 4)
     expect(classifyError(new Error('Command timed out'), { command: 'PING' }).message).toBe('Redis command timeout (PING)');
   });
 
+  it("names the connection's own reason for ioredis' retry limit, never its option advice", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:7391'), { code: 'ECONNREFUSED' });
+    const e = classifyError(new MaxRetriesPerRequestError(1), { command: 'XRANGE', connectionError: refused });
+    expect(e).toMatchObject({ kind: 'transient', code: 'ECONNREFUSED', message: 'Redis connection lost and not re-established in time (connect ECONNREFUSED 127.0.0.1:7391)' });
+    expect(classifyError(new MaxRetriesPerRequestError(1)).message).toBe('Redis connection lost and not re-established in time');
+    expect(classifyError(new Error('something. Refer to "fooBar" option for details.')).message).toBe('something.');
+  });
+
   it('never lets a secret through, and keeps a MeshError kind', () => {
     const e = classifyError(new Error('connect ECONNREFUSED with hunter2 in it'), { secrets: ['hunter2'] });
     expect(e.message).toBe('connect ECONNREFUSED with [REDACTED] in it');

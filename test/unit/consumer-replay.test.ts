@@ -132,6 +132,22 @@ describe('ConsumerReplayState', () => {
     // 18 bytes of record, ~47 of id texts, the seen-id table, and growth slack (arrays double).
     expect(st.memoryBytes() / 200_000).toBeLessThan(160);
   });
+
+  it('keeps every row, count and filter once sealed, in less memory, and takes no more entries', () => {
+    const entries = stream(30_000, 7);
+    const st = new ConsumerReplayState(64);
+    st.addPage({ entries });
+    const filters = ['all', 'delivered', 'dropped', 'let-through', 'skipped'] as const;
+    const before = filters.map((f) => st.rows(f, 0, 40_000));
+    const counts = { ...st.counts };
+    const bytes = st.memoryBytes();
+    st.seal();
+    expect(filters.map((f) => st.rows(f, 0, 40_000))).toEqual(before);
+    expect(st.counts).toEqual(counts);
+    expect(st.positionOf('all', 29_999)).toBe(29_999);
+    expect(st.memoryBytes()).toBeLessThan(bytes * 0.75);
+    expect(() => st.add(ok(1, 'x:0:0:0'))).toThrow(/replay ended/);
+  });
 });
 
 describe('ShardAnalyzer: duplicates a default consumer would deliver twice', () => {

@@ -61,15 +61,15 @@ describe('LaneMarks', () => {
     });
   }
 
-  it('leaves a gap unplaced when an out-of-order writer filled part of the jump', () => {
+  it('places the gaps an out-of-order writer left on both sides of the entry it wrote late', () => {
     const { marks, gaps } = feed([ok('a1:7:0:0'), ok('a1:7:0:9'), ok('a1:7:0:5')]);
     expect(gaps).toEqual([
       { nonce: 'a1', from: 1, to: 4 },
       { nonce: 'a1', from: 6, to: 8 },
     ]);
     expect(marks.gapPlaces(gaps)).toEqual([
-      { before: null, after: null },
-      { before: null, after: null },
+      { before: 0, after: 2, beforeDedupId: 'a1:7:0:0', afterDedupId: 'a1:7:0:5' },
+      { before: 2, after: 1, beforeDedupId: 'a1:7:0:5', afterDedupId: 'a1:7:0:9' },
     ]);
   });
 });

@@ -1,12 +1,12 @@
 import { formatCount } from '../lib/format';
 import { PROBLEM_KINDS, type ProblemKind, type ShardProblems } from '../models/shard-list-model';
-import { Icon } from './Icon';
+import { AnomalyIcon } from './AnomalyIcon';
 
 /**
- * A shard's problem counts as small badges, one per kind with a count (issue 13). Each kind has
- * its own tone and icon, like KindBadge's error classes: corrupt and collision are danger (data
- * is wrong), duplicate is warn (retries), gap is accent (something may be missing), misrouted
- * neutral (on the wrong shard, still readable).
+ * A shard's problem counts as small badges, one per kind with a count (issue 13). Each kind is
+ * drawn in its own colour with its own icon, the same as in Browse and Analysis (AnomalyIcon,
+ * tokens --k-*); the tone below is the fallback meaning (danger: data is wrong, warn: retries,
+ * accent: something may be missing, neutral: on the wrong shard, still readable).
  */
 const KIND: Record<ProblemKind, { tone: 'danger' | 'warn' | 'accent' | 'neutral'; one: string; many: string }> = {
   corrupt: { tone: 'danger', one: 'corrupt entry', many: 'corrupt entries' },
@@ -22,19 +22,33 @@ export function problemLabel(kind: ProblemKind, n: number): string {
 
 export function ProblemBadge({ kind, count }: { kind: ProblemKind; count: number }) {
   return (
-    <span className="badge badge-kind badge-problem" data-tone={KIND[kind].tone} data-problem={kind} data-count={count} title={problemLabel(kind, count)}>
-      <Icon name={kind} className="icon-xs" />
+    <span className="badge badge-kind badge-problem" data-tone={KIND[kind].tone} data-kind={kind} data-problem={kind} data-count={count} title={problemLabel(kind, count)}>
+      <AnomalyIcon kind={kind} />
       {count > 999 ? `${Math.floor(count / 1000)}k` : count}
     </span>
   );
 }
 
-/** The badges of every kind with a count, worst first; nothing when the shard is clean or unknown. */
-export function ProblemBadges({ problems }: { problems: ShardProblems | undefined }) {
+/**
+ * The badges of every kind with a count, worst first; nothing when the shard is clean or unknown.
+ * With `max`, at most that many badges: the rest fold into one "+N" badge whose tooltip lists
+ * every kind (a narrow row, like the sidebar's, never cuts a badge in half).
+ */
+export function ProblemBadges({ problems, max }: { problems: ShardProblems | undefined; max?: number }) {
   if (!problems || problems.total === 0) return null;
+  const kinds = PROBLEM_KINDS.filter((k) => problems[k] > 0);
+  const fold = max !== undefined && kinds.length > max ? kinds.length - (max - 1) : 0;
+  const shown = fold > 0 ? kinds.slice(0, kinds.length - fold) : kinds;
   return (
     <span className="problem-badges" data-problems={problems.total} data-problems-source={problems.source}>
-      {PROBLEM_KINDS.map((k) => (problems[k] > 0 ? <ProblemBadge key={k} kind={k} count={problems[k]} /> : null))}
+      {shown.map((k) => (
+        <ProblemBadge key={k} kind={k} count={problems[k]} />
+      ))}
+      {fold > 0 ? (
+        <span className="badge badge-kind badge-problem badge-problem-more" data-tone="neutral" data-problem-more={fold} title={kinds.map((k) => problemLabel(k, problems[k])).join('\n')}>
+          +{fold}
+        </span>
+      ) : null}
     </span>
   );
 }

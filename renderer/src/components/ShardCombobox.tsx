@@ -42,6 +42,8 @@ export interface ShardComboboxProps {
   /** data-* attributes for the input (tests, scripts). */
   inputData?: Record<`data-${string}`, string | boolean>;
   invalid?: boolean;
+  /** Read-only while something runs (the consumer's replay). */
+  disabled?: boolean;
 }
 
 /**
@@ -120,6 +122,7 @@ export function ShardCombobox(p: ShardComboboxProps) {
             placeholder: p.placeholder,
             'aria-label': p.ariaLabel,
             spellCheck: false,
+            disabled: p.disabled,
             onKeyDown: (e) => {
               // Enter with nothing highlighted (the pointer left the list, a new list arrived) picks the first match.
               if (e.key === 'Enter' && highlightedIndex < 0 && items.length > 0 && text.trim() !== '') {
@@ -133,7 +136,7 @@ export function ShardCombobox(p: ShardComboboxProps) {
           })}
           className={`input input-sm input-mono shard-combo-input${p.invalid ? ' is-invalid' : ''}`}
         />
-        <button type="button" className="shard-combo-toggle" {...getToggleButtonProps({ 'aria-label': 'Show shards' })} tabIndex={-1}>
+        <button type="button" className="shard-combo-toggle" {...getToggleButtonProps({ 'aria-label': 'Show shards', disabled: p.disabled })} tabIndex={-1}>
           <span className="shard-combo-chevron" aria-hidden="true" />
         </button>
       </div>

@@ -2,13 +2,16 @@ import { DefaultConsumerNote } from './DefaultConsumerNote';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { AnalysisReport } from '../../../../shared/contract';
-import type { ShardAnalysis } from '../../../../shared/types';
+import { compareStreamIds } from '../../../../shared/stream-id';
+import type { GapRange, ShardAnalysis } from '../../../../shared/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
 import { formatClock, formatCount, formatTimestamp } from '../../lib/format';
 import { useApp } from '../../store';
 import type { AnalysisJob } from '../../store/analysis-slice';
 import './analysis.css';
+import { AnomalyIcon } from '../../components/AnomalyIcon';
+import { evidenceQuery, openEvidence, type EvidenceKind } from '../../lib/evidence';
 import { GapList } from './GapList';
 import { ExportButtons } from './EvidenceExport';
 import { missingOrdinals } from './report-export';
@@ -79,25 +82,39 @@ function Progress({ job, onCancel }: { job: AnalysisJob; onCancel(): void }) {
   );
 }
 
-/** The browse lane's status filter a count opens with. */
-type BrowserFilter = 'corrupt' | 'duplicate';
-
-const COUNT_COLUMNS: Array<{ key: keyof ShardAnalysis; label: string; title: string; tone?: 'danger' | 'warn'; filter?: BrowserFilter }> = [
+/** The anomaly a count opens: Browse at its first entry, selected and ringed (features/browser/evidence). */
+const COUNT_COLUMNS: Array<{ key: keyof ShardAnalysis; label: string; title: string; tone?: 'danger' | 'warn'; kind?: EvidenceKind }> = [
   { key: 'entries', label: 'Entries', title: 'Entries read' },
   { key: 'ok', label: 'OK', title: 'Entries the net-mesh reader accepts' },
-  { key: 'corrupt', label: 'Corrupt', title: 'Entries the net-mesh reader would skip', tone: 'danger', filter: 'corrupt' },
-  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', filter: 'duplicate' },
-  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', filter: 'duplicate' },
-  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', filter: 'duplicate' },
+  { key: 'corrupt', label: 'Corrupt', title: 'Entries the net-mesh reader would skip', tone: 'danger', kind: 'corrupt' },
+  { key: 'duplicateGroups', label: 'Dup. ids', title: 'dedup_ids carried by two or more entries of the shard', tone: 'warn', kind: 'duplicate' },
+  { key: 'duplicateEntries', label: 'Dup. entries', title: 'Sum over duplicated ids of (entries - 1): what consumers drop', tone: 'warn', kind: 'duplicate' },
+  { key: 'collisionGroups', label: 'Collisions', title: 'Duplicated ids whose payloads differ: consumers silently drop a real event', tone: 'danger', kind: 'collision' },
 ];
 
-function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_COLUMNS)[number]; onOpen(filter?: BrowserFilter): void }) {
+const KIND_NAME: Record<EvidenceKind, string> = {
+  corrupt: 'Corrupt entry',
+  duplicate: 'Duplicate dedup_id',
+  collision: 'Collision',
+  misrouted: 'Misrouted entry',
+  gap: 'Gap',
+};
+
+function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_COLUMNS)[number]; onOpen(kind?: EvidenceKind): void }) {
   const v = s[col.key] as number;
   const cls = `an-num${v > 0 && col.tone ? ` tone-${col.tone}` : ''}`;
   return (
     <span role="cell" className={cls} data-col={col.key} data-value={v}>
       {v > 0 && col.key !== 'ok' ? (
-        <button type="button" className="an-count" onClick={() => onOpen(col.filter)} title={`${col.title}: open shard ${s.shard} in the browser`}>
+        <button
+          type="button"
+          className="an-count"
+          onClick={() => onOpen(col.kind)}
+          data-kind={col.kind}
+          data-evidence-open={col.kind}
+          title={col.kind ? `${col.title}: open the first one in shard ${s.shard}, selected` : `${col.title}: open shard ${s.shard} in the browser`}
+        >
+          {col.kind ? <AnomalyIcon kind={col.kind} /> : null}
           {formatCount(v)}
         </button>
       ) : (
@@ -107,8 +124,42 @@ function CountCell({ s, col, onOpen }: { s: ShardAnalysis; col: (typeof COUNT_CO
   );
 }
 
+/**
+ * The entry bounding a gap: for ordinals missing between present ones, the last present before
+ * them (`from - 1`); for missing first ordinals, the first present after them (`to + 1`).
+ */
+function gapBound(g: GapRange, head: boolean): { nonce: string; ordinal: number; label: string } {
+  const ordinal = head ? g.to + 1 : g.from - 1;
+  const range = g.from === g.to ? `ordinal ${formatCount(g.from)}` : `ordinals ${formatCount(g.from)}–${formatCount(g.to)}`;
+  return { nonce: g.nonce, ordinal, label: `Gap: ${range} of nonce ${g.nonce} missing, ${head ? 'first entry after it' : 'last entry before it'}` };
+}
+
+/**
+ * The stream ids the report lists for a figure (its `anomalies`, issue 13's evidence), oldest
+ * first: corrupt and misrouted entries, collision groups' copies, and for duplicate ids every copy
+ * of every group (retries and collisions). Undefined when the report lists none (then Browse
+ * searches the shard) or when some were left out past the listing's cap.
+ */
+function listedIds(s: ShardAnalysis | undefined, kind: EvidenceKind): string[] | undefined {
+  if (!s?.anomalies || s.anomaliesOmitted || kind === 'gap') return undefined;
+  const kinds = kind === 'duplicate' ? ['duplicate', 'collision'] : [kind];
+  const ids = s.anomalies.filter((a) => kinds.includes(a.kind)).flatMap((a) => a.ids);
+  if (ids.length === 0) return undefined;
+  return [...new Set(ids)].sort(compareStreamIds);
+}
+
 function Results({ report }: { report: AnalysisReport }) {
   const open = useApp((s) => s.showInBrowser);
+  const api = useApp((s) => s.api);
+  const setView = useApp((s) => s.setView);
+  const openKind = (shard: number, kind: EvidenceKind, gap?: { nonce: string; ordinal: number; label: string }) =>
+    void openEvidence(
+      api,
+      (sh, id) => open(sh, { entryId: id }),
+      { kind, shard, label: gap ? gap.label : KIND_NAME[kind], query: evidenceQuery(kind, gap), ids: listedIds(report.shards.find((x) => x.shard === shard), kind) },
+      false,
+      () => setView('browse'),
+    );
   const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
   const shards = report.shards;
   // The per-shard rows are virtualized against the view's scroll box (.pane-body): a bus of
@@ -150,24 +201,60 @@ function Results({ report }: { report: AnalysisReport }) {
       else next.add(shard);
       return next;
     });
-  const tiles: Array<{ label: string; value: number; tone?: 'danger' | 'warn'; id: string }> = [
+  const tiles: Array<{ label: string; value: number; tone?: 'danger' | 'warn'; id: string; kind?: EvidenceKind }> = [
     { id: 'entries', label: 'Entries', value: sum('entries') },
-    { id: 'corrupt', label: 'Corrupt', value: sum('corrupt'), tone: 'danger' },
-    { id: 'duplicateEntries', label: 'Duplicate entries', value: sum('duplicateEntries'), tone: 'warn' },
-    { id: 'collisionGroups', label: 'Collisions', value: sum('collisionGroups'), tone: 'danger' },
-    { id: 'missing', label: 'Missing ordinals', value: totalMissing, tone: 'warn' },
-    { id: 'misrouted', label: 'Misrouted', value: sum('misrouted'), tone: 'danger' },
+    { id: 'corrupt', label: 'Corrupt', value: sum('corrupt'), tone: 'danger', kind: 'corrupt' },
+    { id: 'duplicateEntries', label: 'Duplicate entries', value: sum('duplicateEntries'), tone: 'warn', kind: 'duplicate' },
+    { id: 'collisionGroups', label: 'Collisions', value: sum('collisionGroups'), tone: 'danger', kind: 'collision' },
+    { id: 'missing', label: 'Missing ordinals', value: totalMissing, tone: 'warn', kind: 'gap' },
+    { id: 'misrouted', label: 'Misrouted', value: sum('misrouted'), tone: 'danger', kind: 'misrouted' },
   ];
+  // A bus-wide total opens its first entry: in the first shard that has one (for gaps, its first gap).
+  const openTile = (kind: EvidenceKind) => {
+    if (kind === 'gap') {
+      const s = shards.find((x) => x.gaps.length > 0);
+      if (s) openKind(s.shard, 'gap', gapBound(s.gaps[0] as GapRange, false));
+      return;
+    }
+    const key: keyof ShardAnalysis = kind === 'corrupt' ? 'corrupt' : kind === 'duplicate' ? 'duplicateGroups' : kind === 'collision' ? 'collisionGroups' : 'misrouted';
+    const s = shards.find((x) => (x[key] as number) > 0);
+    if (s) openKind(s.shard, kind);
+  };
 
   return (
     <>
       <div className="an-tiles" data-analysis-totals>
-        {tiles.map((t) => (
-          <div key={t.id} className={`card an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`} data-total={t.id} data-value={t.value}>
-            <span className="caps-label">{t.label}</span>
-            <span className="an-tile-value mono">{formatCount(t.value)}</span>
-          </div>
-        ))}
+        {tiles.map((t) => {
+          const body = (
+            <>
+              <span className="caps-label">
+                {t.kind ? <AnomalyIcon kind={t.kind} /> : null}
+                {t.label}
+              </span>
+              <span className="an-tile-value mono">{formatCount(t.value)}</span>
+            </>
+          );
+          const cls = `card an-tile${t.value > 0 && t.tone ? ` tone-${t.tone}` : ''}`;
+          return t.kind && t.value > 0 ? (
+            <button
+              key={t.id}
+              type="button"
+              className={`${cls} an-tile-open`}
+              data-kind={t.kind}
+              data-total={t.id}
+              data-value={t.value}
+              data-evidence-open={t.kind}
+              onClick={() => openTile(t.kind as EvidenceKind)}
+              title="Open the first one in Browse, selected"
+            >
+              {body}
+            </button>
+          ) : (
+            <div key={t.id} className={cls} data-total={t.id} data-value={t.value}>
+              {body}
+            </div>
+          );
+        })}
       </div>
       <DefaultConsumerNote shards={shards} />
 
@@ -176,7 +263,7 @@ function Results({ report }: { report: AnalysisReport }) {
           <h2>Per shard</h2>
           <span className="badge badge-count">{shards.length}</span>
           <span className="spacer" />
-          <span className="muted small">Definitions as <code>mesh-inspector scan</code>. Click a count to open the shard.</span>
+          <span className="muted small">Definitions as <code>mesh-inspector scan</code>. Click a count to open its first entry.</span>
         </div>
         {shards.length === 0 ? (
           <div className="card-empty muted">No shard streams were analysed.</div>
@@ -212,17 +299,19 @@ function Results({ report }: { report: AnalysisReport }) {
                         </button>
                       </span>
                       {COUNT_COLUMNS.map((c) => (
-                        <CountCell key={c.key} s={s} col={c} onOpen={(filter) => open(s.shard, filter ? { filter } : {})} />
+                        <CountCell key={c.key} s={s} col={c} onOpen={(kind) => (kind ? openKind(s.shard, kind) : open(s.shard))} />
                       ))}
                       <span role="cell" className={`an-num${s.gaps.length > 0 ? ' tone-warn' : ''}`} data-col="gaps" data-value={s.gaps.length} data-missing={missing}>
                         {s.gaps.length > 0 || (s.headGaps?.length ?? 0) > 0 ? (
                           <button
                             type="button"
                             className="an-count"
+                            data-kind="gap"
                             aria-expanded={gapsOpen}
                             onClick={() => toggle(s.shard)}
                             title={`Show the missing ranges per nonce, with their causes${s.headGaps?.length ? ` (and ${formatCount(s.headGaps.length)} nonce(s) missing their first ordinals)` : ''}`}
                           >
+                            <AnomalyIcon kind="gap" />
                             {formatCount(s.gaps.length)} <span className="an-sub">{s.gaps.length > 0 ? `(${formatCount(missing)} missing)` : '(head only)'}</span>
                             <span className={`an-caret${gapsOpen ? ' is-open' : ''}`} aria-hidden="true" />
                           </button>
@@ -232,7 +321,8 @@ function Results({ report }: { report: AnalysisReport }) {
                       </span>
                       <span role="cell" className={`an-num${s.misrouted > 0 ? ' tone-danger' : ''}`} data-col="misrouted" data-value={s.misrouted}>
                         {s.misrouted > 0 ? (
-                          <button type="button" className="an-count" onClick={() => open(s.shard)}>
+                          <button type="button" className="an-count" onClick={() => openKind(s.shard, 'misrouted')} data-kind="misrouted" data-evidence-open="misrouted" title={`Open the first misrouted entry of shard ${s.shard}, selected`}>
+                            <AnomalyIcon kind="misrouted" />
                             {formatCount(s.misrouted)}
                           </button>
                         ) : (
@@ -242,7 +332,7 @@ function Results({ report }: { report: AnalysisReport }) {
                     </div>
                     {gapsOpen ? (
                       <div className="an-gaps" role="row" data-analysis-gaps={s.shard}>
-                        <GapList shard={s} />
+                        <GapList shard={s} onOpen={(g, head) => openKind(s.shard, 'gap', gapBound(g, head))} />
                       </div>
                     ) : null}
                   </div>

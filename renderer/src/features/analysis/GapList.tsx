@@ -25,7 +25,10 @@ function rowsOf(shard: ShardAnalysis): Row[] {
   return rows;
 }
 
-function GapRow({ g, head }: { g: GapRange; head: boolean }) {
+/** Opens the entry bounding a gap in Browse (issue 13). */
+type OpenGap = (g: GapRange, head: boolean) => void;
+
+function GapRow({ g, head, onOpen }: { g: GapRange; head: boolean; onOpen?: OpenGap }) {
   const id = `${g.nonce}:${g.from}-${g.to}`;
   return (
     <span className="an-gap mono" {...(head ? { 'data-head-gap': id } : { 'data-gap': id })} data-gap-cause={g.cause ?? ''} title={g.reason}>
@@ -40,6 +43,18 @@ function GapRow({ g, head }: { g: GapRange; head: boolean }) {
         ) : null}
       </span>
       <span className="an-gap-why">{g.reason ?? ''}</span>
+      {onOpen ? (
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm an-gap-open"
+          data-kind="gap"
+          data-evidence-open="gap"
+          onClick={() => onOpen(g, head)}
+          title={`Open the entry ${head ? 'after' : 'before'} this gap in Browse, selected`}
+        >
+          {head ? 'Entry after' : 'Entry before'}
+        </button>
+      ) : null}
     </span>
   );
 }
@@ -50,7 +65,7 @@ function GapRow({ g, head }: { g: GapRange; head: boolean }) {
  * (trimmed or lost). One virtualized list (a shard may have tens of thousands of gaps): only the
  * rows in view are in the DOM. The reason behind each cause is on its row and in its tooltip.
  */
-export function GapList({ shard }: { shard: ShardAnalysis }) {
+export function GapList({ shard, onOpen }: { shard: ShardAnalysis; onOpen?: OpenGap }) {
   const rows = rowsOf(shard);
   const scrollRef = useRef<HTMLDivElement>(null);
   const { virtualizer, items, total } = useVirtualRows({
@@ -98,7 +113,7 @@ export function GapList({ shard }: { shard: ShardAnalysis }) {
                     {r.title} <span className="an-sub">· {formatCount(r.count)}</span>
                   </span>
                 ) : (
-                  <GapRow g={r.g} head={r.head} />
+                  <GapRow g={r.g} head={r.head} onOpen={onOpen} />
                 )}
               </div>
             );

@@ -5,6 +5,8 @@ import { useApp } from '../../store';
 import { MAX_LANES, MERGED_LANE } from '../../store/events-slice';
 import './browser.css';
 import { EntryDetail } from './EntryDetail';
+import { EvidenceBar } from './EvidenceBar';
+import { useColumnStyle } from './columns';
 import { MergedLane } from './MergedLane';
 import { StreamLane } from './StreamLane';
 
@@ -31,6 +33,7 @@ export function BrowserView() {
   const filterRef = useRef<HTMLInputElement>(null);
   // The shell keeps this view mounted (hidden) behind the others: its keys act only when it is shown.
   const shown = useApp((s) => s.view === 'browse');
+  const columnStyle = useColumnStyle();
 
   useEffect(() => {
     if (!shown) return;
@@ -59,7 +62,7 @@ export function BrowserView() {
   const laneIsStream = selection !== null && selection.lane !== MERGED_LANE && selectionLane !== undefined && selectionLane.filter === null;
 
   return (
-    <main className="pane browser" data-region="events" data-browse-mode={mode} data-selected-shard={mode === 'lanes' ? (lanes.find((l) => l.key === focused)?.shard ?? undefined) : undefined}>
+    <main className="pane browser" data-region="events" data-browse-mode={mode} data-selected-shard={mode === 'lanes' ? (lanes.find((l) => l.key === focused)?.shard ?? undefined) : undefined} style={columnStyle}>
       <div className="browser-bar">
         <div className="seg" role="tablist" aria-label="Browse mode">
           <button type="button" role="tab" aria-selected={mode === 'lanes'} className={mode === 'lanes' ? 'seg-btn active' : 'seg-btn'} onClick={() => setMode('lanes')} data-browse-tab="lanes">
@@ -88,6 +91,7 @@ export function BrowserView() {
           <kbd className="keycap">k</kbd> move <kbd className="keycap">Enter</kbd> open <kbd className="keycap">Esc</kbd> close
         </span>
       </div>
+      <EvidenceBar />
       <div className={`browser-body dock-${dock}`}>
         <div className="lanes" style={{ gridTemplateColumns: `repeat(${mode === 'merged' ? 1 : Math.max(1, lanes.length)}, minmax(0, 1fr))` }}>
           {mode === 'merged' ? (

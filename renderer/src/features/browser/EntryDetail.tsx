@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { DuplicateCopies, DuplicateMark } from '../../../../shared/contract';
 import { parseDedupId } from '../../../../shared/dedup-id';
 import { prettyPrint } from '../../../../shared/json-text';
@@ -11,6 +11,10 @@ import { formatBytes, hexDump, storedBytes, utf8Length } from '../../lib/hex';
 import { streamIdTime } from '../../lib/stream-id';
 import { shardById } from '../../models/shard-list-model';
 import { useApp } from '../../store';
+import { AnomalyFlag } from '../../components/AnomalyIcon';
+import { blamedBytes, blamedRange, byteAtCharIndex, type Range } from '../../lib/corrupt-range';
+import { diffJson, pathLabel } from '../../lib/json-diff';
+import { CollisionCompare } from './CollisionCompare';
 import { JsonTree } from './JsonTree';
 
 /** Characters of a payload shown at once in the Raw and Pretty tabs; Copy always copies all. */
@@ -81,6 +85,7 @@ export function EntryDetail(p: EntryDetailProps) {
   /** The other copies' payloads (a collision is obvious side by side), for the first few copies. */
   const [copyPayloads, setCopyPayloads] = useState<Map<string, string>>(new Map());
   const [tab, setTab] = useState<Tab>('tree');
+  const [comparing, setComparing] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -94,7 +99,8 @@ export function EntryDetail(p: EntryDetailProps) {
       .then(async (e) => {
         if (!live) return;
         setEntry(e);
-        if (e?.status === 'corrupt') setTab((t) => (t === 'hex' ? 'hex' : 'text'));
+        // A corrupt entry opens where its fault shows: the text, or the bytes when it is not UTF-8.
+        if (e?.status === 'corrupt') setTab(e.reason.startsWith('d is not valid UTF-8') && e.d?.startsWith('base64:') ? 'hex' : 'text');
         else setTab((t) => (t === 'text' || t === 'hex' ? 'tree' : t));
         if (!e?.dedupId) return;
         const dup = await api.invoke('duplicates:lookup', { shard: p.shard, dedupIds: [e.dedupId] });
@@ -129,6 +135,19 @@ export function EntryDetail(p: EntryDetailProps) {
   // The stored size: a `d` that is not UTF-8 arrives as base64 text, so count its bytes.
   const notUtf8 = entry?.status === 'corrupt' && entry.reason.startsWith('d is not valid UTF-8');
   const size = useMemo(() => (notUtf8 ? storedBytes(payload, true).length : utf8Length(payload)), [payload, notUtf8]);
+  // A collision: the copies as the comparison shows them, and where the first differing one differs.
+  const compareCopies = useMemo(() => {
+    if (!copies || mark?.kind !== 'collision') return null;
+    const self = copies.copies.find((c) => c.id === p.id);
+    const others = copies.copies.filter((c) => c.id !== p.id && copyPayloads.has(c.id)).map((c) => ({ id: c.id, position: c.position, text: copyPayloads.get(c.id) as string }));
+    if (others.length === 0) return null;
+    return { self: { id: p.id, position: self?.position ?? 0, text: payload }, others };
+  }, [copies, copyPayloads, mark, p.id, payload]);
+  const firstDiff = useMemo(() => {
+    if (!compareCopies) return null;
+    const other = compareCopies.others.find((o) => o.text !== payload) ?? compareCopies.others[0];
+    return other ? diffJson(payload, other.text) : null;
+  }, [compareCopies, payload]);
 
   return (
     <aside className="detail" aria-label="Entry detail" data-detail data-detail-id={p.id}>
@@ -161,7 +180,7 @@ export function EntryDetail(p: EntryDetailProps) {
           <>
             {entry.status === 'corrupt' ? (
               <div className="detail-corrupt" data-corrupt-reason>
-                <span className="flag flag-corrupt">corrupt</span>
+                <AnomalyFlag kind="corrupt" />
                 <span>
                   net-mesh's reader skips this entry: <b>{entry.reason}</b>
                 </span>
@@ -170,13 +189,32 @@ export function EntryDetail(p: EntryDetailProps) {
             {mark ? (
               <div className={`detail-dup detail-dup-${mark.kind}`} data-detail-duplicate={mark.kind}>
                 <div className="detail-dup-head">
-                  <span className={`flag flag-${mark.kind}`}>{mark.kind}</span>
+                  <AnomalyFlag kind={mark.kind === 'collision' ? 'collision' : 'duplicate'}>{mark.kind}</AnomalyFlag>
                   <span>
                     {mark.kind === 'collision'
                       ? `${mark.copies} entries carry this dedup_id with different payloads: a consumer that dedups keeps the first and silently drops the others, real events included.`
                       : `${mark.copies} entries carry this dedup_id with the same payload: a retried batch. Consumers that dedup drop the extra copies.`}
                   </span>
                 </div>
+                {mark.kind === 'collision' && compareCopies ? (
+                  <div className="dup-diff" data-dup-diff>
+                    {firstDiff && firstDiff.paths.length > 0 ? (
+                      <>
+                        <span className="muted small">Differs at</span>
+                        {firstDiff.paths.slice(0, 3).map((x) => (
+                          <code key={x} className="compare-path">
+                            {pathLabel(x)}
+                          </code>
+                        ))}
+                        {firstDiff.count > 3 ? <span className="muted small">+{formatCount(firstDiff.count - 3)}</span> : null}
+                      </>
+                    ) : null}
+                    <span className="spacer" />
+                    <button type="button" className="btn btn-soft btn-sm" onClick={() => setComparing(true)} data-action="compare-copies">
+                      Compare side by side
+                    </button>
+                  </div>
+                ) : null}
                 <ul className="copies" data-copies>
                   {copies === null ? <li className="muted">finding the copies…</li> : null}
                   {copies?.copies.map((c) => (
@@ -242,9 +280,9 @@ export function EntryDetail(p: EntryDetailProps) {
                   <dd>
                     <span className="mono">{entry.s}</span>
                     {entry.s !== p.shard ? (
-                      <span className="flag flag-collision" title="net-mesh consumers attribute this entry to shard s, not to the stream it is in">
+                      <AnomalyFlag kind="misrouted" title="net-mesh consumers attribute this entry to shard s, not to the stream it is in">
                         misrouted: in shard {p.shard}
-                      </span>
+                      </AnomalyFlag>
                     ) : (
                       <span className="muted"> matches the stream</span>
                     )}
@@ -295,6 +333,18 @@ export function EntryDetail(p: EntryDetailProps) {
           </>
         ) : null}
       </div>
+      {comparing && compareCopies && entry?.dedupId ? (
+        <CollisionCompare
+          dedupId={entry.dedupId}
+          self={compareCopies.self}
+          others={compareCopies.others}
+          onClose={() => setComparing(false)}
+          onReveal={(c) => {
+            setComparing(false);
+            p.onReveal({ id: c.id, position: c.position });
+          }}
+        />
+      ) : null}
     </aside>
   );
 }
@@ -341,13 +391,13 @@ function Payload({ entry, tab, onTab }: { entry: MeshEntry; tab: Tab; onTab(t: T
         {text ? <CopyButton text={text} what={ok ? 'r' : 'd'} label={`Copy ${ok ? 'r' : 'd'}`} /> : null}
       </div>
       <div className="payload-body">
-        {!text ? <div className="muted">This entry has no d field.</div> : <PayloadView text={text} tab={tab} notUtf8={notUtf8} />}
+        {!text ? <div className="muted">This entry has no d field.</div> : <PayloadView text={text} tab={tab} notUtf8={notUtf8} reason={ok ? null : entry.reason} />}
       </div>
     </section>
   );
 }
 
-function PayloadView({ text, tab, notUtf8 }: { text: string; tab: Tab; notUtf8: boolean }) {
+function PayloadView({ text, tab, notUtf8, reason }: { text: string; tab: Tab; notUtf8: boolean; reason: string | null }) {
   const view = useMemo(() => {
     if (tab === 'pretty') {
       const p = prettyPrint(text, 2, SHOW_CHARS);
@@ -360,14 +410,83 @@ function PayloadView({ text, tab, notUtf8 }: { text: string; tab: Tab; notUtf8: 
     if (tab === 'raw' || tab === 'text') return { body: text.length > SHOW_CHARS ? text.slice(0, SHOW_CHARS) : text, cut: text.length > SHOW_CHARS };
     return null;
   }, [text, tab, notUtf8]);
+  // A corrupt entry: the part of d its reason blames, in the text or in the hex dump.
+  const blame = useMemo((): { range: Range; bytes: Range } | null => {
+    if (reason === null) return null;
+    if (notUtf8 && text.startsWith('base64:')) {
+      const b = blamedBytes(reason, storedBytes(text, true).length);
+      return b ? { range: b, bytes: b } : null;
+    }
+    const r = blamedRange(reason, text);
+    return r ? { range: r, bytes: { start: byteAtCharIndex(text, r.start), end: byteAtCharIndex(text, r.end) } } : null;
+  }, [reason, text, notUtf8]);
+  const markRef = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    markRef.current?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [blame, tab]);
   if (tab === 'tree') return <JsonTree text={text} />;
   if (!view) return null;
+  let body: ReactNode = view.body;
+  if (blame && tab === 'text' && !(notUtf8 && text.startsWith('base64:')) && blame.range.start < view.body.length) {
+    body = (
+      <>
+        {view.body.slice(0, blame.range.start)}
+        <mark className="blame" ref={markRef} data-blame={`${blame.bytes.start}-${blame.bytes.end}`}>
+          {view.body.slice(blame.range.start, blame.range.end)}
+        </mark>
+        {view.body.slice(blame.range.end)}
+      </>
+    );
+  } else if (blame && tab === 'hex') {
+    body = hexWithBlame(view.body, blame.bytes, markRef);
+  }
   return (
     <>
+      {blame && (tab === 'text' || tab === 'hex') ? (
+        <div className="blame-note" data-blame-note>
+          {blame.bytes.end - blame.bytes.start <= 1 ? `Byte ${formatCount(blame.bytes.start)}` : `Bytes ${formatCount(blame.bytes.start)}–${formatCount(blame.bytes.end - 1)}`} highlighted: where the reader stops.
+        </div>
+      ) : null}
       <pre className={`payload-pre${tab === 'raw' || tab === 'text' ? ' wrap' : ''}`} data-payload-view={tab}>
-        {view.body}
+        {body}
       </pre>
       {view.cut ? <div className="payload-cut">Showing the start of {formatBytes(text.length)}; Copy copies all of it.</div> : null}
     </>
   );
+}
+
+/**
+ * The hex dump with the blamed bytes marked, in the hex column and the ASCII column (lines as
+ * lib/hex's hexDump writes them: 8-digit offset, two spaces, 16 bytes "xx " with an extra space
+ * after the 8th, then |ascii|).
+ */
+function hexWithBlame(dump: string, bytes: Range, markRef: RefObject<HTMLElement | null>): ReactNode {
+  const lines = dump.split('\n');
+  const first = Math.floor(bytes.start / 16);
+  const last = Math.floor((bytes.end - 1) / 16);
+  if (first >= lines.length) return dump;
+  const out: ReactNode[] = [];
+  if (first > 0) out.push(`${lines.slice(0, first).join('\n')}\n`);
+  for (let l = first; l <= last && l < lines.length; l++) {
+    const line = lines[l] as string;
+    const a = l === first ? bytes.start % 16 : 0;
+    const b = l === last ? ((bytes.end - 1) % 16) + 1 : 16;
+    const hexAt = (k: number) => 10 + k * 3 + (k > 7 ? 1 : 0);
+    const bar = line.indexOf('|');
+    const hs = hexAt(a);
+    const he = hexAt(b - 1) + 2;
+    out.push(
+      line.slice(0, hs),
+      <mark key={`h${l}`} className="blame" ref={l === first ? markRef : undefined} data-blame={l === first ? `${bytes.start}-${bytes.end}` : undefined}>
+        {line.slice(hs, he)}
+      </mark>,
+      line.slice(he, bar + 1 + a),
+      <mark key={`a${l}`} className="blame">
+        {line.slice(bar + 1 + a, bar + 1 + b)}
+      </mark>,
+      `${line.slice(bar + 1 + b)}${l < lines.length - 1 ? '\n' : ''}`,
+    );
+  }
+  if (last + 1 < lines.length) out.push(lines.slice(last + 1).join('\n'));
+  return out;
 }

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useReducer, useRef, type KeyboardEvent, type MouseEvent, type ReactElement, type Ref } from 'react';
 import { useRowWindow } from '../../lib/use-row-window';
+import { useEvidence } from '../../lib/evidence';
+import { monoCharWidth } from './columns';
 import { EntryHead, EntryRow, ROW_HEIGHT, type RowProps } from './EntryRow';
 import { RowSlots } from './row-slots';
 
-export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars'> & { key: string };
+export type RowSource = (index: number) => Omit<RowProps, 'index' | 'top' | 'selected' | 'showShard' | 'chars' | 'dedupFit' | 'evidence'> & { key: string };
 
 export interface EntryListHandle {
   scrollToIndex(index: number, align?: 'auto' | 'center' | 'start' | 'end'): void;
@@ -62,6 +64,9 @@ export function EntryList(p: EntryListProps) {
   const lastInserted = useRef(p.topInserted);
   const lastCount = useRef(p.count);
   const following = useRef(true);
+  const dedupChars = useRef(12);
+  // The entry an Analysis figure opened (one subscription per list; rows get it as a prop).
+  const target = useEvidence((s) => (s.target?.state === 'found' ? s.target : null));
   const { onFollow, onRange } = p;
 
   useImperativeHandle(p.listRef, () => ({
@@ -80,14 +85,55 @@ export function EntryList(p: EntryListProps) {
     const grew = p.count !== lastCount.current;
     lastInserted.current = p.topInserted;
     lastCount.current = p.count;
-    if (inserted !== 0 && !(p.liveEdge === 'top' && following.current)) {
+    // A selected row pins the view: the live tail does not carry it off screen (following pauses; the pill says so).
+    const follow = following.current && p.selectedIndex === null;
+    if (inserted !== 0 && !(p.liveEdge === 'top' && follow)) {
       rw.shiftBy(inserted);
       forceRender();
-    } else if (grew && p.liveEdge === 'bottom' && following.current) {
+    } else if (grew && p.liveEdge === 'bottom' && follow) {
       rw.scrollToRow(p.count - 1, 'end');
       forceRender();
     }
   });
+
+  // A selected row that was on screen stays on screen when the list gets shorter (the detail
+  // opening below the lanes, a window resize).
+  const rwRef = useRef(rw);
+  rwRef.current = rw;
+  const selectedRef = useRef(p.selectedIndex);
+  selectedRef.current = p.selectedIndex;
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    let lastH = el.clientHeight;
+    const ro = new ResizeObserver(() => {
+      const h = el.clientHeight;
+      const was = lastH;
+      lastH = h;
+      const i = selectedRef.current;
+      if (i === null || h <= 0 || h >= was) return;
+      const first = rwRef.current.firstVisibleRow();
+      if (i < first || i >= first + Math.max(1, Math.floor(was / ROW_HEIGHT))) return;
+      rwRef.current.scrollToRow(i, 'auto');
+      forceRender();
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // A selected row pauses following at once (the model then counts what arrives as "N new"); letting it go at the live edge resumes.
+  const pinned = p.selectedIndex !== null && p.liveEdge !== null;
+  useEffect(() => {
+    if (p.liveEdge === null) return;
+    if (pinned && following.current) {
+      following.current = false;
+      onFollow(false);
+    } else if (!pinned && !following.current && (p.liveEdge === 'top' ? rw.atTop() : rw.atBottom())) {
+      following.current = true;
+      onFollow(true);
+    }
+    // rw's functions read the scroll element; only the pin and the edge matter here.
+  }, [pinned, p.liveEdge, onFollow]);
 
   useLayoutEffect(() => {
     onRange(rw.start, rw.end);
@@ -197,6 +243,24 @@ export function EntryList(p: EntryListProps) {
   const sources: Array<ReturnType<RowSource>> = [];
   for (let i = rw.start; i < rw.end; i++) sources.push(p.rowAt(i));
   const slotOf = slots.current.assign(sources.map((r) => r.key));
+  // The dedup_id column fits the longest dedup_id seen in this list (it only grows, so scrolling never jiggles the columns).
+  for (const r of sources) {
+    const n = r.entry?.dedupId?.length ?? 0;
+    if (n > dedupChars.current) dedupChars.current = Math.min(64, n);
+  }
+  const ch = monoCharWidth(scrollRef.current);
+  let dedupPx = Math.ceil(dedupChars.current * ch + 22);
+  // A lane narrower than a whole dedup_id (four lanes on a laptop): its column takes what the lane
+  // leaves beside a sliver of payload, and the rows shorten the nonce in its middle, so the shard,
+  // seq and i (what tells the rows apart) stay whole; the tooltip has the whole id.
+  let dedupFit = 0;
+  if (rw.width > 0 && rw.width <= 480) {
+    const cap = Math.max(90, rw.width - 56 - (p.showShard ? 52 : 0));
+    if (dedupPx > cap) {
+      dedupPx = cap;
+      dedupFit = Math.max(8, Math.floor((cap - 22) / ch));
+    }
+  }
   for (let i = rw.start; i < rw.end; i++) {
     const r = sources[i - rw.start] as ReturnType<RowSource>;
     rows.push(
@@ -212,13 +276,15 @@ export function EntryList(p: EntryListProps) {
         selected={p.selectedIndex === i}
         showShard={p.showShard}
         chars={chars}
+        dedupFit={dedupFit}
+        evidence={target && r.entry && target.id === r.entry.id && target.shard === r.shard ? target.kind : null}
         marker={r.marker}
       />,
     );
   }
 
   return (
-    <div className="elist" role="table" aria-label={p.label} aria-rowcount={p.count + 1}>
+    <div className="elist" role="table" aria-label={p.label} aria-rowcount={p.count + 1} style={{ ['--w-dedup-auto' as string]: `${dedupPx}px` }}>
       <div className="elist-head" role="rowgroup">
         <EntryHead showShard={p.showShard} />
       </div>

@@ -3,6 +3,10 @@ import type { DuplicateMark, PageEntry } from '../../../../shared/contract';
 import { formatCount, formatDate, formatTime, formatTimestamp, previewLine } from '../../lib/format';
 import { formatBytes } from '../../lib/hex';
 import { streamIdTime } from '../../lib/stream-id';
+import { fitDedupId } from '../../lib/dedup-fit';
+import { AnomalyFlag } from '../../components/AnomalyIcon';
+import { ColumnGrip } from './columns';
+import type { EvidenceKind } from '../../lib/evidence';
 import { misroutedTo, type RowMarker } from './lane-rows';
 import { MarkerRow } from './MarkerRow';
 
@@ -22,6 +26,10 @@ export interface RowProps {
   showShard: boolean;
   /** Payload characters worth laying out: about what the list is wide (every one is shaped). */
   chars: number;
+  /** The dedup_id column holds this many characters (0: any dedup_id whole); longer ones are shortened in the nonce. */
+  dedupFit: number;
+  /** The anomaly kind when this is the entry an Analysis figure opened (ringed in its colour), else null. */
+  evidence: EvidenceKind | null;
   /** A row between entries (gap marker, dedup_id group header: lane-rows.ts) instead of an entry. */
   marker?: RowMarker;
 }
@@ -32,6 +40,7 @@ export function EntryHead({ showShard }: { showShard: boolean }) {
     <div className={`erow erow-head${showShard ? ' with-shard' : ''}`} role="row">
       <div className="ecell c-time" role="columnheader" title="Wall-clock time from the stream id's milliseconds (t is not wall time)">
         Time
+        <ColumnGrip column="time" />
       </div>
       {showShard ? (
         <div className="ecell c-shard" role="columnheader" title="Shard">
@@ -41,12 +50,15 @@ export function EntryHead({ showShard }: { showShard: boolean }) {
       ) : null}
       <div className="ecell c-id" role="columnheader">
         Stream id
+        <ColumnGrip column="id" />
       </div>
       <div className="ecell c-dedup" role="columnheader">
         dedup_id
+        <ColumnGrip column="dedup" />
       </div>
       <div className="ecell c-flags" role="columnheader" title="Corrupt entries, duplicate dedup_ids, misrouted entries (→ the shard they belong to), large payloads">
         Flags
+        <ColumnGrip column="flags" />
       </div>
       <div className="ecell c-payload" role="columnheader">
         Payload <span className="th-note">r</span>
@@ -92,18 +104,14 @@ function Flags({ entry, mark, shard }: { entry: PageEntry; mark: DuplicateMark |
   return (
     <>
       {wrong ? (
-        <span className="flag flag-misrouted" title={wrong.why} data-misrouted-to={wrong.shard}>
+        <AnomalyFlag kind="misrouted" title={wrong.why} data={{ 'data-misrouted-to': String(wrong.shard) }}>
           → #{wrong.shard}
-        </span>
+        </AnomalyFlag>
       ) : null}
-      {entry.status === 'corrupt' ? (
-        <span className="flag flag-corrupt" title={entry.reason}>
-          corrupt
-        </span>
-      ) : null}
+      {entry.status === 'corrupt' ? <AnomalyFlag kind="corrupt" title={entry.reason} /> : null}
       {mark ? (
-        <span
-          className={`flag flag-${mark.kind}`}
+        <AnomalyFlag
+          kind={mark.kind === 'collision' ? 'collision' : 'duplicate'}
           title={
             mark.kind === 'collision'
               ? `Collision: ${mark.copies} entries carry this dedup_id with different payloads. Consumers that dedup will drop a real event.`
@@ -111,7 +119,7 @@ function Flags({ entry, mark, shard }: { entry: PageEntry; mark: DuplicateMark |
           }
         >
           {mark.kind === 'collision' ? 'collision' : 'retry'} ×{mark.copies}
-        </span>
+        </AnomalyFlag>
       ) : null}
       {entry.truncated !== undefined ? (
         <span className="flag flag-size" title={`${formatCount(entry.truncated)} characters; the row shows the start, the detail the whole payload`}>
@@ -135,6 +143,7 @@ const NO_TEXT: RowText = { date: '', time: '', title: '', preview: '' };
  */
 export const EntryRow = memo(function EntryRow(p: RowProps) {
   const { entry, mark } = p;
+  const evidence = p.evidence;
   if (p.marker) return <MarkerRow marker={p.marker} top={p.top} index={p.index} />;
   const style = { transform: `translateY(${p.top}px)` };
   if (!entry && p.state !== 'loading') {
@@ -162,6 +171,7 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
   if (entry?.status === 'corrupt') cls += ' is-corrupt';
   if (mark) cls += mark.kind === 'collision' ? ' is-collision' : ' is-retry';
   if (p.selected) cls += ' is-selected';
+  if (evidence) cls += ' is-evidence';
   return (
     <div
       className={cls}
@@ -171,6 +181,8 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
       data-entry-id={entry?.id}
       data-status={entry?.status}
       data-duplicate={mark?.kind}
+      data-evidence={evidence ?? undefined}
+      data-kind={evidence ?? undefined}
       data-position={p.position ?? undefined}
       data-entry-shard={entry ? p.shard : undefined}
       data-placeholder={entry ? undefined : 'loading'}
@@ -190,7 +202,7 @@ export const EntryRow = memo(function EntryRow(p: RowProps) {
         {entry?.id ?? ''}
       </div>
       <div className={`ecell c-dedup${entry && entry.dedupId === undefined ? ' is-missing' : ''}`} role="cell" title={entry?.dedupId}>
-        {entry ? (entry.dedupId ?? 'no dedup_id') : ''}
+        {entry ? (entry.dedupId === undefined ? 'no dedup_id' : fitDedupId(entry.dedupId, p.dedupFit)) : ''}
       </div>
       <div className="ecell c-flags" role="cell">
         {entry ? <Flags entry={entry} mark={mark} shard={p.shard} /> : null}
@@ -223,6 +235,8 @@ const ROW_FIELDS = Object.keys({
   selected: true,
   showShard: true,
   chars: true,
+  dedupFit: true,
+  evidence: true,
   marker: true,
 } satisfies Record<keyof RowProps, true>) as Array<keyof RowProps>;
 

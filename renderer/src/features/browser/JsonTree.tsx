@@ -1,6 +1,7 @@
 import { memo, useMemo, useState } from 'react';
 import { membersOf, rootSpan, type JsonKind, type JsonMember } from '../../../../shared/json-text';
 import { formatCount } from '../../lib/format';
+import type { DiffMark } from '../../lib/json-diff';
 
 /** Members listed per "show more" step: a 100,000-element array opens instantly. */
 const PAGE = 200;
@@ -14,12 +15,12 @@ const AUTO_OPEN_CHARS = 20_000;
  * listed lazily (only when opened, PAGE at a time), and every literal is shown as written: big
  * integers, `12.50`, escapes. Nothing is parsed into JS values, so nothing is rounded.
  */
-export function JsonTree({ text }: { text: string }) {
+export function JsonTree({ text, marks }: { text: string; marks?: Map<string, DiffMark> }) {
   const root = useMemo(() => rootSpan(text), [text]);
   if (!root) return <div className="jt-invalid">Not a single JSON value; see the Raw tab.</div>;
   return (
     <div className="jt" role="tree" data-json-tree>
-      <Node text={text} kind={root.kind} start={root.start} end={root.end} depth={0} />
+      <Node text={text} kind={root.kind} start={root.start} end={root.end} depth={0} path="$" marks={marks} />
     </div>
   );
 }
@@ -33,12 +34,17 @@ interface NodeProps {
   keyRaw?: string;
   index?: number;
   last?: boolean;
+  /** This node's path (lib/json-diff's form), and the diff marks of the tree, when comparing. */
+  path: string;
+  marks?: Map<string, DiffMark>;
 }
 
 const Node = memo(function Node(p: NodeProps) {
   const container = p.kind === 'object' || p.kind === 'array';
   // The root always opens (listing its members is one pass, however big); deeper levels only when small.
-  const [open, setOpen] = useState(() => container && (p.depth === 0 || (p.depth < 2 && p.end - p.start < AUTO_OPEN_CHARS)));
+  const mark = p.marks?.get(p.path);
+  // When comparing, every container holding a difference opens, so each difference is on screen.
+  const [open, setOpen] = useState(() => container && (p.depth === 0 || mark === 'inner' || (p.depth < 2 && p.end - p.start < AUTO_OPEN_CHARS)));
   const label =
     p.keyRaw !== undefined ? (
       <>
@@ -50,7 +56,7 @@ const Node = memo(function Node(p: NodeProps) {
     ) : null;
   if (!container) {
     return (
-      <div className="jt-row" role="treeitem" style={{ paddingLeft: p.depth * 14 + 16 }}>
+      <div className="jt-row" role="treeitem" style={{ paddingLeft: p.depth * 14 + 16 }} data-diff={mark} data-path={p.marks ? p.path : undefined}>
         {label}
         <Literal text={p.text} kind={p.kind} start={p.start} end={p.end} />
       </div>
@@ -58,8 +64,8 @@ const Node = memo(function Node(p: NodeProps) {
   }
   const [openCh, closeCh] = p.kind === 'object' ? ['{', '}'] : ['[', ']'];
   return (
-    <div role="treeitem" aria-expanded={open}>
-      <div className="jt-row jt-branch" style={{ paddingLeft: p.depth * 14 }} onClick={() => setOpen(!open)}>
+    <div role="treeitem" aria-expanded={open} data-diff={mark === 'inner' ? undefined : mark}>
+      <div className="jt-row jt-branch" style={{ paddingLeft: p.depth * 14 }} onClick={() => setOpen(!open)} data-diff={mark} data-path={p.marks ? p.path : undefined}>
         <button type="button" className="jt-toggle" aria-label={open ? 'Collapse' : 'Expand'}>
           {open ? '▾' : '▸'}
         </button>
@@ -74,7 +80,7 @@ const Node = memo(function Node(p: NodeProps) {
       </div>
       {open ? (
         <>
-          <Children text={p.text} kind={p.kind} start={p.start} depth={p.depth + 1} />
+          <Children text={p.text} kind={p.kind} start={p.start} depth={p.depth + 1} path={p.path} marks={p.marks} />
           <div className="jt-row" style={{ paddingLeft: p.depth * 14 + 16 }}>
             <span className="jt-punct">{closeCh}</span>
           </div>
@@ -84,7 +90,7 @@ const Node = memo(function Node(p: NodeProps) {
   );
 });
 
-function Children({ text, start, depth }: { text: string; kind: JsonKind; start: number; depth: number }) {
+function Children({ text, start, depth, path, marks }: { text: string; kind: JsonKind; start: number; depth: number; path: string; marks?: Map<string, DiffMark> }) {
   const [pages, setPages] = useState(1);
   const { members, more, nextIndex } = useMemo(() => {
     const all: JsonMember[] = [];
@@ -114,7 +120,18 @@ function Children({ text, start, depth }: { text: string; kind: JsonKind; start:
   return (
     <div role="group">
       {members.map((m) => (
-        <Node key={m.start} text={text} kind={m.kind} start={m.start} end={m.end} depth={depth} keyRaw={m.keyRaw} index={m.keyRaw === undefined ? m.index : undefined} />
+        <Node
+          key={m.start}
+          text={text}
+          kind={m.kind}
+          start={m.start}
+          end={m.end}
+          depth={depth}
+          keyRaw={m.keyRaw}
+          index={m.keyRaw === undefined ? m.index : undefined}
+          path={m.keyRaw === undefined ? `${path}[${m.index}]` : `${path}.${m.keyRaw}`}
+          marks={marks}
+        />
       ))}
       {more ? (
         <div className="jt-row" style={{ paddingLeft: depth * 14 + 16 }}>

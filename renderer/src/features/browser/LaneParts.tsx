@@ -122,7 +122,18 @@ function queryText(f: FilterQuery | null): string {
  * The filter row: one box for a payload substring (smart case) or `$.path == value`, and the
  * status filter. Filters run in the core over the whole shard (events:filter), never here.
  */
-export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery | null; onApply(f: FilterQuery | null): void; inputRef?: Ref<HTMLInputElement> }) {
+export function FilterBar({
+  filter,
+  onApply,
+  inputRef,
+  onInvalid,
+}: {
+  filter: FilterQuery | null;
+  onApply(f: FilterQuery | null): void;
+  inputRef?: Ref<HTMLInputElement>;
+  /** An invalid filter (its message) or a valid one applied (null): the lane hides its results meanwhile. */
+  onInvalid?(message: string | null): void;
+}) {
   const [text, setText] = useState(queryText(filter));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -137,6 +148,7 @@ export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery |
         parsePathEquals(trimmed);
       } catch (e) {
         setError((e as Error).message);
+        onInvalid?.((e as Error).message);
         return 'invalid';
       }
       q.pathEquals = trimmed;
@@ -148,6 +160,7 @@ export function FilterBar({ filter, onApply, inputRef }: { filter: FilterQuery |
     const q = build(t, st);
     if (q !== 'invalid') {
       setError(null);
+      onInvalid?.(null);
       onApply(q);
     }
   };
@@ -239,12 +252,51 @@ function isDuplicateStatus(st: FilterQuery['status'] | null): boolean {
   return st === 'duplicate' || st === 'retry' || st === 'collision';
 }
 
-/** "N new" above (newest first) or below (oldest first) the list: a click goes to the live end. */
+/**
+ * "N new" at the live end of the list (top: newest first, bottom: oldest first), over the payload
+ * column so it never hides a dedup_id; a click goes to the live end (and, while following is
+ * paused for a selected row, lets the selection go).
+ */
 export function NewPill({ count, edge, onClick }: { count: number; edge: 'top' | 'bottom'; onClick(): void }) {
   if (count <= 0) return null;
   return (
-    <button type="button" className={`new-pill new-pill-${edge}`} onClick={onClick} data-new-count={count}>
+    <button type="button" className={`new-pill new-pill-${edge}`} onClick={onClick} data-new-count={count} title="Go to the newest entries">
       {edge === 'top' ? '↑' : '↓'} {formatCount(count)} new
     </button>
+  );
+}
+
+/**
+ * The lane footer's live state. While a row is selected the live tail does not move the list
+ * (EntryList pins it): the footer says "following paused" with a Resume button that lets the
+ * selection go and returns to the live end.
+ */
+export function FollowState({ live, newCount, paused, idle, onResume }: { live: boolean; newCount: number; paused: boolean; idle: string; onResume(): void }) {
+  if (!live) return <span>{idle}</span>;
+  if (!paused) return <span>{newCount > 0 ? 'live, paused while you read' : 'live'}</span>;
+  return (
+    <span className="follow-paused" data-following="paused">
+      <svg className="icon icon-xs" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+        <path d="M5.5 3.5v9M10.5 3.5v9" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+      </svg>
+      following paused: a row is selected
+      <button type="button" className="follow-resume" onClick={onResume} data-action="resume-follow" title="Let the selection go and follow the newest entries">
+        Resume
+      </button>
+    </span>
+  );
+}
+
+/** In place of a lane's results while its filter is invalid: results of another filter would mislead. */
+export function InvalidFilter({ message }: { message: string }) {
+  return (
+    <div className="lane-list">
+      <div className="lane-empty" data-filter-invalid>
+        <div className="empty-title">Filter not applied</div>
+        <div className="empty-text">
+          {message}. Fix it and press Enter, or press Escape to clear it.
+        </div>
+      </div>
+    </div>
   );
 }

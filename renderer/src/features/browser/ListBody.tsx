@@ -3,7 +3,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatCount } from '../../lib/format';
 import { useApp } from '../../store';
 import { EntryList, type EntryListHandle, type RowSource } from './EntryList';
-import { NewPill } from './LaneParts';
+import { FollowState, NewPill } from './LaneParts';
 import { MAX_ROWS, type ListModel } from './list-model';
 
 /**
@@ -52,6 +52,11 @@ export function ListBody({ laneKey, model, stream, streamLength }: { laneKey: st
   useEffect(() => {
     listRef.current?.scrollToIndex(0, 'start');
   }, [model]);
+  // Back to the live end; a selected row (which pins the list) is let go.
+  const resume = () => {
+    if (selectedIndex !== null) select(null);
+    listRef.current?.scrollToIndex(0, 'start');
+  };
 
   const done = model.done;
   const filtered = model.filter !== null;
@@ -146,11 +151,17 @@ export function ListBody({ laneKey, model, stream, streamLength }: { laneKey: st
           }}
           onEscape={() => setDetailOpen(false)}
         />
-        {liveEdge ? <NewPill count={model.newCount} edge="top" onClick={() => listRef.current?.scrollToIndex(0, 'start')} /> : null}
+        {liveEdge ? <NewPill count={model.newCount} edge="top" onClick={resume} /> : null}
       </div>
       <footer className="lane-foot">
         <span className={`live-dot${model.live ? ' is-live' : ''}`} data-live={model.live ? 'on' : 'off'} />
-        <span>{model.live ? (model.newCount > 0 ? 'live, paused while you read' : 'live') : filtered ? 'filtered: no live tail' : newest ? 'starting the live tail…' : 'oldest first: no live tail'}</span>
+        <FollowState
+          live={model.live}
+          newCount={model.newCount}
+          paused={selectedIndex !== null}
+          idle={filtered ? 'filtered: no live tail' : newest ? 'starting the live tail…' : 'oldest first: no live tail'}
+          onResume={resume}
+        />
         <span className="foot-sep" />
         <span title="This list holds what has been read so far, in stream-id order; it reads more as you scroll.">
           {formatCount(rows.length)} loaded{model.capped ? ` (capped at ${formatCount(MAX_ROWS)})` : ''} · page by page, not positioned

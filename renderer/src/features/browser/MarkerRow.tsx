@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import './lane-rows.css';
+import { AnomalyFlag } from '../../components/AnomalyIcon';
 import { formatCount } from '../../lib/format';
 import { causeLabel, gapText, type RowMarker } from './lane-rows';
 
@@ -30,7 +31,14 @@ export const MarkerRow = memo(function MarkerRow({ marker, top, index }: { marke
     <div className={`erow lane-mark lane-group group-${kind ?? 'pending'}`} role="row" data-marker="group" data-marker-index={index} data-group-id={marker.dedupId} data-group-kind={kind} style={style}>
       <div className="ecell lane-mark-cell" role="cell">
         {marker.section ? <span className="lane-mark-section">{kind === 'collision' ? 'Collisions: same dedup_id, different payloads' : kind === 'retry' ? 'Retries: same dedup_id, same payload' : 'Duplicates'}</span> : null}
-        <span className={`flag flag-${kind ?? 'size'}`}>{kind ?? 'duplicate'}{marker.copies !== undefined ? ` ×${formatCount(marker.copies)}` : ''}</span>
+        {kind ? (
+          <AnomalyFlag kind={kind === 'collision' ? 'collision' : 'duplicate'}>
+            {kind}
+            {marker.copies !== undefined ? ` ×${formatCount(marker.copies)}` : ''}
+          </AnomalyFlag>
+        ) : (
+          <span className="flag flag-size">duplicate{marker.copies !== undefined ? ` ×${formatCount(marker.copies)}` : ''}</span>
+        )}
         <span className="lane-mark-id" title={marker.dedupId}>
           {marker.dedupId}
         </span>

@@ -4,7 +4,7 @@ import { formatCount, formatTimestamp } from '../../lib/format';
 import type { JumpTarget } from '../../lib/jump-target';
 import { useApp } from '../../store';
 import { MERGED_LANE } from '../../store/events-slice';
-import { FilterBar, JumpBox, OrderToggle } from './LaneParts';
+import { FilterBar, InvalidFilter, JumpBox, OrderToggle } from './LaneParts';
 import { ListBody } from './ListBody';
 import { ListModel } from './list-model';
 
@@ -25,6 +25,7 @@ export function MergedLane({ filterRef }: { filterRef: RefObject<HTMLInputElemen
   const idsKey = ids.join(',');
   const total = shards?.reduce((n, s) => n + s.length, 0) ?? 0;
   const [model, setModel] = useState<ListModel | null>(null);
+  const [invalidFilter, setInvalidFilter] = useState<string | null>(null);
   const filterKey = merged.filter ? JSON.stringify(merged.filter) : '';
   // Jump box (issue 13): the merged list starts at this stream id in every shard ("every shard around 19:25").
   const [anchor, setAnchor] = useState<{ id: string; label: string } | null>(null);
@@ -76,7 +77,7 @@ export function MergedLane({ filterRef }: { filterRef: RefObject<HTMLInputElemen
           placeholder="id or time (19:25)"
           hint="A stream id (1700000000000-0) or a time (19:25, 2024-11-26 19:25:03, local): every shard from there"
         />
-        <FilterBar filter={merged.filter} onApply={setFilter} inputRef={filterRef} />
+        <FilterBar filter={merged.filter} onApply={setFilter} inputRef={filterRef} onInvalid={setInvalidFilter} />
       </div>
       {anchor ? (
         <div className="merged-anchor" data-merged-anchor={anchor.id} role="status">
@@ -88,7 +89,13 @@ export function MergedLane({ filterRef }: { filterRef: RefObject<HTMLInputElemen
           </button>
         </div>
       ) : null}
-      {model ? <ListBody key={`${idsKey}|${merged.order}|${filterKey}|${bump}|${anchorId ?? ''}`} laneKey={MERGED_LANE} model={model} stream={null} streamLength={total} /> : <div className="lane-empty">No shards to merge.</div>}
+      {invalidFilter !== null ? (
+        <InvalidFilter message={invalidFilter} />
+      ) : model ? (
+        <ListBody key={`${idsKey}|${merged.order}|${filterKey}|${bump}|${anchorId ?? ''}`} laneKey={MERGED_LANE} model={model} stream={null} streamLength={total} />
+      ) : (
+        <div className="lane-empty">No shards to merge.</div>
+      )}
     </section>
   );
 }

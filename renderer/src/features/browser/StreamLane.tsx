@@ -9,7 +9,7 @@ import { shardById } from '../../models/shard-list-model';
 import { useApp } from '../../store';
 import type { LaneSpec } from '../../store/events-slice';
 import { EntryList, type EntryListHandle, type RowSource } from './EntryList';
-import { FilterBar, IndexBadge, JumpBox, NewPill, OrderToggle } from './LaneParts';
+import { FilterBar, FollowState, IndexBadge, InvalidFilter, JumpBox, NewPill, OrderToggle } from './LaneParts';
 import { ListModel } from './list-model';
 import { PAGE_SIZE, PREVIEW_CHARS, StreamModel } from './stream-model';
 import { ListBody } from './ListBody';
@@ -44,6 +44,7 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
   const [listModel, setListModel] = useState<ListModel | null>(null);
   const [rescan, setRescan] = useState(0);
   const [factsOpen, setFactsOpen] = useState(false);
+  const [invalidFilter, setInvalidFilter] = useState<string | null>(null);
 
   // A layout effect: the first reads leave before the browser paints the new lane.
   useLayoutEffect(() => {
@@ -131,7 +132,7 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
       </header>
       {factsOpen ? <StreamFacts shard={spec.shard} /> : null}
       <div className="lane-tools">
-        <FilterBar filter={spec.filter} onApply={(f: FilterQuery | null) => setFilter(spec.key, f)} inputRef={focused ? filterRef : undefined} />
+        <FilterBar filter={spec.filter} onApply={(f: FilterQuery | null) => setFilter(spec.key, f)} inputRef={focused ? filterRef : undefined} onInvalid={setInvalidFilter} />
         <JumpBox key={spec.shard} onJump={jump} disabled={spec.filter !== null} />
       </div>
       {error && !listModel ? (
@@ -139,7 +140,9 @@ export function StreamLane({ spec, lanes, filterRef }: { spec: LaneSpec; lanes: 
           <ErrorNotice error={error} compact title={`Could not read shard ${spec.shard}`} />
         </div>
       ) : null}
-      {listModel ? (
+      {invalidFilter !== null ? (
+        <InvalidFilter message={invalidFilter} />
+      ) : listModel ? (
         <ListBody laneKey={spec.key} model={listModel} stream={spec.shard} streamLength={length} />
       ) : (
         <StreamBody spec={spec} model={model} key={`${spec.shard}:${spec.order}`} />
@@ -337,6 +340,12 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
 
   const liveEdge = newest ? 'top' : 'bottom';
   const selectedIndex = selection?.position != null ? toIndex(selection.position) : null;
+  // Back to the live end; a selected row (which pins the list) is let go.
+  const resume = () => {
+    if (selectedIndex !== null) select(null);
+    listRef.current?.scrollToIndex(newest ? 0 : rowsView.count - 1, newest ? 'start' : 'end');
+    model.setFollowing(true);
+  };
 
   return (
     <>
@@ -368,18 +377,11 @@ function StreamBody({ spec, model }: { spec: LaneSpec; model: StreamModel }) {
           }}
           onEscape={() => setDetailOpen(false)}
         />
-        <NewPill
-          count={model.newCount}
-          edge={liveEdge}
-          onClick={() => {
-            listRef.current?.scrollToIndex(newest ? 0 : rowsView.count - 1, newest ? 'start' : 'end');
-            model.setFollowing(true);
-          }}
-        />
+        <NewPill count={model.newCount} edge={liveEdge} onClick={resume} />
       </div>
       <footer className="lane-foot">
         <span className={`live-dot${model.tailActive ? ' is-live' : ''}`} data-live={model.tailActive ? 'on' : 'off'} />
-        <span>{model.tailActive ? (model.newCount > 0 ? 'live, paused while you read' : 'live') : 'not live'}</span>
+        <FollowState live={model.tailActive} newCount={model.newCount} paused={selectedIndex !== null} idle="not live" onResume={resume} />
         <span className="foot-sep" />
         <span title="Positions count from the oldest entry (#0)">
           {model.exact ? 'positions exact' : 'positions estimated while indexing'}

@@ -6,6 +6,7 @@ import type { MeshErrorInfo } from '../../../../shared/types';
 import { toApiError } from '../../api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Icon } from '../../components/Icon';
+import { ShardCombobox } from '../../components/ShardCombobox';
 import { formatCount } from '../../lib/format';
 import { useApp } from '../../store';
 import { useConsumerRows } from './use-consumer-rows';
@@ -58,6 +59,8 @@ function parseIntField(text: string, min: number, max: number): number | null {
  * (copies farther apart than the window), skipped as corrupt. Alt+5 opens it on the selected shard.
  * The core keeps the verdicts (one byte an entry); this view fetches only the rows on screen.
  */
+const NO_SHARDS: never[] = [];
+
 export function ConsumerView() {
   const api = useApp((s) => s.api);
   const shards = useApp((s) => s.shards?.shards ?? null);
@@ -65,7 +68,21 @@ export function ConsumerView() {
   const view = useApp((s) => s.view);
   const target = useApp((s) => (s.connection ? `${s.connection.profileId ?? ''}|${s.connection.url ?? ''}|${s.connection.prefix ?? ''}` : ''));
 
-  const [shard, setShard] = useState<number | null>(selectedShard);
+  const [shard, setShardOnly] = useState<number | null>(selectedShard);
+  // The picker's text: the chosen id, or what is being typed (a searchable, virtualized
+  // combobox: one DOM node per shard on screen, not per shard — tester report #4).
+  const [shardText, setShardText] = useState(selectedShard === null ? '' : String(selectedShard));
+  const setShard = useCallback((n: number | null) => {
+    setShardOnly(n);
+    setShardText(n === null ? '' : String(n));
+  }, []);
+  const onShardText = (text: string) => {
+    setShardText(text);
+    // Typing a discovered shard's exact id chooses it; anything else waits for a pick.
+    const t = text.trim().replace(/^#/, '');
+    const n = /^\d{1,5}$/.test(t) ? Number(t) : NaN;
+    setShardOnly(shards?.some((s) => s.shard === n) ? n : null);
+  };
   const [from, setFrom] = useState('');
   const [limit, setLimit] = useState(String(DEFAULT_LIMIT));
   const [capacity, setCapacity] = useState(String(DEFAULT_DEDUP_CAPACITY));
@@ -82,7 +99,7 @@ export function ConsumerView() {
   const runningNow = job?.state === 'running';
   useEffect(() => {
     if (view === 'consumer' && !runningNow && selectedShard !== null) setShard(selectedShard);
-  }, [view, selectedShard, runningNow]);
+  }, [view, selectedShard, runningNow, setShard]);
 
   // Another connection: the core dropped the replay.
   useEffect(() => {
@@ -206,17 +223,24 @@ export function ConsumerView() {
       </div>
       <div className="pane-body cv-body">
         <form className="card cv-form" onSubmit={onSubmit} aria-label="Replay options" data-consumer-form>
-          <label className="field cv-field">
-            <span className="field-label">Shard</span>
-            <select className="input select input-sm" value={shard ?? ''} onChange={(e) => setShard(e.target.value === '' ? null : Number(e.target.value))} disabled={running} data-consumer-shard>
-              <option value="">Choose…</option>
-              {(shards ?? []).map((s) => (
-                <option key={s.shard} value={s.shard}>
-                  #{s.shard} · {formatCount(s.length)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <div className="field cv-field cv-shard">
+            <label className="field-label" htmlFor="cv-shard">
+              Shard
+            </label>
+            <ShardCombobox
+              id="cv-shard"
+              className="cv-shard-combo"
+              shards={shards ?? NO_SHARDS}
+              value={shardText}
+              onValueChange={onShardText}
+              onPick={(n) => setShard(n)}
+              placeholder="Type or pick a shard"
+              ariaLabel="Shard to replay"
+              disabled={running}
+              invalid={shardText.trim() !== '' && shard === null}
+              inputData={{ 'data-consumer-shard': true }}
+            />
+          </div>
           <label className={`field cv-field cv-from${fromOk ? '' : ' field-invalid'}`}>
             <span className="field-label">After cursor</span>
             <input className="input input-sm input-mono" value={from} onChange={(e) => setFrom(e.target.value)} placeholder="oldest entry (XRANGE -)" disabled={running} spellCheck={false} data-consumer-from />

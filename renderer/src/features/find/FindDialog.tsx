@@ -72,10 +72,10 @@ export function FindHost() {
 export function FindButton() {
   const mac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
   return (
-    <button type="button" className="btn btn-sm find-btn" onClick={() => findState.open()} data-action="open-find" title={`Find a stream id or dedup_id in every shard (${mac ? '⌘K' : 'Ctrl+K'})`}>
+    <button type="button" className="btn btn-sm find-btn" onClick={() => findState.open()} aria-label="Find" data-action="open-find" title={`Find a stream id or dedup_id in every shard (${mac ? '⌘K' : 'Ctrl+K'})`}>
       <Icon name="search" />
-      Find
-      <kbd className="kbd">{mac ? '⌘K' : 'Ctrl K'}</kbd>
+      <span className="topbar-label">Find</span>
+      <kbd className="kbd topbar-label">{mac ? '⌘K' : 'Ctrl K'}</kbd>
     </button>
   );
 }

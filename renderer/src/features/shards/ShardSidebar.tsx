@@ -1,4 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { flushSync } from 'react-dom';
 import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { ShardSummary } from '../../../../shared/contract';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -96,7 +97,7 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
                 <span className="age-dot" aria-hidden="true" />
                 <span data-age-text />
               </span>
-              <ProblemBadges problems={p.problems} />
+              <ProblemBadges problems={p.problems} max={3} />
               {shard.appendRate !== null ? (
                 <span className={`shard-rate mono${shard.appendRate > 0 ? ' is-growing' : ''}`} data-rate title="Appended per second since the previous refresh">
                   {formatRate(shard.appendRate)}
@@ -107,7 +108,7 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
         ) : (
           <span className="shard-row shard-row-sub">
             <span className="shard-span">empty stream</span>
-            <ProblemBadges problems={p.problems} />
+            <ProblemBadges problems={p.problems} max={3} />
           </span>
         )}
       </button>
@@ -119,6 +120,9 @@ const ShardItem = memo(function ShardItem(p: ItemProps) {
     </div>
   );
 });
+
+/** Why the problem toggle and sort have nothing to work with (tester report #11). */
+const NO_COUNTS = 'No problem counts yet: run an analysis (Analysis tab) or open shards to count problems';
 
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 
@@ -152,14 +156,26 @@ export function ShardSidebar() {
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<ShardSort>('id');
   const [problemsOnly, setProblemsOnly] = useState(false);
-  // Typing stays responsive at 65,536 shards: the list follows the box a frame later.
+  // Typing stays responsive at 65,536 shards: the list follows the box a frame later. A key that
+  // acts on the list (↓, Enter) first brings the list up to the box's text (`keyFilter`, rendered
+  // at once with flushSync), so it never acts on the rows of an older filter (tester report #1:
+  // "#60000", ↓, Enter opened #0 from the stale, unfiltered list).
   const deferredFilter = useDeferredValue(filter);
+  const [keyFilter, setKeyFilter] = useState<string | null>(null);
+  const listFilter = keyFilter === filter ? filter : deferredFilter;
   const all = result?.shards;
   const view = useMemo(() => {
     if (!all) return [];
-    const q = parseShardQuery(problemsOnly ? `${deferredFilter} has:problems` : deferredFilter);
+    const q = parseShardQuery(problemsOnly ? `${listFilter} has:problems` : listFilter);
     return viewShards(all, q, sort, problems);
-  }, [all, deferredFilter, sort, problems, problemsOnly]);
+  }, [all, listFilter, sort, problems, problemsOnly]);
+  // The list as last rendered, for key handlers that run right after a flushSync.
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  /** Renders the list for exactly the filter box's text now, if it is behind. */
+  const catchUp = () => {
+    if (listFilter !== filter) flushSync(() => setKeyFilter(filter));
+  };
   const filtered = !isEmptyQuery(parseShardQuery(filter)) || problemsOnly;
   const withProblems = useMemo(() => countWithProblems(problems), [problems]);
 
@@ -194,8 +210,9 @@ export function ShardSidebar() {
   const pendingFocus = useRef<number | null>(null);
   const focusRow = useCallback(
     (index: number) => {
-      if (view.length === 0) return;
-      const i = Math.max(0, Math.min(view.length - 1, index));
+      const length = viewRef.current.length;
+      if (length === 0) return;
+      const i = Math.max(0, Math.min(length - 1, index));
       pendingFocus.current = i;
       virtualizer.scrollToIndex(i, { align: 'auto' });
       const el = scrollRef.current?.querySelector<HTMLButtonElement>(`button.shard-item[data-index="${i}"]`);
@@ -204,7 +221,7 @@ export function ShardSidebar() {
         el.focus({ preventScroll: true });
       }
     },
-    [view.length, virtualizer],
+    [virtualizer],
   );
   const items = virtualizer.getVirtualItems();
   useLayoutEffect(() => {
@@ -236,10 +253,11 @@ export function ShardSidebar() {
     else if (e.key === 'Home') next = 0;
     else if (e.key === 'End') next = view.length - 1;
     else if (e.key === 'Enter') {
-      const s = view[at];
-      if (s) {
+      // Exactly the highlighted row's shard.
+      const shard = Number(target.closest<HTMLElement>('button.shard-item')?.dataset.shard ?? NaN);
+      if (!Number.isNaN(shard)) {
         e.preventDefault();
-        openShard(s.shard, { newLane: e.shiftKey });
+        openShard(shard, { newLane: e.shiftKey });
       }
       return;
     }
@@ -251,9 +269,11 @@ export function ShardSidebar() {
   const onFilterKey = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
+      catchUp();
       focusRow(0);
     } else if (e.key === 'Enter') {
-      const s = view[0];
+      catchUp();
+      const s = viewRef.current[0];
       if (s) {
         e.preventDefault();
         openShard(s.shard, { newLane: e.shiftKey });
@@ -278,7 +298,7 @@ export function ShardSidebar() {
   // Back to the top when the filter or the order changes (the first match is what Enter opens).
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
-  }, [deferredFilter, sort, problemsOnly]);
+  }, [listFilter, sort, problemsOnly]);
 
   const skipped = result?.skipped ?? [];
   const total = result?.shards.length ?? 0;
@@ -326,8 +346,8 @@ export function ShardSidebar() {
           <div className="sidebar-tools-row">
             <select className="input input-sm select sidebar-sort" value={sort} onChange={(e) => setSort(e.target.value as ShardSort)} aria-label="Sort shards" data-shard-sort>
               {SHARD_SORTS.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
+                <option key={o.value} value={o.value} title={o.value === 'problems' && problems.size === 0 ? NO_COUNTS : undefined}>
+                  {o.value === 'problems' && problems.size === 0 ? `${o.label} (no counts yet)` : o.label}
                 </option>
               ))}
             </select>
@@ -337,11 +357,7 @@ export function ShardSidebar() {
               aria-pressed={problemsOnly}
               onClick={() => setProblemsOnly((v) => !v)}
               disabled={problems.size === 0}
-              title={
-                problems.size === 0
-                  ? 'No problem counts yet: run a whole-bus analysis (Analysis) to count corrupt, duplicate, collision, gap and misrouted entries per shard'
-                  : `Only shards with problems (${withProblems} of ${problems.size} analysed)`
-              }
+              title={problems.size === 0 ? `${NO_COUNTS} (corrupt, duplicate, collision, gap and misrouted entries per shard)` : `Only shards with problems (${withProblems} of ${problems.size} analysed)`}
               data-shard-problems-only
             >
               <Icon name="alert" className="icon-xs" />
@@ -353,6 +369,12 @@ export function ShardSidebar() {
               ) : null}
             </button>
           </div>
+          {problems.size === 0 && (sort === 'problems' || problemsOnly) ? (
+            <p className="sidebar-hint" data-shard-sort-hint>
+              <Icon name="alert" className="icon-xs" />
+              No problem counts yet: run an analysis or open shards to count problems. Sorted by shard id meanwhile.
+            </p>
+          ) : null}
         </div>
       ) : null}
       {error ? (

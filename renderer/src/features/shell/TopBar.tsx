@@ -24,8 +24,9 @@ export function TopBar() {
       </div>
       <span className="topbar-sep" aria-hidden="true" />
       <StatusPill state={connection.state} stale={link !== 'open'} />
+      {/* Elided at its start when the bar is narrow: host, port and db stay readable. */}
       <span className="topbar-url mono" title={target} data-connection-url>
-        {target}
+        <bdi className="topbar-url-text">{target}</bdi>
       </span>
       {connection.topology && connection.topology !== 'standalone' ? (
         <span className="chip" title="How the app reaches Redis" data-connection-topology={connection.topology}>
@@ -49,9 +50,9 @@ export function TopBar() {
       <FindButton />
       <ViewTabs />
       <ThemeToggle />
-      <button type="button" className="btn btn-sm" onClick={() => void closeConnection()} disabled={busy !== null} data-action="disconnect">
+      <button type="button" className="btn btn-sm topbar-disconnect" onClick={() => void closeConnection()} disabled={busy !== null} title="Disconnect from this Redis" aria-label={busy === 'closing' ? 'Disconnecting' : 'Disconnect'} data-action="disconnect">
         <Icon name="unplug" />
-        {busy === 'closing' ? 'Disconnecting…' : 'Disconnect'}
+        <span className="topbar-label">{busy === 'closing' ? 'Disconnecting…' : 'Disconnect'}</span>
       </button>
     </header>
   );
