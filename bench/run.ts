@@ -12,6 +12,7 @@ import { uiBrowserBench, uiTailBench } from './ui-browser';
 import { laneFiltersBench, laneMemoryBench } from './lane-cases';
 import { laneVirtualBench } from './lane-virtual';
 import { findBench, scanDetailsBench } from './find-case';
+import { uiMergedBench } from './ui-merged';
 import { uiScaleBench } from './ui-scale';
 import { uiEditorBench, uiGapsBench } from './ui-lists';
 import { consumerBench } from './consumer-case';
@@ -36,6 +37,7 @@ const CASES: BenchCase[] = [
   laneFiltersBench,
   laneVirtualBench,
   uiScaleBench,
+  uiMergedBench,
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../renderer/src/api';
 import { ListModel } from '../../renderer/src/features/browser/list-model';
+import { compareStreamIds } from '../../shared/stream-id';
 import { PAGE_SIZE, StreamModel } from '../../renderer/src/features/browser/stream-model';
 import type { DuplicateMark, PageEntry, PositionedPage } from '../../shared/contract';
 import { FakeApi, deferred, whenTrue } from '../helpers/fake-api';
@@ -231,6 +232,43 @@ describe('ListModel: merged and filtered lists', () => {
     const ids = list.rows.map((r) => r.entry.id);
     expect(ids).toEqual([...ids].sort((a, b) => b.localeCompare(a, undefined, { numeric: true })));
     expect(list.rows.map((r) => r.shard)).toEqual([2, 1, 2, 1, 2, 1, 2, 1, 2, 1]);
+  });
+
+  it('merges 600 shards exactly (ties in shard order), with a bounded number of page reads in flight', async () => {
+    const api = new FakeApi();
+    let inFlight = 0;
+    let most = 0;
+    const SHARDS = 600;
+    // Every shard has ids 1000-0, 1010-0, ... and shard s also (s % 7) * 3 + 5 in between: many ties.
+    const idsOf = (shard: number) => Array.from({ length: 6 }, (_, i) => `${1_000 + i * 10 + (i % 2 === 0 ? 0 : shard % 7)}-0`).reverse();
+    api.handle('events:page', async (req) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await Promise.resolve();
+      inFlight--;
+      const all = idsOf(req.shard);
+      const start = req.cursor ? all.indexOf(req.cursor) + 1 : 0;
+      const entries = all.slice(start, start + (req.limit ?? 100)).map((id) => ({ ...entryAt(req.shard, 0), id }));
+      return { shard: req.shard, key: `net:shard:${req.shard}`, entries, nextId: entries.at(-1)?.id ?? null, hasMore: start + entries.length < all.length };
+    });
+    api.handle('duplicates:lookup', () => ({ ready: true, marks: [] }));
+    let n = 0;
+    api.handle('tail:subscribe', () => ({ subscriptionId: `tail-${++n}` }));
+    api.handle('tail:unsubscribe', () => ({ ok: true as const }));
+    const shards = Array.from({ length: SHARDS }, (_, i) => i + 1);
+    const list = new ListModel(api, shards, 'newest', null, SHARDS * 6);
+    models.push(list);
+    list.start();
+    list.ensure(SHARDS * 6);
+    await whenTrue(list.subscribe, () => list.done);
+    const expected = shards
+      .flatMap((shard) => idsOf(shard).map((id) => ({ shard, id })))
+      .sort((a, b) => compareStreamIds(b.id, a.id) || a.shard - b.shard)
+      .map((r) => `${r.shard}:${r.id}`);
+    expect(list.rows.map((r) => `${r.shard}:${r.entry.id}`)).toEqual(expected);
+    expect(most).toBeLessThanOrEqual(64);
+    expect(list.loading).toBe(false);
+    expect(list.scanned).toBe(SHARDS * 6);
   });
 
   it('puts live entries on top by id once per frame, and counts them as new while the view is away', async () => {

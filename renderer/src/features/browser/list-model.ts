@@ -17,6 +17,7 @@ import { compareStreamIds, streamIdPredecessor, streamIdSuccessor } from '../../
 import type { MeshErrorInfo } from '../../../../shared/types';
 import { frameBatcher } from '../../lib/frame-batch';
 import { gapMarkers, type GapMarker, type RowMarker } from './lane-rows';
+import { MergeHeap } from './merge-heap';
 import { PREVIEW_CHARS, type Order } from './stream-model';
 import { ViewModel } from './view-model';
 
@@ -25,6 +26,12 @@ export const MAX_ROWS = 100_000;
 /** Entries a filter step may look at (the server also stops after ~250 ms). */
 const FILTER_SCAN = 20_000;
 const FILTER_MATCHES = 250;
+/**
+ * Page reads in flight at once: with 5,000 shards every shard needs a page before the first row
+ * is certain, and 5,000 answers at once would arrive as one burst of tasks (and 5,000 pages
+ * buffered). Sixty-four keep the core busy without flooding the link.
+ */
+const MAX_IN_FLIGHT = 64;
 
 export interface ListRow {
   shard: number;
@@ -48,6 +55,10 @@ interface Source {
   waitingIndex: boolean;
   scanned: number;
   error: MeshErrorInfo | null;
+  /** A read has succeeded once (its newest or oldest entry is known). */
+  answered: boolean;
+  /** Its place in the shard list: ties between shards go to the earlier one. */
+  rank: number;
 }
 
 type TailBatch = EventPayloadOf<'tail:entries'>;
@@ -79,6 +90,24 @@ export class ListModel extends ViewModel {
   private pendingTail: TailBatch[] = [];
   private offs: Array<() => void> = [];
   private readonly tailBatcher = frameBatcher(() => this.flushTail());
+  /** Progress that does not move rows (a page buffered, a mark found): one notification per frame. */
+  private readonly progressBatcher = frameBatcher(() => this.changed());
+
+  // The merge's bookkeeping, kept as counts so no step walks every shard (5,000 of them):
+  /** Sources with an entry buffered, by that entry's id (not used when grouped: shard after shard). */
+  private readonly heap: MergeHeap<Source>;
+  /** Sources with nothing buffered that may still hold more: the merge waits for them. */
+  private waiting: number;
+  /** Sources to read next, in the order they ran dry. */
+  private readonly needRead = new Set<Source>();
+  private inFlight = 0;
+  private notDone: number;
+  private buffered = 0;
+  private unanswered: number;
+  private scannedTotal = 0;
+  /** Grouped: the first source that is not done and emptied (earlier ones are finished). */
+  private groupAt = 0;
+  private readonly grouped: boolean;
 
   constructor(
     private readonly api: ApiClient,
@@ -96,7 +125,20 @@ export class ListModel extends ViewModel {
     super();
     // Cursors are exclusive: forward reads after the predecessor, backward before the successor.
     const cursor = anchor === null ? null : order === 'newest' ? streamIdSuccessor(anchor) : streamIdPredecessor(anchor);
-    this.sources = shards.map((shard) => ({ shard, cursor, done: false, buffer: [], positions: null, loading: false, waitingIndex: false, scanned: 0, error: null }));
+    this.sources = shards.map((shard) => ({ shard, cursor, done: false, buffer: [], positions: null, loading: false, waitingIndex: false, scanned: 0, error: null, answered: false, rank: 0 }));
+    this.sources.forEach((s, i) => (s.rank = i));
+    const newest = order === 'newest';
+    this.heap = new MergeHeap<Source>((a, b) => {
+      const c = compareStreamIds((a.buffer[0] as PageEntry).id, (b.buffer[0] as PageEntry).id);
+      // Ties (the same id in two shards) in shard order, as the pass over the shards had it.
+      return c === 0 ? a.rank < b.rank : newest ? c > 0 : c < 0;
+    });
+    const st = filter?.status;
+    this.grouped = st === 'duplicate' || st === 'retry' || st === 'collision';
+    this.waiting = this.sources.length;
+    this.notDone = this.sources.length;
+    this.unanswered = this.sources.length;
+    for (const s of this.sources) this.needRead.add(s);
   }
 
   get shards(): number[] {
@@ -104,15 +146,15 @@ export class ListModel extends ViewModel {
   }
 
   get done(): boolean {
-    return this.sources.every((s) => s.done && s.buffer.length === 0);
+    return this.notDone === 0 && this.buffered === 0;
   }
 
   get loading(): boolean {
-    return this.sources.some((s) => s.loading);
+    return this.inFlight > 0;
   }
 
   get scanned(): number {
-    return this.sources.reduce((n, s) => n + s.scanned, 0);
+    return this.scannedTotal;
   }
 
   get live(): boolean {
@@ -154,6 +196,7 @@ export class ListModel extends ViewModel {
       for (const s of this.sources) {
         if (s.shard === st.shard && s.waitingIndex) {
           s.waitingIndex = false;
+          this.needRead.add(s);
           woke = true;
         }
       }
@@ -224,6 +267,7 @@ export class ListModel extends ViewModel {
     this.started = false;
     for (const off of this.offs.splice(0)) off();
     this.tailBatcher.cancel();
+    this.progressBatcher.cancel();
     for (const id of this.tailIds) void this.api.invoke('tail:unsubscribe', { subscriptionId: id }).catch(() => {});
     this.tailIds.clear();
   }
@@ -260,14 +304,18 @@ export class ListModel extends ViewModel {
     this.drain();
     this.maybeStartTail();
     if (this.stopped || this.rows.length >= this.want) return;
-    for (const s of this.sources) {
+    for (const s of this.needRead) {
+      if (this.inFlight >= MAX_IN_FLIGHT) break;
+      this.needRead.delete(s);
+      // Only an empty source that may hold more is read (a failed one stays as it is, as before).
       if (!s.done && !s.loading && !s.waitingIndex && s.buffer.length === 0 && s.error === null) void this.read(s);
     }
   }
 
   private async read(s: Source): Promise<void> {
     s.loading = true;
-    this.changed();
+    this.inFlight++;
+    if (this.inFlight === 1) this.changed();
     const direction = this.order === 'newest' ? 'backward' : 'forward';
     try {
       if (this.filter) {
@@ -286,6 +334,7 @@ export class ListModel extends ViewModel {
         s.cursor = res.cursor;
         s.done = res.done;
         s.scanned += res.scanned;
+        this.scannedTotal += res.scanned;
         if (res.pending) {
           // The index is being built: its progress shows, and `index:changed` asks again.
           s.waitingIndex = res.index?.state !== 'ready';
@@ -295,55 +344,85 @@ export class ListModel extends ViewModel {
           if (res.matchTotal !== undefined) this.matchTotal = res.matchTotal;
         }
       } else {
-        const limit = Math.max(50, Math.min(500, Math.ceil(1000 / this.sources.length)));
+        // Many shards: small pages (each shard needs only a few buffered to be merged), so 5,000
+        // shards buffer 40,000 entries rather than 250,000.
+        const limit = Math.max(8, Math.min(500, Math.ceil(1000 / this.sources.length)));
         const res = await this.api.invoke('events:page', { shard: s.shard, direction, cursor: s.cursor, limit, previewChars: PREVIEW_CHARS });
         if (!this.started) return;
         s.buffer.push(...res.entries);
         if (res.nextId !== null) s.cursor = res.nextId;
         s.done = !res.hasMore;
         s.scanned += res.entries.length;
+        this.scannedTotal += res.entries.length;
       }
       s.error = null;
       this.error = null;
+      if (!s.answered) {
+        s.answered = true;
+        this.unanswered--;
+      }
     } catch (e) {
       s.error = toApiError(e).toInfo();
       this.error = s.error;
     } finally {
       s.loading = false;
+      this.inFlight--;
     }
+    if (!this.started) return;
+    this.settle(s);
     this.fill();
-    this.changed();
+    // Rows moved (drain) notify at once; a page that only filled a buffer shows with the next frame.
+    if (this.inFlight === 0 || s.error !== null) this.changed();
+    else this.progressBatcher.schedule();
+  }
+
+  /** A read of `s` (empty before it) ended: update the merge's counts. */
+  private settle(s: Source): void {
+    if (s.done) this.notDone--;
+    if (s.buffer.length > 0) {
+      this.buffered++;
+      this.waiting--;
+      if (!this.grouped) this.heap.push(s);
+    } else if (s.done) this.waiting--;
+    else if (s.error === null && !s.waitingIndex) this.needRead.add(s);
+  }
+
+  /** `s` gave its last buffered entry to the rows. */
+  private ranDry(s: Source): void {
+    this.buffered--;
+    if (!s.done) {
+      this.waiting++;
+      this.needRead.add(s);
+    }
   }
 
   /** Moves entries from the per-shard buffers to the rows while the next one is certain. */
   private drain(): void {
-    const newest = this.order === 'newest';
-    // Duplicates come grouped by dedup_id, not in id order: shard after shard, never interleaved.
-    const st = this.filter?.status;
-    const grouped = st === 'duplicate' || st === 'retry' || st === 'collision';
     const added: ListRow[] = [];
     while (this.rows.length + added.length < MAX_ROWS) {
-      let best: Source | null = null;
-      let blocked = false;
-      for (const s of this.sources) {
-        if (grouped && best) break;
-        if (s.buffer.length === 0) {
-          if (!s.done) blocked = true;
-          if (grouped && !s.done) break;
-          continue;
+      let best: Source | undefined;
+      if (this.grouped) {
+        // Duplicates come grouped by dedup_id, not in id order: shard after shard, never interleaved.
+        while (this.groupAt < this.sources.length) {
+          const s = this.sources[this.groupAt] as Source;
+          if (s.buffer.length > 0 || !s.done) break;
+          this.groupAt++;
         }
-        if (!best) best = s;
-        else {
-          const c = compareStreamIds((s.buffer[0] as PageEntry).id, (best.buffer[0] as PageEntry).id);
-          if (newest ? c > 0 : c < 0) best = s;
-        }
+        best = this.sources[this.groupAt];
+        if (!best || best.buffer.length === 0) break;
+      } else {
+        // A shard with nothing buffered may still hold the next entry: wait for its page.
+        if (this.waiting > 0) break;
+        best = this.heap.pop();
+        if (!best) break;
       }
-      // A shard with nothing buffered may still hold the next entry: wait for its page.
-      if (blocked || !best) break;
       const row: ListRow = { shard: best.shard, entry: best.buffer.shift() as PageEntry };
       const position = best.positions?.shift();
       if (position !== undefined) row.position = position;
       added.push(row);
+      if (best.buffer.length > 0) {
+        if (!this.grouped) this.heap.push(best);
+      } else this.ranDry(best);
     }
     if (added.length === 0) return;
     for (const r of added) this.rows.push(r);
@@ -361,7 +440,7 @@ export class ListModel extends ViewModel {
   private maybeStartTail(): void {
     if (this.filter || this.anchor !== null || this.order !== 'newest' || this.tailIds.size > 0 || this.tailStarting) return;
     // Every shard's newest entry must be known first, so the tail starts exactly after it.
-    if (this.sources.some((s) => s.buffer.length === 0 && !s.done && s.cursor === null)) return;
+    if (this.unanswered > 0) return;
     if (this.rows.length === 0 && this.sources.some((s) => !s.done)) return;
     this.tailStarting = true;
     const newestOf = new Map<number, string | null>();
@@ -448,7 +527,7 @@ export class ListModel extends ViewModel {
       if (!res.ready) this.duplicatesReady = false;
       if (res.marks.length > 0) {
         this.rebuildItems();
-        this.changed();
+        this.progressBatcher.schedule();
       }
     } catch {
       // Marks are an overlay; a failed lookup leaves rows unmarked.

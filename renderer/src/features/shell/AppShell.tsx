@@ -1,13 +1,10 @@
 import { useState, type ReactNode } from 'react';
 import { useApp, type ViewName } from '../../store';
-import { AnalysisView } from '../analysis/AnalysisView';
-import { ConsumerView } from '../consumer/ConsumerView';
 import { EventPane } from '../events/EventPane';
 import { FindHost } from '../find/FindDialog';
-import { HealthView } from '../health/HealthView';
-import { PublisherView } from '../publisher/PublisherView';
 import { ShardSidebar } from '../shards/ShardSidebar';
 import { ConnectionBanner } from './ConnectionBanner';
+import { AnalysisView, ConsumerView, HealthView, PublisherView, ViewLoading } from './lazy-views';
 import { StatusBar } from './StatusBar';
 import { TopBar } from './TopBar';
 import './shell.css';
@@ -59,7 +56,7 @@ function ViewSlot({ name, active, children }: { name: ViewName; active: ViewName
   if (!visited) return null;
   return (
     <div className="view-slot" data-view-slot={name} hidden={active !== name}>
-      {children}
+      <ViewLoading>{children}</ViewLoading>
     </div>
   );
 }
