@@ -72,6 +72,11 @@ export function EntryList(p: EntryListProps) {
   useImperativeHandle(p.listRef, () => ({
     scrollToIndex(index, align = 'auto') {
       rw.scrollToRow(index, align);
+      // A jump to the live edge follows from now on, not from the next frame's scroll check: a
+      // tail batch folded in before that check would otherwise be taken for rows inserted above a
+      // reader (keep-your-place shift), and the view would stay that many rows below the edge
+      // while the lane says it is live ("N new" already cleared).
+      if ((p.liveEdge === 'top' && index === 0) || (p.liveEdge === 'bottom' && index === p.count - 1)) following.current = true;
       forceRender();
     },
     focus() {
