@@ -7,7 +7,7 @@
  * stays under 1 GB RSS). Payloads are never retained: each is reduced to a 64-bit hash.
  */
 import { DigestWindow, idDigestBytes, idDigestText } from './consumer-window';
-import { ordinalAfterPrefix, parseDedupId, storedIdText } from './dedup-id';
+import { ordinalAfterPrefix, ordinalAfterTextPrefix, parseDedupId, storedIdText } from './dedup-id';
 import type { GapRange, MeshEntry, ShardAnalysis } from './types';
 
 /** How a dedup_id carried by several entries of one shard looks. */
@@ -600,20 +600,10 @@ export class ShardAnalyzer {
    * parse with its BigInts was most of the analysis time).
    */
   private parseId(s: string): boolean {
-    const p = this.cachePrefix.length;
-    const len = s.length - p;
-    if (p > 0 && len >= 1 && len <= 15 && s.startsWith(this.cachePrefix) && (len === 1 || s.charCodeAt(p) !== 0x30)) {
-      let i = 0;
-      let k = p;
-      for (; k < s.length; k++) {
-        const c = s.charCodeAt(k) - 0x30;
-        if (c < 0 || c > 9) break;
-        i = i * 10 + c;
-      }
-      if (k === s.length) {
-        this.pI = i;
-        return true;
-      }
+    const i = ordinalAfterTextPrefix(s, this.cachePrefix);
+    if (i >= 0) {
+      this.pI = i;
+      return true;
     }
     const parsed = parseDedupId(s);
     if (parsed === null) return false;

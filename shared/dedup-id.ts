@@ -115,6 +115,20 @@ export function ordinalAfterPrefix(b: Uint8Array, start: number, end: number, pr
   return i;
 }
 
+/** {@link ordinalAfterPrefix} on an id already held as text. */
+export function ordinalAfterTextPrefix(s: string, prefix: string): number {
+  const p = prefix.length;
+  const len = s.length - p;
+  if (p === 0 || len < 1 || len > 15 || (len > 1 && s.charCodeAt(p) === 0x30) || !s.startsWith(prefix)) return -1;
+  let i = 0;
+  for (let k = p; k < s.length; k++) {
+    const c = s.charCodeAt(k) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    i = i * 10 + c;
+  }
+  return i;
+}
+
 /** A stored id's bytes as text when they are ASCII and at most {@link MAX_STORED_ID_LENGTH} long; null otherwise. */
 export function storedIdText(b: Uint8Array, start: number, end: number): string | null {
   if (end - start > MAX_STORED_ID_LENGTH) return null;

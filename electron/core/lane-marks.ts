@@ -17,7 +17,7 @@
  * A bound never met is null (Browse lists the gap without that row marker).
  */
 import type { GapPlace } from '../../shared/contract';
-import { ordinalAfterPrefix, parseDedupId, storedIdText } from '../../shared/dedup-id';
+import { ordinalAfterPrefix, ordinalAfterTextPrefix, parseDedupId, storedIdText } from '../../shared/dedup-id';
 import type { GapRange } from '../../shared/types';
 
 /** A growable list of unsigned 32-bit numbers. */
@@ -183,18 +183,8 @@ export class LaneMarks {
   }
 
   private parseText(s: string): boolean {
-    const p = this.prefixText.length;
-    const len = s.length - p;
-    if (p > 0 && len >= 1 && len <= 15 && s.startsWith(this.prefixText) && (len === 1 || s.charCodeAt(p) !== 0x30)) {
-      let i = 0;
-      let k = p;
-      for (; k < s.length; k++) {
-        const c = s.charCodeAt(k) - 0x30;
-        if (c < 0 || c > 9) break;
-        i = i * 10 + c;
-      }
-      if (k === s.length) return this.setOrdinal(i);
-    }
+    const i = ordinalAfterTextPrefix(s, this.prefixText);
+    if (i >= 0) return this.setOrdinal(i);
     return this.parseFull(s);
   }
 

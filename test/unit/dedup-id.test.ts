@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDedupId, formatNonce, parseDedupId, parseNonce } from '../../shared/dedup-id';
+import { formatDedupId, formatNonce, ordinalAfterPrefix, ordinalAfterTextPrefix, parseDedupId, parseNonce, storedIdText } from '../../shared/dedup-id';
 
 describe('formatDedupId', () => {
   it('contract 1.3: formats the worked example deadbeefcafef00d:7:1234:2', () => {
@@ -139,5 +139,36 @@ describe('formatNonce / parseNonce', () => {
 
   it('parseNonce and formatNonce round-trip', () => {
     for (const n of [1n, 0x5e1fn, 0x0123456789abcdefn, 0xffffffffffffffffn]) expect(parseNonce(formatNonce(n))).toBe(n);
+  });
+});
+
+describe('the scanners\' fast path: ordinalAfterPrefix / ordinalAfterTextPrefix / storedIdText', () => {
+  const prefix = '9f3a:7:300:';
+  const bytes = (t: string) => new TextEncoder().encode(t);
+  const both = (id: string) => {
+    const b = bytes(`xx${id}yy`);
+    const fromBytes = ordinalAfterPrefix(b, 2, 2 + id.length, bytes(prefix));
+    expect(ordinalAfterTextPrefix(id, prefix)).toBe(fromBytes);
+    return fromBytes;
+  };
+
+  it('reads i after the cached prefix when it is a canonical decimal of 1 to 15 digits', () => {
+    expect(both('9f3a:7:300:0')).toBe(0);
+    expect(both('9f3a:7:300:249')).toBe(249);
+    expect(both('9f3a:7:300:999999999999999')).toBe(999999999999999);
+  });
+
+  it('leaves every other id to the full parse (-1): another prefix, a leading zero, 16 digits, a non-digit, nothing after the prefix', () => {
+    for (const id of ['9f3a:7:301:5', '9f3a:7:300:05', '9f3a:7:300:1000000000000000', '9f3a:7:300:1a', '9f3a:7:300:', '9f3a:7:300:-1', 'x']) {
+      expect(both(id), id).toBe(-1);
+    }
+    expect(ordinalAfterTextPrefix('9f3a:7:300:5', '')).toBe(-1);
+  });
+
+  it('gives a stored id as text only when it is ASCII and at most 64 bytes', () => {
+    expect(storedIdText(bytes('a:1:2:3'), 0, 7)).toBe('a:1:2:3');
+    expect(storedIdText(bytes('é:1:2:3'), 0, 8)).toBeNull();
+    expect(storedIdText(bytes('1'.repeat(65)), 0, 65)).toBeNull();
+    expect(formatDedupId(1n, 0, 0n, 0).length).toBeLessThanOrEqual(64);
   });
 });
