@@ -74,8 +74,14 @@ async function runReplay(app: AppPage, limit: number, capacity: number): Promise
   const { page } = app;
   await page.locator('[data-consumer-limit]').fill(String(limit));
   await page.locator('[data-consumer-capacity]').fill(String(capacity));
+  // The summary of an earlier replay may already say "done": wait for this run's own job.
+  const summary = page.locator('[data-consumer-state]');
+  const before = (await summary.count()) > 0 ? await summary.getAttribute('data-consumer-job') : null;
   await page.locator('[data-action="run-consumer"]').click();
-  await page.locator('[data-consumer-state="done"]').waitFor();
+  await page.waitForFunction((prev) => {
+    const el = document.querySelector('[data-consumer-state]');
+    return el !== null && el.getAttribute('data-consumer-job') !== prev && el.getAttribute('data-consumer-state') === 'done';
+  }, before);
 }
 
 describe('the consumer view on the seeded demo bus', () => {

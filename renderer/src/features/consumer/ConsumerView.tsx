@@ -283,7 +283,7 @@ export function ConsumerView() {
           </section>
         ) : (
           <>
-            <section className="card cv-summary" aria-label="Replay summary" data-consumer-state={job.state} data-consumer-entries={done}>
+            <section className="card cv-summary" aria-label="Replay summary" data-consumer-state={job.state} data-consumer-entries={done} data-consumer-job={job.jobId}>
               <div className="cv-progress">
                 {running ? <span className="spinner" aria-hidden="true" /> : null}
                 <span className="cv-progress-text">
