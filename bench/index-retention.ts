@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../test/helpers/redis-server';
 import { encodePayload } from '../shared/wire';
-import { connectCoreWith } from './index-retention-core';
+import { connectCore } from './lane-cases';
 
 const mode = process.argv[2] ?? 'bounded';
 const SHARDS = Number(process.argv[3] ?? 12);
@@ -23,7 +23,7 @@ const mb = (n: number) => Math.round(n / 1048576);
 
 if (process.argv[5]) {
   // The measuring process: only the core, on the seeded server (seeding's garbage is not in its RSS).
-  const core = await connectCoreWith(process.argv[5], 'ret', mode === 'all' ? { maxIndexes: 1e9, maxBytes: Number.MAX_SAFE_INTEGER, idleMs: 1e12 } : undefined);
+  const core = await connectCore(process.argv[5], 'ret', mode === 'all' ? { maxIndexes: 1e9, maxBytes: Number.MAX_SAFE_INTEGER, idleMs: 1e12 } : undefined);
   gc();
   gc();
   const base = process.memoryUsage();
@@ -31,7 +31,7 @@ if (process.argv[5]) {
   gc();
   gc();
   const after = process.memoryUsage();
-  const kept = (await core.problems()).length;
+  const kept = await core.indexesKept();
   process.stdout.write(`${JSON.stringify({ mode, shards: SHARDS, entries: ENTRIES, indexesKept: kept, rssMB: mb(after.rss), rssGrowthMB: mb(after.rss - base.rss), heapGrowthMB: mb(after.heapUsed - base.heapUsed), externalGrowthMB: mb(after.external - base.external) })}\n`);
   await core.close();
   process.exit(0);

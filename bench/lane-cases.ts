@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createService } from '../electron/core/service';
 import type { MeshService } from '../electron/core/service-api';
+import type { IndexLimits } from '../electron/core/index-cache';
 import type { FilterStatus } from '../shared/contract';
 import { formatDedupId } from '../shared/dedup-id';
 import { encodePayload } from '../shared/wire';
@@ -115,8 +116,15 @@ export interface LaneMemoryReport {
   rssCold: number;
 }
 
-/** The service as `serve` runs it, connected; `lane(shard)` opens a lane's index and waits for it. */
-export async function connectCore(url: string, prefix: string): Promise<{ service: MeshService; lane(shard: number): Promise<void>; close(): Promise<void> }> {
+/**
+ * The service as `serve` runs it, connected; `lane(shard)` opens a lane's index and waits for it.
+ * `indexLimits` replaces the core's bounds on kept indexes (bench/index-retention.ts turns them off).
+ */
+export async function connectCore(
+  url: string,
+  prefix: string,
+  indexLimits?: IndexLimits,
+): Promise<{ service: MeshService; lane(shard: number): Promise<void>; indexesKept(): Promise<number>; close(): Promise<void> }> {
   const home = mkdtempSync(path.join(tmpdir(), 'mesh-lanebench-'));
   const waiting = new Map<number, () => void>();
   const service = createService({
@@ -128,6 +136,7 @@ export async function connectCore(url: string, prefix: string): Promise<{ servic
       const p = payload as { shard?: number; state?: string };
       if (event === 'index:changed' && p.state === 'ready' && p.shard !== undefined) waiting.get(p.shard)?.();
     },
+    ...(indexLimits ? { indexLimits } : {}),
   });
   const { ok } = serviceGate(() => service);
   await service.connectUrl(url, prefix);
@@ -139,6 +148,7 @@ export async function connectCore(url: string, prefix: string): Promise<{ servic
       const st = await ok('index:status', { shard });
       if (st.state !== 'ready') await ready;
     },
+    indexesKept: async () => (await ok('shards:problems', {})).shards.length,
     async close() {
       await service.dispose();
       rmSync(home, { recursive: true, force: true });
