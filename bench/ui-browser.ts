@@ -167,7 +167,6 @@ async function bareDomBaseline(page: Page, ms: number): Promise<{ frames: number
 
 type Act = { click: string } | { submit: string } | { scroll: string; top: number };
 
-/** In the page: do `act`, then resolve with the ms until `selector` matches and one more frame was painted. */
 /**
  * `MESH_ROW_WINDOW=tanstack`: the page's lanes run on @tanstack/react-virtual instead of the own
  * row window (renderer/src/lib/use-row-window.ts), for bench `lane-virtual`.
@@ -177,6 +176,7 @@ async function chooseRowWindow(page: Page): Promise<void> {
   if (choice) await page.addInitScript((c) => localStorage.setItem('mesh.rowWindow', c), choice);
 }
 
+/** In the page: do `act`, then resolve with the ms until `selector` matches and one more frame was painted. */
 async function timeToPaint(page: Page, act: Act, selector: string): Promise<number> {
   return page.evaluate(
     ({ act, selector }) =>
