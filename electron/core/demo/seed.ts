@@ -8,27 +8,20 @@
 import type Redis from 'ioredis';
 import { formatDedupId, formatNonce } from '../../../shared/dedup-id';
 import { streamKey } from '../../../shared/stream-key';
-import type { GapRange, SkippedKey } from '../../../shared/types';
+import type { GapRange, ShardAnalysis, SkippedKey } from '../../../shared/types';
 import { DemoSandboxError } from './errors';
 import { Rng, commerceEvent, gatewayRaw, sortedJson, waveformEvent } from './events';
 import { Producer, execBatch, type Fields } from './producer';
 
 
-/** What `seedDemoBus` wrote to one shard stream, in the shape of the `scan` result (cli.md). */
-export interface DemoShardManifest {
-  shard: number;
-  key: string;
-  /** XLEN right after seeding. */
-  entries: number;
-  ok: number;
-  corrupt: number;
-  duplicateGroups: number;
-  duplicateEntries: number;
-  /** Duplicate groups whose payloads differ (subset of `duplicateGroups`). */
-  collisionGroups: number;
-  gaps: GapRange[];
-  misrouted: number;
-}
+/**
+ * What `seedDemoBus` wrote to one shard stream: the counts a `scan` of it reports (cli.md), with
+ * `entries` the XLEN right after seeding.
+ */
+export type DemoShardManifest = Pick<
+  ShardAnalysis,
+  'shard' | 'key' | 'entries' | 'ok' | 'corrupt' | 'duplicateGroups' | 'duplicateEntries' | 'collisionGroups' | 'gaps' | 'misrouted'
+>;
 
 export type DemoCorruptKind =
   | 'invalid-json'
